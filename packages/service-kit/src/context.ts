@@ -1,0 +1,24 @@
+import type { Database } from './db';
+import type { Logger } from './logger';
+import type { PubSubEngine } from './pubsub';
+import type { RequestInfo, SubgraphDependencies } from './subgraph-server';
+
+/** The context every subgraph's resolvers receive; `loaders` is the subgraph's own set. */
+export interface SubgraphContext<TSchema extends Record<string, unknown>, TLoaders> {
+  db: Database<TSchema>;
+  pubsub: PubSubEngine;
+  logger: Logger;
+  request: RequestInfo;
+  /** Fresh per request, so batching and caching never cross requests or users. */
+  loaders: TLoaders;
+}
+
+export function contextWithLoaders<TSchema extends Record<string, unknown>, TLoaders>(
+  createLoaders: (db: Database<TSchema>) => TLoaders,
+) {
+  return (deps: Required<SubgraphDependencies<TSchema>>, request: RequestInfo): SubgraphContext<TSchema, TLoaders> => ({
+    ...deps,
+    request,
+    loaders: createLoaders(deps.db),
+  });
+}

@@ -1,0 +1,133 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { Logger as DrizzleLogger } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { migrationsFolder, type SubgraphName } from './subgraphs';
+
+/** A Drizzle database over either driver; resolvers never care which. */
+export type Database<TSchema extends Record<string, unknown>> = PgDatabase<PgQueryResultHKT, TSchema>;
+
+export interface OpenDatabaseOptions<TSchema extends Record<string, unknown>> {
+  subgraph: SubgraphName;
+  /** The Drizzle schema (tables and relations) of the subgraph. */
+  schema: TSchema;
+  /** Where to connect, decided by {@link resolveDatabaseTarget}. */
+  target: DatabaseTarget;
+  /** Called with the SQL of every statement (tests count them). */
+  onQuery?: (sql: string) => void;
+}
+
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string; databaseName: string; serverUrl?: string }
+  | { kind: 'pglite'; dataDir: string | null };
+
+export interface OpenedDatabase<TSchema extends Record<string, unknown>> {
+  db: Database<TSchema>;
+  target: DatabaseTarget;
+  /** A short description for logs, without credentials. */
+  description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Where a subgraph's database lives: `<NAME>_DATABASE_URL` as given; else its own database
+ * `<prefix><name>` on the `DATABASE_URL` server; else embedded PGlite under `<pgliteDir>/<name>`
+ * (`memory` keeps it in memory).
+ */
+export function resolveDatabaseTarget(
+  subgraph: SubgraphName,
+  env: { DATABASE_URL?: string; DATABASE_NAME_PREFIX: string; PGLITE_DIR: string },
+  source: NodeJS.ProcessEnv = process.env,
+): DatabaseTarget {
+  const own = source[`${subgraph.toUpperCase()}_DATABASE_URL`];
+  if (own) return { kind: 'postgres', url: own, databaseName: new URL(own).pathname.slice(1) };
+  if (env.DATABASE_URL) {
+    const databaseName = `${env.DATABASE_NAME_PREFIX}${subgraph}`;
+    const url = new URL(env.DATABASE_URL);
+    url.pathname = `/${databaseName}`;
+    return { kind: 'postgres', url: url.toString(), databaseName, serverUrl: env.DATABASE_URL };
+  }
+  return {
+    kind: 'pglite',
+    dataDir: env.PGLITE_DIR === 'memory' ? null : resolve(env.PGLITE_DIR, subgraph),
+  };
+}
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** CREATE DATABASE if missing; safe when several replicas race to do it. */
+export async function ensureDatabase(serverUrl: string, databaseName: string): Promise<void> {
+  const sql = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql`select 1 from pg_database where datname = ${databaseName}`;
+    if (rows.length === 0) {
+      try {
+        await sql.unsafe(`create database ${quoteIdent(databaseName)}`);
+      } catch (error) {
+        // 42P04 duplicate_database, 23505: another replica created it first.
+        const code = (error as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw error;
+      }
+    }
+  } finally {
+    await sql.end();
+  }
+}
+
+export async function dropDatabase(serverUrl: string, databaseName: string): Promise<void> {
+  const sql = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`drop database if exists ${quoteIdent(databaseName)} with (force)`);
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Opens (creating if needed) and migrates a subgraph's database. */
+export async function openDatabase<TSchema extends Record<string, unknown>>(
+  options: OpenDatabaseOptions<TSchema>,
+): Promise<OpenedDatabase<TSchema>> {
+  const { subgraph, schema, target, onQuery } = options;
+  const logger: DrizzleLogger | undefined = onQuery ? { logQuery: (query) => onQuery(query) } : undefined;
+  const folder = migrationsFolder(subgraph);
+
+  if (target.kind === 'postgres') {
+    if (target.serverUrl) await ensureDatabase(target.serverUrl, target.databaseName);
+    await migratePostgresLocked(target.url, folder);
+    const client = postgres(target.url, { max: 10, onnotice: () => {} });
+    return {
+      db: drizzlePostgres(client, { schema, logger }) as unknown as Database<TSchema>,
+      target,
+      description: `postgres database ${target.databaseName}`,
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+
+  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+  const client = new PGlite(target.dataDir ?? undefined);
+  const db = drizzlePglite(client, { schema, logger });
+  await migratePglite(db, { migrationsFolder: folder });
+  return {
+    db: db as unknown as Database<TSchema>,
+    target,
+    description: target.dataDir ? `PGlite at ${join(target.dataDir)}` : 'PGlite in memory',
+    close: () => client.close(),
+  };
+}
+
+/** Drizzle's migrator takes no lock; replicas starting together serialise on an advisory lock. */
+async function migratePostgresLocked(url: string, folder: string): Promise<void> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await client`select pg_advisory_lock(727274)`;
+    await migratePostgres(drizzlePostgres(client), { migrationsFolder: folder });
+  } finally {
+    await client.end();
+  }
+}

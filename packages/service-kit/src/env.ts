@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/** Raised once with every configuration problem, so an operator fixes them all in one go. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses `source` (process.env by default) against a zod object model, collecting all errors. */
+export function loadEnv<TShape extends z.ZodRawShape>(
+  shape: TShape,
+  source: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<TShape>> {
+  const result = z.object(shape).safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+/** An optional URL; an empty string counts as unset (docker-compose passes `FOO=` through). */
+export const optionalUrl = z.preprocess(emptyAsUndefined, z.string().url().optional());
+export const port = (fallback: number) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(fallback));
+
+/** Settings every FitGraph service understands. */
+export const commonEnv = {
+  /** `production` turns off Sandbox and introspection. Default: development. */
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** pino level. Default: info. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Interface to bind. Default: 127.0.0.1 (containers set 0.0.0.0). */
+  HOST: z.string().default('127.0.0.1'),
+  /** Redis for pub/sub; unset means in-process pub/sub (single process only). */
+  REDIS_URL: optionalUrl,
+};
+
+/** Database settings of one subgraph. */
+export const databaseEnv = {
+  /** A PostgreSQL server URL; each subgraph uses its own database on it, created if missing. */
+  DATABASE_URL: optionalUrl,
+  /** Prefix of the per-subgraph database names derived from DATABASE_URL. Default: fitgraph_. */
+  DATABASE_NAME_PREFIX: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('fitgraph_'),
+  /** Where embedded PGlite keeps its data when no database URL is set. Default: .data */
+  PGLITE_DIR: z.string().default('.data'),
+};

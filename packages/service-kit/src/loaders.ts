@@ -1,0 +1,34 @@
+/** Helpers for DataLoader batch functions: one SQL statement in, results in key order out. */
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids that can exist in a uuid column; anything else would make PostgreSQL raise an error. */
+export const isUuid = (value: string): boolean => uuidPattern.test(value);
+export const onlyUuids = (ids: readonly string[]): string[] => ids.filter(isUuid);
+
+/** One row (or null) per key, in key order. */
+export function byKey<TRow>(keys: readonly string[], rows: TRow[], keyOf: (row: TRow) => string): (TRow | null)[] {
+  const map = new Map(rows.map((row) => [keyOf(row), row]));
+  return keys.map((key) => map.get(key) ?? null);
+}
+
+/** All rows per key (in the order the rows came), in key order. */
+export function groupByKey<TRow>(keys: readonly string[], rows: TRow[], keyOf: (row: TRow) => string): TRow[][] {
+  const groups = new Map<string, TRow[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return keys.map((key) => groups.get(key) ?? []);
+}
+
+/** For references the database guarantees (foreign keys): a missing row is a bug, not user input. */
+export function present<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new Error(`${what} is missing`);
+  return value;
+}
+
+/** An ILIKE pattern matching `search` anywhere, with LIKE's wildcards escaped. */
+export const containsPattern = (search: string): string => `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -1,0 +1,76 @@
+import { openDatabase, resolveDatabaseTarget } from './db';
+import { commonEnv, databaseEnv, loadEnv, port } from './env';
+import { announce, createLogger } from './logger';
+import { openPubSub, type PubSubEngine } from './pubsub';
+import { startSubgraphServer, type RunningSubgraph, type SubgraphDefinition } from './subgraph-server';
+import { defaultSubgraphPorts, envPrefix } from './subgraphs';
+
+/** Calls `stop` once on SIGINT/SIGTERM, then exits. */
+export function stopOnSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    stop()
+      .catch((error: unknown) => console.error(`error while stopping after ${signal}`, error))
+      .finally(() => process.exit(0));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+export interface StartSubgraphServiceOptions {
+  /** Share one pub/sub between services of one process (the embedded dev stack). */
+  pubsub?: PubSubEngine;
+  source?: NodeJS.ProcessEnv;
+}
+
+/**
+ * One subgraph as a service, configured from env: database (created, migrated, seeded),
+ * pub/sub, server on `<NAME>_SUBGRAPH_PORT`. Prints its start-up line.
+ */
+export async function startSubgraphService<TSchema extends Record<string, unknown>, TContext>(
+  definition: SubgraphDefinition<TSchema, TContext>,
+  options: StartSubgraphServiceOptions = {},
+): Promise<RunningSubgraph> {
+  const portVar = `${envPrefix(definition.name)}_SUBGRAPH_PORT`;
+  const env = loadEnv(
+    { ...commonEnv, ...databaseEnv, [portVar]: port(defaultSubgraphPorts[definition.name]) },
+    options.source,
+  );
+  const logger = createLogger(`${definition.name}-subgraph`, env.LOG_LEVEL);
+  const database = await openDatabase({
+    subgraph: definition.name,
+    schema: definition.dbSchema,
+    target: resolveDatabaseTarget(definition.name, env, options.source),
+  });
+  await definition.seed(database.db);
+  const pubsub = options.pubsub
+    ? { pubsub: options.pubsub, kind: 'shared', close: async () => {} }
+    : openPubSub(env.REDIS_URL);
+  const server = await startSubgraphServer(definition, {
+    db: database.db,
+    pubsub: pubsub.pubsub,
+    logger,
+    port: (env as Record<string, unknown>)[portVar] as number,
+    host: env.HOST,
+  });
+  logger.info({ url: server.url, database: database.description, pubsub: pubsub.kind }, 'subgraph started');
+  announce(logger, definition.name, `${server.url}  (${database.description}, ${pubsub.kind} pub/sub)`);
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop();
+      await pubsub.close();
+      await database.close();
+    },
+  };
+}
+
+/** The whole life of one subgraph process; each subgraph's `index.ts` is just this call. */
+export async function runSubgraph<TSchema extends Record<string, unknown>, TContext>(
+  definition: SubgraphDefinition<TSchema, TContext>,
+): Promise<void> {
+  const service = await startSubgraphService(definition);
+  stopOnSignals(service.stop);
+}

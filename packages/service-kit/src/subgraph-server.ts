@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { sql } from 'drizzle-orm';
+import express from 'express';
+import { parse, type DocumentNode } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Database } from './db';
+import { createErrorFormatter } from './errors';
+import { httpUrl, jsonErrorHandler, listen, requestIdOf } from './http';
+import { createLogger, type Logger } from './logger';
+import type { PubSubEngine } from './pubsub';
+import { subgraphSdlPath, type SubgraphName } from './subgraphs';
+
+/** What a subgraph knows about the request it is serving, from HTTP headers or graphql-ws params. */
+export interface RequestInfo {
+  requestId: string;
+  /** `Bearer <token>` as sent by the client (forwarded by the gateway), or null. */
+  authorization: string | null;
+  /** A gym machine's own key (`x-device-key`), or null. */
+  deviceKey: string | null;
+  logger: Logger;
+}
+
+/** What every subgraph is built from. */
+export interface SubgraphDependencies<TSchema extends Record<string, unknown>> {
+  db: Database<TSchema>;
+  pubsub: PubSubEngine;
+  logger?: Logger;
+}
+
+export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TContext> {
+  name: SubgraphName;
+  /** Drizzle tables of this subgraph's own database. */
+  dbSchema: TSchema;
+  resolvers: unknown;
+  /** Per-request context: loaders are created here so batching never crosses requests. */
+  createContext(deps: Required<SubgraphDependencies<TSchema>>, request: RequestInfo): TContext | Promise<TContext>;
+  /** Inserts demo data; must be idempotent. */
+  seed(db: Database<TSchema>): Promise<void>;
+}
+
+/** Any subgraph's definition, for code that handles all five alike. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySubgraphDefinition = SubgraphDefinition<any, any>;
+
+export interface SubgraphServerOptions<TSchema extends Record<string, unknown>> extends SubgraphDependencies<TSchema> {
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to bind. Default: 127.0.0.1. */
+  host?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface RunningSubgraph extends RunningServer {
+  /** Subscriptions currently open on this process (graphql-ws). */
+  activeSubscriptions(): number;
+}
+
+export const loadSubgraphTypeDefs = (name: SubgraphName): DocumentNode =>
+  parse(readFileSync(subgraphSdlPath(name), 'utf8'));
+
+/** Serves a subgraph over HTTP (`/graphql`, `/healthz`) and graphql-ws (`/graphql`). */
+export async function startSubgraphServer<TSchema extends Record<string, unknown>, TContext>(
+  definition: SubgraphDefinition<TSchema, TContext>,
+  options: SubgraphServerOptions<TSchema>,
+): Promise<RunningSubgraph> {
+  const logger = options.logger ?? createLogger(`${definition.name}-subgraph`);
+  const deps = { db: options.db, pubsub: options.pubsub, logger };
+  const schema = buildSubgraphSchema({
+    typeDefs: loadSubgraphTypeDefs(definition.name),
+    resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  let activeSubscriptions = 0;
+  const wsCleanup = useServer(
+    {
+      schema,
+      context: (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const text = (key: string) => (typeof params[key] === 'string' ? (params[key] as string) : null);
+        return definition.createContext(deps, {
+          requestId: text('requestId') ?? crypto.randomUUID(),
+          authorization: text('authorization'),
+          deviceKey: null,
+          logger,
+        }) as Promise<Record<string, unknown>>;
+      },
+      onSubscribe: () => {
+        activeSubscriptions += 1;
+      },
+      onComplete: () => {
+        activeSubscriptions -= 1;
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer({
+    schema,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      // No Apollo Studio here; traces would only cost bytes on every response.
+      ApolloServerPluginInlineTraceDisabled(),
+      { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await options.db.execute(sql`select 1`);
+      res.json({ status: 'ok', subgraph: definition.name, activeSubscriptions });
+    } catch (error) {
+      logger.warn({ err: error }, 'health check failed');
+      res.status(503).json({ status: 'unavailable', subgraph: definition.name });
+    }
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) =>
+        definition.createContext(deps, {
+          requestId: requestIdOf(req),
+          authorization: req.header('authorization') ?? null,
+          deviceKey: req.header('x-device-key') ?? null,
+          logger,
+        }) as Promise<Record<string, unknown>>,
+    }),
+  );
+  app.use(jsonErrorHandler);
+
+  const host = options.host ?? '127.0.0.1';
+  const port = await listen(httpServer, options.port ?? 0, host);
+  return {
+    url: httpUrl(host, port, '/graphql'),
+    port,
+    activeSubscriptions: () => activeSubscriptions,
+    stop: async () => {
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { createGateway } from '@fitgraph/gateway';
+import { readSupergraph } from '@fitgraph/gateway/composition';
+import { loadGatewayEnv } from '@fitgraph/gateway/env';
+import { chatSubgraph } from '@fitgraph/chat-subgraph';
+import { gymSubgraph } from '@fitgraph/gym-subgraph';
+import { nutritionSubgraph } from '@fitgraph/nutrition-subgraph';
+import {
+  announce,
+  createLogger,
+  openPubSub,
+  startSubgraphService,
+  type AnySubgraphDefinition,
+  type RunningServer,
+  type RunningSubgraph,
+  type SubgraphName,
+} from '@fitgraph/service-kit';
+import { userSubgraph } from '@fitgraph/user-subgraph';
+import { workoutSubgraph } from '@fitgraph/workout-subgraph';
+
+export const allSubgraphs: AnySubgraphDefinition[] = [userSubgraph, gymSubgraph, workoutSubgraph, nutritionSubgraph, chatSubgraph];
+
+export interface RunningStack {
+  gateway: RunningServer;
+  subgraphs: Record<SubgraphName, RunningSubgraph>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole supergraph in one process: five subgraphs and the gateway, configured from
+ * `source` (process.env by default) exactly as the separate services would be. Every service
+ * shares one pub/sub: in-process unless REDIS_URL is set.
+ */
+export async function startStack(source: NodeJS.ProcessEnv = process.env): Promise<RunningStack> {
+  const env = loadGatewayEnv(source);
+  const pubsub = openPubSub(env.REDIS_URL);
+  const results = await Promise.allSettled(
+    allSubgraphs.map((definition) => startSubgraphService(definition, { pubsub: pubsub.pubsub, source })),
+  );
+  const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) {
+    await Promise.allSettled(started.map((service) => service.stop()));
+    await pubsub.close();
+    throw failure.reason;
+  }
+  const subgraphs = Object.fromEntries(allSubgraphs.map((d, i) => [d.name, started[i]!])) as Record<
+    SubgraphName,
+    RunningSubgraph
+  >;
+  const gatewayLogger = createLogger('gateway', env.LOG_LEVEL);
+  const gateway = await createGateway({
+    supergraphSdl: readSupergraph(),
+    subgraphUrls: Object.fromEntries(allSubgraphs.map((d) => [d.name, subgraphs[d.name].url])),
+    port: env.PORT,
+    host: env.HOST,
+    production: env.NODE_ENV === 'production',
+    introspection: env.INTROSPECTION === undefined ? undefined : env.INTROSPECTION === 'true',
+    logger: gatewayLogger,
+  });
+  announce(gatewayLogger, 'gateway', gateway.url);
+  return {
+    gateway,
+    subgraphs,
+    stop: async () => {
+      await gateway.stop();
+      await Promise.allSettled(started.map((service) => service.stop()));
+      await pubsub.close();
+    },
+  };
+}

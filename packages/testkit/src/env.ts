@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { envPrefix, subgraphNames } from '@fitgraph/service-kit';
+
+/** Real servers when CI (or a developer) sets the URLs; embedded defaults otherwise. */
+export const backends = {
+  database: process.env.DATABASE_URL ? ('postgres' as const) : ('pglite' as const),
+  pubsub: process.env.REDIS_URL ? ('redis' as const) : ('memory' as const),
+};
+
+const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+let sequence = 0;
+
+/**
+ * A database-name prefix no other test, run or developer stack uses (`fgt_<run>_<n>_`), so
+ * tests never collide on a shared PostgreSQL; {@link dropDatabasesWithPrefix} removes them.
+ */
+export const uniqueDatabasePrefix = (): string => `fgt_${runId}_${(sequence += 1)}_`;
+
+/**
+ * Env for one test stack: free ports, quiet logs, its own databases (or in-memory PGlite),
+ * the real Redis when REDIS_URL is set. `overrides` win.
+ */
+export function stackEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PORT: '0',
+    DATABASE_NAME_PREFIX: uniqueDatabasePrefix(),
+    PGLITE_DIR: 'memory',
+    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+  };
+  for (const name of subgraphNames) env[`${envPrefix(name)}_SUBGRAPH_PORT`] = '0';
+  return { ...env, ...overrides };
+}

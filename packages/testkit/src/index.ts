@@ -1,0 +1,4 @@
+export * from './databases';
+export * from './env';
+export * from './graphql';
+export * from './stack';

@@ -1,0 +1,21 @@
+import { startStack, type RunningStack } from '@fitgraph/stack';
+import { dropDatabasesWithPrefix } from './databases';
+import { stackEnv } from './env';
+
+export interface TestStack extends RunningStack {
+  env: NodeJS.ProcessEnv;
+}
+
+/** The whole supergraph on free ports with its own databases; `stop()` also drops them. */
+export async function startTestStack(overrides: NodeJS.ProcessEnv = {}): Promise<TestStack> {
+  const env = stackEnv(overrides);
+  const stack = await startStack(env);
+  return {
+    ...stack,
+    env,
+    stop: async () => {
+      await stack.stop();
+      if (env.DATABASE_URL && env.DATABASE_NAME_PREFIX) await dropDatabasesWithPrefix(env.DATABASE_URL, env.DATABASE_NAME_PREFIX);
+    },
+  };
+}

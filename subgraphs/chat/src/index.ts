@@ -1,0 +1,4 @@
+import { runSubgraph } from '@fitgraph/service-kit';
+import { chatSubgraph } from './server';
+
+await runSubgraph(chatSubgraph);

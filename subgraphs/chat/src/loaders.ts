@@ -1,0 +1,14 @@
+import { inArray } from 'drizzle-orm';
+import { byKey, onlyUuids, type Database } from '@fitgraph/service-kit';
+import DataLoader from 'dataloader';
+import * as schema from './db/schema';
+
+/** Per-request loaders: each batch is one SQL statement however many keys it holds. */
+export function createLoaders(db: Database<typeof schema>) {
+  return {
+    conversationById: new DataLoader(async (ids: readonly string[]) =>
+      byKey(ids, await db.select().from(schema.conversations).where(inArray(schema.conversations.id, onlyUuids(ids))), (c) => c.id),
+    ),
+  };
+}
+export type ChatLoaders = ReturnType<typeof createLoaders>;

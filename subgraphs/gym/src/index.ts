@@ -1,0 +1,4 @@
+import { runSubgraph } from '@fitgraph/service-kit';
+import { gymSubgraph } from './server';
+
+await runSubgraph(gymSubgraph);

@@ -1,0 +1,18 @@
+import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/service-kit';
+import { createContext, type NutritionContext } from './context';
+import * as schema from './db/schema';
+import { seedNutrition } from './db/seed';
+import { resolvers } from './resolvers';
+
+export const nutritionSubgraph: SubgraphDefinition<typeof schema, NutritionContext> = {
+  name: 'nutrition',
+  dbSchema: schema,
+  resolvers,
+  createContext,
+  seed: seedNutrition,
+};
+
+/** Starts the nutrition subgraph on `options.port` (0 = a free port); used by `index.ts` and tests. */
+export const createSubgraph = (options: SubgraphServerOptions<typeof schema>) => startSubgraphServer(nutritionSubgraph, options);
+
+export { schema };

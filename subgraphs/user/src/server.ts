@@ -1,0 +1,18 @@
+import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/service-kit';
+import { createContext, type UserContext } from './context';
+import * as schema from './db/schema';
+import { seedUser } from './db/seed';
+import { resolvers } from './resolvers';
+
+export const userSubgraph: SubgraphDefinition<typeof schema, UserContext> = {
+  name: 'user',
+  dbSchema: schema,
+  resolvers,
+  createContext,
+  seed: seedUser,
+};
+
+/** Starts the user subgraph on `options.port` (0 = a free port); used by `index.ts` and tests. */
+export const createSubgraph = (options: SubgraphServerOptions<typeof schema>) => startSubgraphServer(userSubgraph, options);
+
+export { schema };

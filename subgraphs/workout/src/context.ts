@@ -1,0 +1,6 @@
+import { contextWithLoaders, type SubgraphContext } from '@fitgraph/service-kit';
+import type * as schema from './db/schema';
+import { createLoaders, type WorkoutLoaders } from './loaders';
+
+export type WorkoutContext = SubgraphContext<typeof schema, WorkoutLoaders>;
+export const createContext = contextWithLoaders(createLoaders);
