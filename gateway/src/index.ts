@@ -1,4 +1,4 @@
-import { announce, createLogger, stopOnSignals } from '@fitgraph/service-kit';
+import { announce, createLogger, loadAuthConfig, stopOnSignals } from '@fitgraph/service-kit';
 import { readSupergraph } from './composition';
 import { loadGatewayEnv } from './env';
 import { createGateway } from './server';
@@ -14,6 +14,7 @@ const gateway = await createGateway({
   production,
   introspection: env.INTROSPECTION === undefined ? undefined : env.INTROSPECTION === 'true',
   logger,
+  auth: loadAuthConfig(),
 });
 logger.info({ url: gateway.url }, 'gateway started');
 announce(logger, 'gateway', production ? gateway.url : `${gateway.url}  (Apollo Sandbox: open it in a browser)`);

@@ -12,8 +12,12 @@ import {
   jsonErrorHandler,
   listen,
   requestIdOf,
+  createTokenVerifier,
+  loadAuthConfig,
+  type AuthConfig,
   type Logger,
   type RunningServer,
+  type Viewer,
 } from '@fitgraph/service-kit';
 import express from 'express';
 import { checkSubgraphs } from './readiness';
@@ -21,8 +25,11 @@ import { checkSubgraphs } from './readiness';
 /** What the gateway knows of each client request; forwarded to every subgraph fetch. */
 export interface GatewayContext {
   requestId: string;
+  /** Forwarded as-is: subgraphs verify the same token themselves (see service-kit auth.ts). */
   authorization: string | null;
   deviceKey: string | null;
+  /** Verified here once per request, so a bad token fails fast with UNAUTHENTICATED. */
+  viewer: Viewer | null;
 }
 
 export interface GatewayOptions {
@@ -39,6 +46,8 @@ export interface GatewayOptions {
   /** Overrides the production default for introspection. */
   introspection?: boolean;
   logger?: Logger;
+  /** Token verification keys; default: from env (DEV-ONLY keys when unset). */
+  auth?: AuthConfig;
 }
 
 /** Header names the gateway passes through to subgraphs. */
@@ -57,6 +66,7 @@ export function supergraphSubgraphUrls(supergraphSdl: string): Record<string, st
 export async function createGateway(options: GatewayOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger('gateway');
   const production = options.production ?? false;
+  const verifier = createTokenVerifier(options.auth ?? loadAuthConfig());
   const subgraphUrls = { ...supergraphSubgraphUrls(options.supergraphSdl), ...options.subgraphUrls };
 
   const gateway = new ApolloGateway({
@@ -109,11 +119,15 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => ({
-        requestId: res.locals.requestId as string,
-        authorization: req.header(forwardedHeaders.authorization) ?? null,
-        deviceKey: req.header(forwardedHeaders.deviceKey) ?? null,
-      }),
+      context: async ({ req, res }) => {
+        const authorization = req.header(forwardedHeaders.authorization) ?? null;
+        return {
+          requestId: res.locals.requestId as string,
+          authorization,
+          deviceKey: req.header(forwardedHeaders.deviceKey) ?? null,
+          viewer: await verifier.viewerFromAuthorization(authorization),
+        };
+      },
     }),
   );
   app.use(jsonErrorHandler);

@@ -1,3 +1,4 @@
+import type { Viewer } from './auth';
 import type { Database } from './db';
 import type { Logger } from './logger';
 import type { PubSubEngine } from './pubsub';
@@ -9,6 +10,8 @@ export interface SubgraphContext<TSchema extends Record<string, unknown>, TLoade
   pubsub: PubSubEngine;
   logger: Logger;
   request: RequestInfo;
+  /** The verified caller, or null when anonymous; use the guards in auth.ts. */
+  viewer: Viewer | null;
   /** Fresh per request, so batching and caching never cross requests or users. */
   loaders: TLoaders;
 }
@@ -19,6 +22,7 @@ export function contextWithLoaders<TSchema extends Record<string, unknown>, TLoa
   return (deps: Required<SubgraphDependencies<TSchema>>, request: RequestInfo): SubgraphContext<TSchema, TLoaders> => ({
     ...deps,
     request,
+    viewer: request.viewer,
     loaders: createLoaders(deps.db),
   });
 }

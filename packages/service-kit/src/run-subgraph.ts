@@ -1,3 +1,4 @@
+import { loadAuthConfig } from './auth';
 import { openDatabase, resolveDatabaseTarget } from './db';
 import { commonEnv, databaseEnv, loadEnv, port } from './env';
 import { announce, createLogger } from './logger';
@@ -54,6 +55,7 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
     logger,
     port: (env as Record<string, unknown>)[portVar] as number,
     host: env.HOST,
+    auth: loadAuthConfig(options.source),
   });
   logger.info({ url: server.url, database: database.description, pubsub: pubsub.kind }, 'subgraph started');
   announce(logger, definition.name, `${server.url}  (${database.description}, ${pubsub.kind} pub/sub)`);

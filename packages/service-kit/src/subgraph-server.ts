@@ -11,6 +11,7 @@ import express from 'express';
 import { parse, type DocumentNode } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { createTokenVerifier, loadAuthConfig, type AuthConfig, type Viewer } from './auth';
 import type { Database } from './db';
 import { createErrorFormatter } from './errors';
 import { httpUrl, jsonErrorHandler, listen, requestIdOf } from './http';
@@ -25,6 +26,8 @@ export interface RequestInfo {
   authorization: string | null;
   /** A gym machine's own key (`x-device-key`), or null. */
   deviceKey: string | null;
+  /** The verified identity behind `authorization`; null when anonymous. */
+  viewer: Viewer | null;
   logger: Logger;
 }
 
@@ -55,6 +58,8 @@ export interface SubgraphServerOptions<TSchema extends Record<string, unknown>> 
   port?: number;
   /** Interface to bind. Default: 127.0.0.1. */
   host?: string;
+  /** Token verification keys; default: from env (DEV-ONLY keys when unset). */
+  auth?: AuthConfig;
 }
 
 export interface RunningServer {
@@ -67,6 +72,9 @@ export interface RunningSubgraph extends RunningServer {
   /** Subscriptions currently open on this process (graphql-ws). */
   activeSubscriptions(): number;
 }
+
+const textParam = (params: Record<string, unknown> | undefined, key: string): string | null =>
+  typeof params?.[key] === 'string' ? (params[key] as string) : null;
 
 export const loadSubgraphTypeDefs = (name: SubgraphName): DocumentNode =>
   parse(readFileSync(subgraphSdlPath(name), 'utf8'));
@@ -87,20 +95,28 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
   app.disable('x-powered-by');
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const verifier = createTokenVerifier(options.auth ?? loadAuthConfig());
   let activeSubscriptions = 0;
-  const wsCleanup = useServer(
+  const wsCleanup = useServer<Record<string, unknown> | undefined, { viewer?: Viewer | null }>(
     {
       schema,
-      context: (ctx) => {
-        const params = ctx.connectionParams ?? {};
-        const text = (key: string) => (typeof params[key] === 'string' ? (params[key] as string) : null);
-        return definition.createContext(deps, {
-          requestId: text('requestId') ?? crypto.randomUUID(),
-          authorization: text('authorization'),
-          deviceKey: null,
-          logger,
-        }) as Promise<Record<string, unknown>>;
+      // The token is checked once per connection; a bad one closes it (4403) before any operation.
+      onConnect: async (ctx) => {
+        try {
+          ctx.extra.viewer = await verifier.viewerFromAuthorization(textParam(ctx.connectionParams, 'authorization'));
+          return true;
+        } catch {
+          return false;
+        }
       },
+      context: (ctx) =>
+        definition.createContext(deps, {
+          requestId: textParam(ctx.connectionParams, 'requestId') ?? crypto.randomUUID(),
+          authorization: textParam(ctx.connectionParams, 'authorization'),
+          deviceKey: null,
+          viewer: ctx.extra.viewer ?? null,
+          logger,
+        }) as Promise<Record<string, unknown>>,
       onSubscribe: () => {
         activeSubscriptions += 1;
       },
@@ -139,13 +155,16 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) =>
-        definition.createContext(deps, {
+      context: async ({ req }) => {
+        const authorization = req.header('authorization') ?? null;
+        return definition.createContext(deps, {
           requestId: requestIdOf(req),
-          authorization: req.header('authorization') ?? null,
+          authorization,
           deviceKey: req.header('x-device-key') ?? null,
+          viewer: await verifier.viewerFromAuthorization(authorization),
           logger,
-        }) as Promise<Record<string, unknown>>,
+        }) as Promise<Record<string, unknown>>;
+      },
     }),
   );
   app.use(jsonErrorHandler);

@@ -7,6 +7,7 @@ import { nutritionSubgraph } from '@fitgraph/nutrition-subgraph';
 import {
   announce,
   createLogger,
+  loadAuthConfig,
   openPubSub,
   startSubgraphService,
   type AnySubgraphDefinition,
@@ -56,6 +57,7 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env): Promi
     production: env.NODE_ENV === 'production',
     introspection: env.INTROSPECTION === undefined ? undefined : env.INTROSPECTION === 'true',
     logger: gatewayLogger,
+    auth: loadAuthConfig(source),
   });
   announce(gatewayLogger, 'gateway', gateway.url);
   return {

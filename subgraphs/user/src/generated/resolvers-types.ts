@@ -46,6 +46,8 @@ export type User = {
   homeGym?: Maybe<Gym>;
   id: Scalars['ID']['output'];
   role: Role;
+  /** IANA time zone that days are counted in (e.g. daily nutrition); default UTC. */
+  timeZone: Scalars['String']['output'];
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -183,6 +185,7 @@ export type UserResolvers<ContextType = UserContext, ParentType extends Resolver
   homeGym?: Resolver<Maybe<ResolversTypes['Gym']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  timeZone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = UserContext> = ResolversObject<{
