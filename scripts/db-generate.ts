@@ -4,7 +4,7 @@
  * checked-in migrations are current.
  */
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, subgraphNames, type SubgraphName } from '@fitgraph/service-kit';
 
@@ -25,7 +25,8 @@ for (const name of names) {
       'generate',
       '--dialect=postgresql',
       `--schema=subgraphs/${name}/src/db/schema.ts`,
-      `--out=${join(values['out-root'], name)}`,
+      // drizzle-kit prefixes `./` to the out path, so it must be relative to the cwd.
+      `--out=${relative(repoRoot, join(values['out-root'], name)) || '.'}`,
       ...(values.name ? [`--name=${values.name}`] : []),
     ],
     { cwd: repoRoot, stdio: 'inherit' },
