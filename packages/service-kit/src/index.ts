@@ -11,3 +11,4 @@ export * from './run-subgraph';
 export * from './scalars';
 export * from './subgraph-server';
 export * from './subgraphs';
+export * from './validation';
