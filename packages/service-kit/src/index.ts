@@ -6,6 +6,7 @@ export * from './errors';
 export * from './http';
 export * from './loaders';
 export * from './logger';
+export * from './pg-errors';
 export * from './pubsub';
 export * from './run-subgraph';
 export * from './scalars';
