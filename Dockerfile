@@ -1,0 +1,24 @@
+# One image for every FitGraph service; docker-compose picks the service with SERVICE.
+# Runs TypeScript directly with tsx (the same way `pnpm start` and the tests do).
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+RUN npm install -g pnpm@10.34.9
+COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
+COPY packages/service-kit/package.json packages/service-kit/
+COPY packages/stack/package.json packages/stack/
+COPY packages/testkit/package.json packages/testkit/
+COPY gateway/package.json gateway/
+COPY subgraphs/user/package.json subgraphs/user/
+COPY subgraphs/gym/package.json subgraphs/gym/
+COPY subgraphs/workout/package.json subgraphs/workout/
+COPY subgraphs/nutrition/package.json subgraphs/nutrition/
+COPY subgraphs/chat/package.json subgraphs/chat/
+RUN pnpm install --frozen-lockfile
+
+FROM deps AS runtime
+COPY . .
+ENV NODE_ENV=production HOST=0.0.0.0 LOG_LEVEL=info
+# SERVICE: gateway | user-subgraph | gym-subgraph | workout-subgraph | nutrition-subgraph | chat-subgraph
+ENV SERVICE=gateway
+USER node
+CMD ["sh", "-c", "exec pnpm --filter @fitgraph/${SERVICE} start"]
