@@ -73,6 +73,44 @@ export interface RunningSubgraph extends RunningServer {
   activeSubscriptions(): number;
 }
 
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+/** Wraps a stream so `onClose` runs exactly once when it ends, errors or is returned early. */
+function whileOpen<T>(iterable: AsyncIterable<T>, onClose: () => void): AsyncGenerator<T> {
+  const iterator = iterable[Symbol.asyncIterator]();
+  let open = true;
+  const close = () => {
+    if (open) {
+      open = false;
+      onClose();
+    }
+  };
+  const wrapper: AsyncGenerator<T> = {
+    [Symbol.asyncIterator]: () => wrapper,
+    async next() {
+      try {
+        const result = await iterator.next();
+        if (result.done) close();
+        return result;
+      } catch (error) {
+        close();
+        throw error;
+      }
+    },
+    async return(value) {
+      close();
+      return (await iterator.return?.(value)) ?? { done: true, value };
+    },
+    async throw(error) {
+      close();
+      if (iterator.throw) return iterator.throw(error);
+      throw error;
+    },
+  };
+  return wrapper;
+}
+
 const textParam = (params: Record<string, unknown> | undefined, key: string): string | null =>
   typeof params?.[key] === 'string' ? (params[key] as string) : null;
 
@@ -117,11 +155,13 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
           viewer: ctx.extra.viewer ?? null,
           logger,
         }) as Promise<Record<string, unknown>>,
-      onSubscribe: () => {
+      // Counts streams that really opened, until they end by any route (complete, error, close).
+      onOperation: (_ctx, _id, _payload, _args, result) => {
+        if (!isAsyncIterable(result)) return undefined;
         activeSubscriptions += 1;
-      },
-      onComplete: () => {
-        activeSubscriptions -= 1;
+        return whileOpen(result, () => {
+          activeSubscriptions -= 1;
+        });
       },
     },
     wsServer,
