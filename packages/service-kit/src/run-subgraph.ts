@@ -24,6 +24,8 @@ export interface StartSubgraphServiceOptions {
   /** Share one pub/sub between services of one process (the embedded dev stack). */
   pubsub?: PubSubEngine;
   source?: NodeJS.ProcessEnv;
+  /** Called with the SQL of every statement this subgraph runs (tests count them per subgraph). */
+  onQuery?: (sql: string) => void;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
     subgraph: definition.name,
     schema: definition.dbSchema,
     target: resolveDatabaseTarget(definition.name, env, options.source),
+    onQuery: options.onQuery,
   });
   await definition.seed(database.db);
   const pubsub = options.pubsub

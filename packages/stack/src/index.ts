@@ -26,16 +26,25 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
+export interface StartStackOptions {
+  /** Called with the SQL of every statement any subgraph runs, tagged by subgraph (tests count them). */
+  onQuery?: (subgraph: SubgraphName, sql: string) => void;
+}
+
 /**
  * The whole supergraph in one process: five subgraphs and the gateway, configured from
  * `source` (process.env by default) exactly as the separate services would be. Every service
  * shares one pub/sub: in-process unless REDIS_URL is set.
  */
-export async function startStack(source: NodeJS.ProcessEnv = process.env): Promise<RunningStack> {
+export async function startStack(source: NodeJS.ProcessEnv = process.env, options: StartStackOptions = {}): Promise<RunningStack> {
   const env = loadGatewayEnv(source);
   const pubsub = openPubSub(env.REDIS_URL);
   const results = await Promise.allSettled(
-    allSubgraphs.map((definition) => startSubgraphService(definition, { pubsub: pubsub.pubsub, source })),
+    allSubgraphs.map((definition) => startSubgraphService(definition, {
+      pubsub: pubsub.pubsub,
+      source,
+      onQuery: options.onQuery && ((sql) => options.onQuery!(definition.name, sql)),
+    })),
   );
   const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failure = results.find((result) => result.status === 'rejected');

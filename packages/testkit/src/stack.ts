@@ -1,4 +1,4 @@
-import { startStack, type RunningStack } from '@fitgraph/stack';
+import { startStack, type RunningStack, type StartStackOptions } from '@fitgraph/stack';
 import { dropDatabasesWithPrefix } from './databases';
 import { stackEnv } from './env';
 
@@ -7,9 +7,9 @@ export interface TestStack extends RunningStack {
 }
 
 /** The whole supergraph on free ports with its own databases; `stop()` also drops them. */
-export async function startTestStack(overrides: NodeJS.ProcessEnv = {}): Promise<TestStack> {
+export async function startTestStack(overrides: NodeJS.ProcessEnv = {}, options: StartStackOptions = {}): Promise<TestStack> {
   const env = stackEnv(overrides);
-  const stack = await startStack(env);
+  const stack = await startStack(env, options);
   return {
     ...stack,
     env,
