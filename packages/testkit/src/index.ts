@@ -1,4 +1,6 @@
 export * from './databases';
 export * from './env';
 export * from './graphql';
+export * from './processes';
 export * from './stack';
+export * from './subscriptions';
