@@ -11,7 +11,11 @@ const subgraphs: Record<string, { context: string; mappers: Record<string, strin
   },
   gym: {
     context: 'GymContext',
-    mappers: { Gym: '../db/schema#GymRow', Machine: '../db/schema#MachineRow' },
+    mappers: {
+      Gym: '../db/schema#GymRow',
+      Machine: '../db/schema#MachineRow',
+      MachineStatusEvent: '../events#MachineStatusEventPayload',
+    },
   },
   workout: {
     context: 'WorkoutContext',

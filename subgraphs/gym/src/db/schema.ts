@@ -1,6 +1,11 @@
-import { index, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { check, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const machineStatus = pgEnum('machine_status', ['AVAILABLE', 'IN_USE', 'OUT_OF_ORDER', 'MAINTENANCE']);
+export type MachineStatus = (typeof machineStatus.enumValues)[number];
+
+/** Who caused a status change: a member (claim/release), staff, the machine itself, or the system (e.g. account deletion). */
+export const statusChangeSource = pgEnum('status_change_source', ['MEMBER', 'STAFF', 'DEVICE', 'SYSTEM']);
 
 export const gyms = pgTable('gyms', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -20,9 +25,59 @@ export const machines = pgTable(
     kind: text('kind').notNull(),
     status: machineStatus('status').notNull().default('AVAILABLE'),
     statusChangedAt: timestamp('status_changed_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The member holding the machine (a user id from the user subgraph); only while IN_USE. */
+    currentUserId: uuid('current_user_id'),
+    /** sha256 (hex) of the machine's device key; the key itself is shown once by addMachine. */
+    deviceKeyHash: text('device_key_hash'),
   },
-  (table) => [index('machines_gym_id_idx').on(table.gymId)],
+  (table) => [
+    index('machines_gym_id_idx').on(table.gymId),
+    // A member holds at most one machine; concurrent claims by one member cannot both commit.
+    uniqueIndex('machines_one_per_member_idx').on(table.currentUserId).where(sql`${table.status} = 'IN_USE'`),
+    uniqueIndex('machines_device_key_hash_idx').on(table.deviceKeyHash),
+    check('machines_holder_only_in_use', sql`${table.currentUserId} is null or ${table.status} = 'IN_USE'`),
+  ],
+);
+
+/** Every status change of every machine, oldest first by `at`. */
+export const machineStatusHistory = pgTable(
+  'machine_status_history',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    machineId: uuid('machine_id')
+      .notNull()
+      .references(() => machines.id, { onDelete: 'cascade' }),
+    previousStatus: machineStatus('previous_status').notNull(),
+    status: machineStatus('status').notNull(),
+    /** The user who made the change (null for the device, the system, or once that user is deleted). */
+    changedBy: uuid('changed_by'),
+    source: statusChangeSource('source').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('machine_status_history_machine_at_idx').on(table.machineId, table.at)],
+);
+
+/** Members on a gym floor: an open check-in has no `checkedOutAt`. */
+export const checkIns = pgTable(
+  'check_ins',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    gymId: uuid('gym_id')
+      .notNull()
+      .references(() => gyms.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull(),
+    checkedInAt: timestamp('checked_in_at', { withTimezone: true }).notNull().defaultNow(),
+    checkedOutAt: timestamp('checked_out_at', { withTimezone: true }),
+  },
+  (table) => [
+    // One open check-in per member per gym, whatever races in the application.
+    uniqueIndex('check_ins_one_open_idx').on(table.userId, table.gymId).where(sql`${table.checkedOutAt} is null`),
+    // Occupancy counts open check-ins per gym.
+    index('check_ins_open_by_gym_idx').on(table.gymId).where(sql`${table.checkedOutAt} is null`),
+  ],
 );
 
 export type GymRow = typeof gyms.$inferSelect;
 export type MachineRow = typeof machines.$inferSelect;
+export type MachineStatusHistoryRow = typeof machineStatusHistory.$inferSelect;
+export type CheckInRow = typeof checkIns.$inferSelect;

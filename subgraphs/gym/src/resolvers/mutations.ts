@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { parseInput, requireRole, requireUser, uuidInput } from '@fitgraph/service-kit';
+import type { GymContext } from '../context';
+import { machineStatus } from '../db/schema';
+import { publishMachineStatusEvents } from '../events';
+import * as floor from '../floor';
+import type { MutationResolvers } from '../generated/resolvers-types';
+
+/** Publishes an outcome's events (after its transaction committed) and hands back its result. */
+async function committed<T>({ pubsub, logger }: GymContext, outcome: floor.Outcome<T>): Promise<T> {
+  await publishMachineStatusEvents(pubsub, logger, outcome.events);
+  return outcome.result;
+}
+
+const gymArgs = z.object({ gymId: uuidInput() });
+const machineArgs = z.object({ machineId: uuidInput() });
+const statusArgs = z.object({ machineId: uuidInput(), status: z.enum(machineStatus.enumValues) });
+const addMachineArgs = z.object({
+  gymId: uuidInput(),
+  name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+  kind: z
+    .string()
+    .trim()
+    .max(40, 'must be at most 40 characters')
+    .regex(/^[A-Z][A-Z0-9_]*$/, 'must be UPPER_SNAKE_CASE, e.g. TREADMILL'),
+});
+
+export const mutationResolvers: MutationResolvers = {
+  checkIn: async (_parent, args, ctx) => {
+    const viewer = requireUser(ctx);
+    const { gymId } = parseInput(gymArgs, args);
+    return committed(ctx, await floor.checkIn(ctx.db, viewer, gymId));
+  },
+  checkOut: async (_parent, args, ctx) => {
+    const viewer = requireUser(ctx);
+    const { gymId } = parseInput(gymArgs, args);
+    return committed(ctx, await floor.checkOut(ctx.db, viewer, gymId));
+  },
+  claimMachine: async (_parent, args, ctx) => {
+    const viewer = requireUser(ctx);
+    const { machineId } = parseInput(machineArgs, args);
+    return committed(ctx, await floor.claimMachine(ctx.db, viewer, machineId));
+  },
+  releaseMachine: async (_parent, args, ctx) => {
+    const viewer = requireUser(ctx);
+    const { machineId } = parseInput(machineArgs, args);
+    return committed(ctx, await floor.releaseMachine(ctx.db, viewer, machineId));
+  },
+  setMachineStatus: async (_parent, args, ctx) => {
+    const deviceKey = ctx.request.deviceKey;
+    // Without a device key only staff may ask; with one, the machine row decides (in the transaction).
+    if (!deviceKey) requireRole(ctx, ...floor.staffRoles);
+    const { machineId, status } = parseInput(statusArgs, args);
+    return committed(ctx, await floor.setMachineStatus(ctx.db, { viewer: ctx.viewer, deviceKey }, machineId, status));
+  },
+  addMachine: async (_parent, args, ctx) => {
+    requireRole(ctx, ...floor.staffRoles);
+    return committed(ctx, await floor.addMachine(ctx.db, parseInput(addMachineArgs, args)));
+  },
+};
