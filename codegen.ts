@@ -19,11 +19,23 @@ const subgraphs: Record<string, { context: string; mappers: Record<string, strin
   },
   workout: {
     context: 'WorkoutContext',
-    mappers: { Exercise: '../db/schema#ExerciseRow' },
+    mappers: {
+      Exercise: '../db/schema#ExerciseRow',
+      Workout: '../db/schema#WorkoutRow',
+      WorkoutSet: '../db/schema#WorkoutSetRow',
+      User: '../models#UserRef',
+      PersonalRecord: '../models#PersonalRecordModel',
+    },
   },
   nutrition: {
     context: 'NutritionContext',
-    mappers: { Food: '../db/schema#FoodRow' },
+    mappers: {
+      Food: '../db/schema#FoodRow',
+      MealEntry: '../db/schema#MealEntryRow',
+      NutritionGoals: '../db/schema#NutritionGoalsRow',
+      User: '../models#UserRef',
+      DailyNutrition: '../models#DailyNutritionModel',
+    },
   },
   chat: {
     context: 'ChatContext',
