@@ -4,4 +4,4 @@ export * from './graphql';
 export * from './processes';
 export * from './stack';
 export * from './subscriptions';
-export * from './subscriptions';
+export * from './subgraph';

@@ -1,9 +1,95 @@
-import { asc, ilike } from 'drizzle-orm';
-import { containsPattern } from '@fitgraph/service-kit';
-import { foods } from '../db/schema';
+import { asc, eq, ilike } from 'drizzle-orm';
+import { z } from 'zod';
+import {
+  containsPattern,
+  forbidden,
+  isUuid,
+  notFound,
+  parseInput,
+  present,
+  requireSelfOr,
+  requireUser,
+  scalarResolvers,
+} from '@fitgraph/service-kit';
+import type { NutritionContext } from '../context';
+import { foods, mealEntries, nutritionGoals, type FoodRow, type MealEntryRow, type NutritionGoalsRow } from '../db/schema';
 import type { Resolvers } from '../generated/resolvers-types';
+import type { DailyNutritionModel } from '../models';
+
+interface Nutrients {
+  kcal: number;
+  proteinG: number;
+  carbsG: number;
+  fatG: number;
+}
+
+const nutrientsOf = (grams: number, food: FoodRow): Nutrients => ({
+  kcal: (grams * food.kcalPer100g) / 100,
+  proteinG: (grams * food.proteinPer100g) / 100,
+  carbsG: (grams * food.carbsPer100g) / 100,
+  fatG: (grams * food.fatPer100g) / 100,
+});
+
+const foodOf = async (entry: MealEntryRow, { loaders }: NutritionContext) =>
+  present(await loaders.foodById.load(entry.foodId), `food of meal entry ${entry.id}`);
+
+const entryNutrients = async (entry: MealEntryRow, ctx: NutritionContext) => nutrientsOf(entry.grams, await foodOf(entry, ctx));
+
+async function dayTotals(day: DailyNutritionModel, ctx: NutritionContext): Promise<Nutrients> {
+  const totals: Nutrients = { kcal: 0, proteinG: 0, carbsG: 0, fatG: 0 };
+  for (const entry of day.entries) {
+    const n = await entryNutrients(entry, ctx);
+    totals.kcal += n.kcal;
+    totals.proteinG += n.proteinG;
+    totals.carbsG += n.carbsG;
+    totals.fatG += n.fatG;
+  }
+  return totals;
+}
+
+const isTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const nutrientKeys = ['kcal', 'proteinG', 'carbsG', 'fatG'] as const;
+const combine = (goals: NutritionGoalsRow, totals: Nutrients, f: (goal: number, total: number) => number): Nutrients =>
+  Object.fromEntries(nutrientKeys.map((k) => [k, f(goals[k], totals[k])])) as unknown as Nutrients;
+
+// ---------------------------------------------------------------- input models
+
+/** How far ahead `eatenAt` may lie: a day covers any time zone and clock skew, not invented future meals. */
+const maxFutureMs = 24 * 60 * 60 * 1000;
+
+const logMealArgs = z.object({
+  input: z.object({
+    foodId: z.string(),
+    grams: z.number().gt(0).max(5000),
+    eatenAt: z
+      .date()
+      .refine((at) => at.getTime() <= Date.now() + maxFutureMs, { message: 'must not be more than a day in the future' })
+      .nullish(),
+  }),
+});
+
+const goalsArgs = z.object({
+  input: z.object({
+    kcal: z.number().gt(0).max(20000),
+    proteinG: z.number().gt(0).max(2000),
+    carbsG: z.number().gt(0).max(2000),
+    fatG: z.number().gt(0).max(2000),
+  }),
+});
+
+// ---------------------------------------------------------------- resolvers
 
 export const resolvers: Resolvers = {
+  DateTime: scalarResolvers.DateTime,
+  Date: scalarResolvers.Date,
   Query: {
     foods: (_parent, { search }, { db }) =>
       db
@@ -11,6 +97,83 @@ export const resolvers: Resolvers = {
         .from(foods)
         .where(search ? ilike(foods.name, containsPattern(search.trim())) : undefined)
         .orderBy(asc(foods.name)),
+  },
+  Mutation: {
+    logMeal: async (_parent, args, ctx) => {
+      const viewer = requireUser(ctx);
+      const { input } = parseInput(logMealArgs, args);
+      return ctx.db.transaction(async (tx) => {
+        const [food] = isUuid(input.foodId) ? await tx.select({ id: foods.id }).from(foods).where(eq(foods.id, input.foodId)) : [];
+        if (!food) throw notFound('Food', input.foodId);
+        const [entry] = await tx
+          .insert(mealEntries)
+          .values({ userId: viewer.id, foodId: food.id, grams: input.grams, eatenAt: input.eatenAt ?? new Date() })
+          .returning();
+        return entry!;
+      });
+    },
+    deleteMealEntry: async (_parent, { id }, ctx) => {
+      const viewer = requireUser(ctx);
+      return ctx.db.transaction(async (tx) => {
+        const [entry] = isUuid(id) ? await tx.select().from(mealEntries).where(eq(mealEntries.id, id)).for('update') : [];
+        if (!entry) throw notFound('Meal entry', id);
+        if (entry.userId !== viewer.id) throw forbidden('Only the owner can delete a meal entry');
+        await tx.delete(mealEntries).where(eq(mealEntries.id, id));
+        return true;
+      });
+    },
+    setNutritionGoals: async (_parent, args, ctx) => {
+      const viewer = requireUser(ctx);
+      const { input } = parseInput(goalsArgs, args);
+      const values = { ...input, updatedAt: new Date() };
+      const [goals] = await ctx.db
+        .insert(nutritionGoals)
+        .values({ userId: viewer.id, ...values })
+        .onConflictDoUpdate({ target: nutritionGoals.userId, set: values })
+        .returning();
+      return goals!;
+    },
+  },
+  User: {
+    // The nutrition subgraph stores no users: a reference is its key (+ timeZone under @requires).
+    __resolveReference: (reference) => reference,
+    dailyNutrition: async (user, { date }, ctx) => {
+      requireSelfOr(ctx, user.id);
+      // The gateway fetches timeZone from the user subgraph (@requires); the default is UTC.
+      let timeZone = user.timeZone ?? 'UTC';
+      if (!isTimeZone(timeZone)) {
+        ctx.logger.warn({ userId: user.id, timeZone }, 'unknown time zone; counting days in UTC');
+        timeZone = 'UTC';
+      }
+      const entries = await ctx.loaders.entriesByDay.load({ userId: user.id, date, timeZone });
+      return { userId: user.id, date, timeZone, entries };
+    },
+    nutritionGoals: (user, _args, ctx) => {
+      requireSelfOr(ctx, user.id);
+      return ctx.loaders.goalsByUserId.load(user.id);
+    },
+  },
+  DailyNutrition: {
+    kcal: async (day, _args, ctx) => (await dayTotals(day, ctx)).kcal,
+    proteinG: async (day, _args, ctx) => (await dayTotals(day, ctx)).proteinG,
+    carbsG: async (day, _args, ctx) => (await dayTotals(day, ctx)).carbsG,
+    fatG: async (day, _args, ctx) => (await dayTotals(day, ctx)).fatG,
+    goals: (day, _args, { loaders }) => loaders.goalsByUserId.load(day.userId),
+    remaining: async (day, _args, ctx) => {
+      const goals = await ctx.loaders.goalsByUserId.load(day.userId);
+      return goals ? combine(goals, await dayTotals(day, ctx), (goal, total) => goal - total) : null;
+    },
+    percentOfGoals: async (day, _args, ctx) => {
+      const goals = await ctx.loaders.goalsByUserId.load(day.userId);
+      return goals ? combine(goals, await dayTotals(day, ctx), (goal, total) => (total / goal) * 100) : null;
+    },
+  },
+  MealEntry: {
+    food: (entry, _args, ctx) => foodOf(entry, ctx),
+    kcal: async (entry, _args, ctx) => (await entryNutrients(entry, ctx)).kcal,
+    proteinG: async (entry, _args, ctx) => (await entryNutrients(entry, ctx)).proteinG,
+    carbsG: async (entry, _args, ctx) => (await entryNutrients(entry, ctx)).carbsG,
+    fatG: async (entry, _args, ctx) => (await entryNutrients(entry, ctx)).fatG,
   },
   Food: {
     __resolveReference: ({ id }, { loaders }) => loaders.foodById.load(id),

@@ -1,4 +1,5 @@
-import { pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { check, doublePrecision, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const exercises = pgTable('exercises', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -6,4 +7,47 @@ export const exercises = pgTable('exercises', {
   muscleGroups: text('muscle_groups').array().notNull(),
 });
 
+// Millisecond precision (3): timestamps round-trip exactly through JS Dates and cursors.
+const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+
+export const workouts = pgTable(
+  'workouts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** A user of the user subgraph; another database, so no foreign key. */
+    userId: uuid('user_id').notNull(),
+    startedAt: instant('started_at').notNull().defaultNow(),
+    finishedAt: instant('finished_at'),
+  },
+  // Serves `User.workouts`: newest first, keyset-paginated on (started_at, id).
+  (table) => [index('workouts_user_started_idx').on(table.userId, table.startedAt.desc(), table.id.desc())],
+);
+
+export const workoutSets = pgTable(
+  'workout_sets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workoutId: uuid('workout_id')
+      .notNull()
+      .references(() => workouts.id, { onDelete: 'cascade' }),
+    exerciseId: uuid('exercise_id')
+      .notNull()
+      .references(() => exercises.id),
+    /** A machine of the gym subgraph; another database, so no foreign key. */
+    machineId: uuid('machine_id'),
+    reps: integer('reps').notNull(),
+    weightKg: doublePrecision('weight_kg').notNull(),
+    loggedAt: instant('logged_at').notNull().defaultNow(),
+  },
+  (table) => [
+    index('workout_sets_workout_idx').on(table.workoutId, table.loggedAt),
+    index('workout_sets_exercise_idx').on(table.exerciseId),
+    // The resolvers validate too; these keep every writer honest.
+    check('workout_sets_reps_range', sql`${table.reps} between 1 and 1000`),
+    check('workout_sets_weight_range', sql`${table.weightKg} >= 0 and ${table.weightKg} <= 1000`),
+  ],
+);
+
 export type ExerciseRow = typeof exercises.$inferSelect;
+export type WorkoutRow = typeof workouts.$inferSelect;
+export type WorkoutSetRow = typeof workoutSets.$inferSelect;

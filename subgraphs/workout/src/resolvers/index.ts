@@ -1,9 +1,76 @@
-import { asc, ilike } from 'drizzle-orm';
-import { containsPattern } from '@fitgraph/service-kit';
-import { exercises } from '../db/schema';
+import { asc, eq, ilike } from 'drizzle-orm';
+import { z } from 'zod';
+import {
+  badUserInput,
+  conflict,
+  containsPattern,
+  forbidden,
+  isSelfOr,
+  isUuid,
+  notFound,
+  parseInput,
+  present,
+  requireSelfOr,
+  requireUser,
+  scalarResolvers,
+  uuidInput,
+  type Database,
+} from '@fitgraph/service-kit';
+import type { WorkoutContext } from '../context';
+import * as schema from '../db/schema';
 import type { Resolvers } from '../generated/resolvers-types';
+import type { WorkoutCursor } from '../loaders';
+
+const { exercises, workouts, workoutSets } = schema;
+
+/** Who may see a user's training: the user themself, TRAINER and ADMIN. */
+const viewerRoles = ['TRAINER', 'ADMIN'] as const;
+const canSee = (ctx: WorkoutContext, userId: string) => isSelfOr(ctx, userId, ...viewerRoles);
+
+// ---------------------------------------------------------------- input models
+
+const workoutsArgs = z.object({
+  first: z.number().int().min(1).max(100).nullish().transform((first) => first ?? 20),
+  after: z.string().nullish(),
+});
+
+const logSetArgs = z.object({
+  workoutId: z.string(),
+  input: z.object({
+    exerciseId: z.string(),
+    machineId: uuidInput().nullish(),
+    reps: z.number().int().min(1).max(1000),
+    weightKg: z.number().min(0).max(1000),
+  }),
+});
+
+/** Opaque to clients: base64url of [startedAt ISO, id]. */
+const encodeCursor = (workout: WorkoutCursor): string =>
+  Buffer.from(JSON.stringify([workout.startedAt.toISOString(), workout.id])).toString('base64url');
+
+const cursorPayload = z.tuple([z.iso.datetime(), uuidInput()]);
+
+function decodeCursor(cursor: string): WorkoutCursor {
+  try {
+    const [startedAt, id] = cursorPayload.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return { startedAt: new Date(startedAt), id };
+  } catch {
+    throw badUserInput('after: not a cursor returned by workouts', 'after');
+  }
+}
+
+/** The workout, row-locked until the transaction ends; NOT_FOUND / FORBIDDEN unless the viewer owns it. */
+async function lockOwnWorkout(tx: Database<typeof schema>, workoutId: string, viewerId: string) {
+  const [workout] = isUuid(workoutId) ? await tx.select().from(workouts).where(eq(workouts.id, workoutId)).for('update') : [];
+  if (!workout) throw notFound('Workout', workoutId);
+  if (workout.userId !== viewerId) throw forbidden('Only the owner can change a workout');
+  return workout;
+}
+
+// ---------------------------------------------------------------- resolvers
 
 export const resolvers: Resolvers = {
+  DateTime: scalarResolvers.DateTime,
   Query: {
     exercises: (_parent, { search }, { db }) =>
       db
@@ -11,6 +78,94 @@ export const resolvers: Resolvers = {
         .from(exercises)
         .where(search ? ilike(exercises.name, containsPattern(search.trim())) : undefined)
         .orderBy(asc(exercises.name)),
+    workout: async (_parent, { id }, ctx) => {
+      const workout = await ctx.loaders.workoutById.load(id);
+      if (workout) requireSelfOr(ctx, workout.userId, ...viewerRoles);
+      return workout;
+    },
+  },
+  Mutation: {
+    startWorkout: async (_parent, _args, ctx) => {
+      const viewer = requireUser(ctx);
+      const [workout] = await ctx.db.insert(workouts).values({ userId: viewer.id }).returning();
+      ctx.logger.info({ workoutId: workout!.id, userId: viewer.id }, 'workout started');
+      return workout!;
+    },
+    logSet: async (_parent, args, ctx) => {
+      const viewer = requireUser(ctx);
+      const { workoutId, input } = parseInput(logSetArgs, args);
+      return ctx.db.transaction(async (tx) => {
+        // The row lock orders this against a concurrent finishWorkout: no set lands after finishing.
+        const workout = await lockOwnWorkout(tx, workoutId, viewer.id);
+        if (workout.finishedAt) throw conflict(`Workout ${workoutId} is finished; no more sets can be logged`);
+        const [exercise] = isUuid(input.exerciseId)
+          ? await tx.select({ id: exercises.id }).from(exercises).where(eq(exercises.id, input.exerciseId))
+          : [];
+        if (!exercise) throw notFound('Exercise', input.exerciseId);
+        const [set] = await tx
+          .insert(workoutSets)
+          .values({ workoutId, exerciseId: exercise.id, machineId: input.machineId ?? null, reps: input.reps, weightKg: input.weightKg })
+          .returning();
+        return set!;
+      });
+    },
+    finishWorkout: async (_parent, { workoutId }, ctx) => {
+      const viewer = requireUser(ctx);
+      return ctx.db.transaction(async (tx) => {
+        const workout = await lockOwnWorkout(tx, workoutId, viewer.id);
+        if (workout.finishedAt) throw conflict(`Workout ${workoutId} is already finished`);
+        const [finished] = await tx.update(workouts).set({ finishedAt: new Date() }).where(eq(workouts.id, workoutId)).returning();
+        ctx.logger.info({ workoutId, userId: viewer.id }, 'workout finished');
+        return finished!;
+      });
+    },
+  },
+  User: {
+    // The workout subgraph stores no users: a reference is just its key.
+    __resolveReference: ({ id }) => ({ id }),
+    workouts: async (user, args, ctx) => {
+      requireSelfOr(ctx, user.id, ...viewerRoles);
+      const { first, after } = parseInput(workoutsArgs, args);
+      // One extra row tells whether another page follows.
+      const rows = await ctx.loaders.workoutPage.load({ userId: user.id, limit: first + 1, after: after ? decodeCursor(after) : null });
+      const nodes = rows.slice(0, first);
+      for (const workout of nodes) ctx.loaders.workoutById.prime(workout.id, workout);
+      const last = nodes.at(-1);
+      return { nodes, endCursor: last ? encodeCursor(last) : null, hasNextPage: rows.length > first };
+    },
+    personalRecords: async (user, _args, ctx) => {
+      requireSelfOr(ctx, user.id, ...viewerRoles);
+      const records = await ctx.loaders.personalRecordsByUserId.load(user.id);
+      const names = await ctx.loaders.exerciseById.loadMany(records.map((r) => r.exerciseId));
+      const nameOf = (i: number) => {
+        const exercise = names[i];
+        return exercise && !(exercise instanceof Error) ? exercise.name : '';
+      };
+      return records
+        .map((record, i) => ({ record, name: nameOf(i) }))
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map(({ record }) => record);
+    },
+  },
+  Workout: {
+    __resolveReference: async ({ id }, ctx) => {
+      const workout = await ctx.loaders.workoutById.load(id);
+      if (workout && !canSee(ctx, workout.userId)) throw forbidden();
+      return workout;
+    },
+    user: (workout) => ({ id: workout.userId }),
+    sets: (workout, _args, { loaders }) => loaders.setsByWorkoutId.load(workout.id),
+    totalVolumeKg: async (workout, _args, { loaders }) =>
+      (await loaders.setsByWorkoutId.load(workout.id)).reduce((sum, set) => sum + set.reps * set.weightKg, 0),
+  },
+  WorkoutSet: {
+    exercise: async (set, _args, { loaders }) => present(await loaders.exerciseById.load(set.exerciseId), `exercise of set ${set.id}`),
+    machine: (set) => (set.machineId ? { __typename: 'Machine', id: set.machineId } : null),
+  },
+  PersonalRecord: {
+    exercise: async (record, _args, { loaders }) =>
+      present(await loaders.exerciseById.load(record.exerciseId), `exercise of record ${record.workoutId}`),
+    workout: async (record, _args, { loaders }) => present(await loaders.workoutById.load(record.workoutId), `workout ${record.workoutId}`),
   },
   Exercise: {
     __resolveReference: ({ id }, { loaders }) => loaders.exerciseById.load(id),
