@@ -1,5 +1,6 @@
 import type { Viewer } from './auth';
 import type { Database } from './db';
+import type { EventBus } from './events';
 import type { Logger } from './logger';
 import type { PubSubEngine } from './pubsub';
 import type { RequestInfo, SubgraphDependencies } from './subgraph-server';
@@ -8,6 +9,8 @@ import type { RequestInfo, SubgraphDependencies } from './subgraph-server';
 export interface SubgraphContext<TSchema extends Record<string, unknown>, TLoaders> {
   db: Database<TSchema>;
   pubsub: PubSubEngine;
+  /** Durable events between subgraphs (events.ts). */
+  events: EventBus;
   logger: Logger;
   request: RequestInfo;
   /** The verified caller, or null when anonymous; use the guards in auth.ts. */

@@ -39,6 +39,8 @@ export const commonEnv = {
   HOST: z.string().default('127.0.0.1'),
   /** Redis for pub/sub; unset means in-process pub/sub (single process only). */
   REDIS_URL: optionalUrl,
+  /** Prefix of every Redis key FitGraph writes (event streams, rate-limit counters). Default: fitgraph: */
+  REDIS_KEY_PREFIX: z.string().min(1).default('fitgraph:'),
 };
 
 /** Database settings of one subgraph. */

@@ -26,6 +26,11 @@ export const forbidden = (message = 'Not allowed') =>
   new GraphQLError(message, { extensions: { code: ErrorCode.Forbidden } });
 export const conflict = (message: string) =>
   new GraphQLError(message, { extensions: { code: ErrorCode.Conflict } });
+/** Too many attempts; `extensions.retryAfter`: whole seconds until an attempt may succeed again. */
+export const rateLimited = (retryAfterSeconds: number, message = 'Too many attempts; try again later') =>
+  new GraphQLError(message, {
+    extensions: { code: ErrorCode.RateLimited, retryAfter: Math.max(1, Math.ceil(retryAfterSeconds)) },
+  });
 
 const knownCodes = new Set<string>([
   ...Object.values(ErrorCode),

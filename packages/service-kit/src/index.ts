@@ -3,6 +3,7 @@ export * from './context';
 export * from './db';
 export * from './env';
 export * from './errors';
+export * from './events';
 export * from './http';
 export * from './loaders';
 export * from './logger';

@@ -1,6 +1,7 @@
 import { loadAuthConfig } from './auth';
 import { openDatabase, resolveDatabaseTarget } from './db';
 import { commonEnv, databaseEnv, loadEnv, port } from './env';
+import { eventsEnv, openEventBus, type EventBus } from './events';
 import { announce, createLogger } from './logger';
 import { openPubSub, type PubSubEngine } from './pubsub';
 import { startSubgraphServer, type RunningSubgraph, type SubgraphDefinition } from './subgraph-server';
@@ -23,6 +24,8 @@ export function stopOnSignals(stop: () => Promise<void>): void {
 export interface StartSubgraphServiceOptions {
   /** Share one pub/sub between services of one process (the embedded dev stack). */
   pubsub?: PubSubEngine;
+  /** Share one event bus between services of one process (the embedded dev stack). */
+  events?: EventBus;
   source?: NodeJS.ProcessEnv;
   /** Called with the SQL of every statement this subgraph runs (tests count them per subgraph). */
   onQuery?: (sql: string) => void;
@@ -32,13 +35,13 @@ export interface StartSubgraphServiceOptions {
  * One subgraph as a service, configured from env: database (created, migrated, seeded),
  * pub/sub, server on `<NAME>_SUBGRAPH_PORT`. Prints its start-up line.
  */
-export async function startSubgraphService<TSchema extends Record<string, unknown>, TContext>(
-  definition: SubgraphDefinition<TSchema, TContext>,
+export async function startSubgraphService<TSchema extends Record<string, unknown>, TContext, TResources>(
+  definition: SubgraphDefinition<TSchema, TContext, TResources>,
   options: StartSubgraphServiceOptions = {},
 ): Promise<RunningSubgraph> {
   const portVar = `${envPrefix(definition.name)}_SUBGRAPH_PORT`;
   const env = loadEnv(
-    { ...commonEnv, ...databaseEnv, [portVar]: port(defaultSubgraphPorts[definition.name]) },
+    { ...commonEnv, ...databaseEnv, ...eventsEnv, [portVar]: port(defaultSubgraphPorts[definition.name]) },
     options.source,
   );
   const logger = createLogger(`${definition.name}-subgraph`, env.LOG_LEVEL);
@@ -48,24 +51,31 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
     target: resolveDatabaseTarget(definition.name, env, options.source),
     onQuery: options.onQuery,
   });
-  await definition.seed(database.db);
+  await definition.seed(database.db, options.source ?? process.env);
   const pubsub = options.pubsub
     ? { pubsub: options.pubsub, kind: 'shared', close: async () => {} }
     : openPubSub(env.REDIS_URL);
+  const ownEvents = options.events
+    ? null
+    : openEventBus({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, consumerName: env.EVENT_CONSUMER_NAME, logger });
+  const events = options.events ?? ownEvents!;
   const server = await startSubgraphServer(definition, {
     db: database.db,
     pubsub: pubsub.pubsub,
+    events,
     logger,
     port: (env as Record<string, unknown>)[portVar] as number,
     host: env.HOST,
     auth: loadAuthConfig(options.source),
+    source: options.source,
   });
-  logger.info({ url: server.url, database: database.description, pubsub: pubsub.kind }, 'subgraph started');
+  logger.info({ url: server.url, database: database.description, pubsub: pubsub.kind, events: events.kind }, 'subgraph started');
   announce(logger, definition.name, `${server.url}  (${database.description}, ${pubsub.kind} pub/sub)`);
   return {
     ...server,
     stop: async () => {
       await server.stop();
+      await ownEvents?.close();
       await pubsub.close();
       await database.close();
     },
@@ -73,8 +83,8 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
 }
 
 /** The whole life of one subgraph process; each subgraph's `index.ts` is just this call. */
-export async function runSubgraph<TSchema extends Record<string, unknown>, TContext>(
-  definition: SubgraphDefinition<TSchema, TContext>,
+export async function runSubgraph<TSchema extends Record<string, unknown>, TContext, TResources>(
+  definition: SubgraphDefinition<TSchema, TContext, TResources>,
 ): Promise<void> {
   const service = await startSubgraphService(definition);
   stopOnSignals(service.stop);

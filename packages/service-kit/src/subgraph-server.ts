@@ -14,6 +14,16 @@ import { WebSocketServer } from 'ws';
 import { createTokenVerifier, loadAuthConfig, type AuthConfig, type Viewer } from './auth';
 import type { Database } from './db';
 import { createErrorFormatter } from './errors';
+import {
+  ensureProcessedEventsTable,
+  handleEventOnce,
+  openEventBus,
+  type DomainEvent,
+  type EventBus,
+  type EventConsumer,
+  type EventTopics,
+  type Topic,
+} from './events';
 import { httpUrl, jsonErrorHandler, listen, requestIdOf } from './http';
 import { createLogger, type Logger } from './logger';
 import type { PubSubEngine } from './pubsub';
@@ -26,6 +36,11 @@ export interface RequestInfo {
   authorization: string | null;
   /** A gym machine's own key (`x-device-key`), or null. */
   deviceKey: string | null;
+  /**
+   * The client's IP as the gateway saw it (last `x-forwarded-for` entry, which the gateway
+   * sets), else the peer address; for throttling, never for authorization.
+   */
+  clientIp: string | null;
   /** The verified identity behind `authorization`; null when anonymous. */
   viewer: Viewer | null;
   logger: Logger;
@@ -36,22 +51,46 @@ export interface SubgraphDependencies<TSchema extends Record<string, unknown>> {
   db: Database<TSchema>;
   pubsub: PubSubEngine;
   logger?: Logger;
+  /** Durable events between subgraphs; default: a private in-process bus. */
+  events?: EventBus;
 }
 
-export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TContext> {
+/** What {@link SubgraphDefinition.createResources} gets: the dependencies plus config. */
+export interface ResourceDependencies<TSchema extends Record<string, unknown>> extends Required<SubgraphDependencies<TSchema>> {
+  /** The env the service was configured from. */
+  source: NodeJS.ProcessEnv;
+  auth: AuthConfig;
+}
+
+/** Handlers of durable events; each runs in one transaction with the event's dedup record (events.ts). */
+export type SubgraphEventHandlers<TSchema extends Record<string, unknown>> = {
+  [T in Topic]?: (tx: Database<TSchema>, payload: EventTopics[T], event: DomainEvent<T>) => Promise<void>;
+};
+
+export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TContext, TResources = undefined> {
   name: SubgraphName;
   /** Drizzle tables of this subgraph's own database. */
   dbSchema: TSchema;
   resolvers: unknown;
+  /**
+   * Long-lived resources made once per server (rate limiters, token signers, background
+   * relays), handed to every `createContext` as `deps.resources`; `close` runs on stop.
+   */
+  createResources?(deps: ResourceDependencies<TSchema>): Promise<{ resources: TResources; close(): Promise<void> }>;
   /** Per-request context: loaders are created here so batching never crosses requests. */
-  createContext(deps: Required<SubgraphDependencies<TSchema>>, request: RequestInfo): TContext | Promise<TContext>;
-  /** Inserts demo data; must be idempotent. */
-  seed(db: Database<TSchema>): Promise<void>;
+  createContext(
+    deps: Required<SubgraphDependencies<TSchema>> & { resources: TResources },
+    request: RequestInfo,
+  ): TContext | Promise<TContext>;
+  /** Inserts demo data; must be idempotent. `source`: the service's env. */
+  seed(db: Database<TSchema>, source?: NodeJS.ProcessEnv): Promise<void>;
+  /** Durable events this subgraph reacts to (e.g. `user.deleted`); consumed as group `<name>`. */
+  eventHandlers?: SubgraphEventHandlers<TSchema>;
 }
 
 /** Any subgraph's definition, for code that handles all five alike. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnySubgraphDefinition = SubgraphDefinition<any, any>;
+export type AnySubgraphDefinition = SubgraphDefinition<any, any, any>;
 
 export interface SubgraphServerOptions<TSchema extends Record<string, unknown>> extends SubgraphDependencies<TSchema> {
   /** Port to listen on; 0 (default) picks a free one. */
@@ -60,6 +99,8 @@ export interface SubgraphServerOptions<TSchema extends Record<string, unknown>> 
   host?: string;
   /** Token verification keys; default: from env (DEV-ONLY keys when unset). */
   auth?: AuthConfig;
+  /** Env for the definition's resources. Default: process.env. */
+  source?: NodeJS.ProcessEnv;
 }
 
 export interface RunningServer {
@@ -118,12 +159,18 @@ export const loadSubgraphTypeDefs = (name: SubgraphName): DocumentNode =>
   parse(readFileSync(subgraphSdlPath(name), 'utf8'));
 
 /** Serves a subgraph over HTTP (`/graphql`, `/healthz`) and graphql-ws (`/graphql`). */
-export async function startSubgraphServer<TSchema extends Record<string, unknown>, TContext>(
-  definition: SubgraphDefinition<TSchema, TContext>,
+export async function startSubgraphServer<TSchema extends Record<string, unknown>, TContext, TResources>(
+  definition: SubgraphDefinition<TSchema, TContext, TResources>,
   options: SubgraphServerOptions<TSchema>,
 ): Promise<RunningSubgraph> {
   const logger = options.logger ?? createLogger(`${definition.name}-subgraph`);
-  const deps = { db: options.db, pubsub: options.pubsub, logger };
+  const ownEvents = options.events ? null : openEventBus({ keyPrefix: '', logger });
+  const events = options.events ?? ownEvents!;
+  const auth = options.auth ?? loadAuthConfig(options.source);
+  const baseDeps = { db: options.db, pubsub: options.pubsub, logger, events };
+  const created = await definition.createResources?.({ ...baseDeps, source: options.source ?? process.env, auth });
+  const deps = { ...baseDeps, resources: created?.resources as TResources };
+  const consumers = await startEventConsumers(definition, options.db, events, logger);
   const schema = buildSubgraphSchema({
     typeDefs: loadSubgraphTypeDefs(definition.name),
     resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
@@ -133,7 +180,7 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
   app.disable('x-powered-by');
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const verifier = createTokenVerifier(options.auth ?? loadAuthConfig());
+  const verifier = createTokenVerifier(auth);
   let activeSubscriptions = 0;
   const wsCleanup = useServer<Record<string, unknown> | undefined, { viewer?: Viewer | null }>(
     {
@@ -152,6 +199,7 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
           requestId: textParam(ctx.connectionParams, 'requestId') ?? crypto.randomUUID(),
           authorization: textParam(ctx.connectionParams, 'authorization'),
           deviceKey: null,
+          clientIp: clientIpOf(ctx.extra.request.headers['x-forwarded-for'], ctx.extra.request.socket.remoteAddress),
           viewer: ctx.extra.viewer ?? null,
           logger,
         }) as Promise<Record<string, unknown>>,
@@ -201,6 +249,7 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
           requestId: requestIdOf(req),
           authorization,
           deviceKey: req.header('x-device-key') ?? null,
+          clientIp: clientIpOf(req.headers['x-forwarded-for'], req.socket.remoteAddress),
           viewer: await verifier.viewerFromAuthorization(authorization),
           logger,
         }) as Promise<Record<string, unknown>>;
@@ -216,7 +265,36 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
     port,
     activeSubscriptions: () => activeSubscriptions,
     stop: async () => {
+      // Consumers first: a handler in progress finishes while the database is still open.
+      await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
       await apollo.stop();
+      await created?.close();
+      await ownEvents?.close();
     },
   };
+}
+
+/** The last `x-forwarded-for` hop (the one our gateway wrote), else the peer address. */
+function clientIpOf(forwardedFor: string | string[] | undefined, peer: string | undefined): string | null {
+  const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;
+  const last = header?.split(',').map((part) => part.trim()).filter(Boolean).at(-1);
+  return last ?? peer ?? null;
+}
+
+/** Wires `definition.eventHandlers` to the bus, each event handled once in effect per subgraph. */
+async function startEventConsumers<TSchema extends Record<string, unknown>>(
+  definition: { name: SubgraphName; eventHandlers?: SubgraphEventHandlers<TSchema> },
+  db: Database<TSchema>,
+  events: EventBus,
+  logger: Logger,
+): Promise<EventConsumer[]> {
+  const entries = Object.entries(definition.eventHandlers ?? {}) as [Topic, (tx: Database<TSchema>, payload: unknown, event: DomainEvent) => Promise<void>][];
+  if (entries.length === 0) return [];
+  await ensureProcessedEventsTable(db);
+  return entries.map(([topic, handler]) =>
+    events.consume(topic, definition.name, async (event) => {
+      const handled = await handleEventOnce(db, event, (tx) => handler(tx, event.payload, event));
+      logger.info({ eventId: event.id, topic, handled, duplicate: !handled }, handled ? 'event handled' : 'event already handled; skipped');
+    }),
+  );
 }

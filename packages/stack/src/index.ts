@@ -7,10 +7,15 @@ import { nutritionSubgraph } from '@fitgraph/nutrition-subgraph';
 import {
   announce,
   createLogger,
+  envPrefix,
+  eventsEnv,
   loadAuthConfig,
+  loadEnv,
+  openEventBus,
   openPubSub,
   startSubgraphService,
   type AnySubgraphDefinition,
+  type EventBus,
   type RunningServer,
   type RunningSubgraph,
   type SubgraphName,
@@ -23,6 +28,13 @@ export const allSubgraphs: AnySubgraphDefinition[] = [userSubgraph, gymSubgraph,
 export interface RunningStack {
   gateway: RunningServer;
   subgraphs: Record<SubgraphName, RunningSubgraph>;
+  /** The event bus every subgraph of the stack shares. */
+  events: EventBus;
+  /**
+   * Starts a stopped subgraph again on its old port (so the gateway finds it), sharing the
+   * stack's pub/sub and event bus; it replaces the entry in `subgraphs`.
+   */
+  restartSubgraph(name: SubgraphName): Promise<RunningSubgraph>;
   stop(): Promise<void>;
 }
 
@@ -39,9 +51,17 @@ export interface StartStackOptions {
 export async function startStack(source: NodeJS.ProcessEnv = process.env, options: StartStackOptions = {}): Promise<RunningStack> {
   const env = loadGatewayEnv(source);
   const pubsub = openPubSub(env.REDIS_URL);
+  const eventConfig = loadEnv(eventsEnv, source);
+  const events = openEventBus({
+    redisUrl: env.REDIS_URL,
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    consumerName: eventConfig.EVENT_CONSUMER_NAME,
+    logger: createLogger('events', env.LOG_LEVEL),
+  });
   const results = await Promise.allSettled(
     allSubgraphs.map((definition) => startSubgraphService(definition, {
       pubsub: pubsub.pubsub,
+      events,
       source,
       onQuery: options.onQuery && ((sql) => options.onQuery!(definition.name, sql)),
     })),
@@ -50,6 +70,7 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
   const failure = results.find((result) => result.status === 'rejected');
   if (failure) {
     await Promise.allSettled(started.map((service) => service.stop()));
+    await events.close();
     await pubsub.close();
     throw failure.reason;
   }
@@ -72,9 +93,22 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
   return {
     gateway,
     subgraphs,
+    events,
+    restartSubgraph: async (name) => {
+      const definition = allSubgraphs.find((d) => d.name === name)!;
+      subgraphs[name] = await startSubgraphService(definition, {
+        pubsub: pubsub.pubsub,
+        events,
+        source: { ...source, [`${envPrefix(name)}_SUBGRAPH_PORT`]: String(subgraphs[name].port) },
+        onQuery: options.onQuery && ((sql) => options.onQuery!(name, sql)),
+      });
+      return subgraphs[name];
+    },
     stop: async () => {
       await gateway.stop();
-      await Promise.allSettled(started.map((service) => service.stop()));
+      // The current entries: a restarted subgraph replaced its stopped predecessor.
+      await Promise.allSettled(Object.values(subgraphs).map((service) => service.stop()));
+      await events.close();
       await pubsub.close();
     },
   };

@@ -26,6 +26,8 @@ export function stackEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PORT: '0',
     DATABASE_NAME_PREFIX: uniqueDatabasePrefix(),
+    // Own Redis keys (event streams, rate-limit counters): stacks never see each other's.
+    REDIS_KEY_PREFIX: `fgt:${runId}:${(sequence += 1)}:`,
     PGLITE_DIR: 'memory',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),

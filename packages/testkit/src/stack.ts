@@ -1,3 +1,4 @@
+import { deleteRedisKeys } from '@fitgraph/service-kit';
 import { startStack, type RunningStack, type StartStackOptions } from '@fitgraph/stack';
 import { dropDatabasesWithPrefix } from './databases';
 import { stackEnv } from './env';
@@ -16,6 +17,7 @@ export async function startTestStack(overrides: NodeJS.ProcessEnv = {}, options:
     stop: async () => {
       await stack.stop();
       if (env.DATABASE_URL && env.DATABASE_NAME_PREFIX) await dropDatabasesWithPrefix(env.DATABASE_URL, env.DATABASE_NAME_PREFIX);
+      if (env.REDIS_URL && env.REDIS_KEY_PREFIX) await deleteRedisKeys(env.REDIS_URL, env.REDIS_KEY_PREFIX);
     },
   };
 }
