@@ -39,7 +39,7 @@ const subgraphs: Record<string, { context: string; mappers: Record<string, strin
   },
   chat: {
     context: 'ChatContext',
-    mappers: {},
+    mappers: { Conversation: '../db/schema#ConversationRow', Message: '../db/schema#MessageRow' },
   },
 };
 

@@ -25,8 +25,19 @@ import type { Logger } from './logger';
 export interface EventTopics {
   /** The account is gone from the user subgraph; every other subgraph forgets or anonymises the user. */
   'user.deleted': { userId: string };
+  /**
+   * A member checked in at a gym (published by the gym subgraph after the check-in commits; `at`
+   * ISO-8601). Chat lets members who have checked in somewhere join that gym's community room.
+   */
+  'gym.checked_in': { gymId: string; userId: string; at: string };
 }
 export type Topic = keyof EventTopics;
+
+/**
+ * Stands in for a deleted account where a record keeps its author (chat messages stay, their
+ * sender becomes this id); the user subgraph resolves it to a placeholder "Deleted user".
+ */
+export const deletedUserId = '00000000-0000-4000-8000-000000000000';
 
 export interface DomainEvent<T extends Topic = Topic> {
   /** Unique per event; consumers deduplicate on it. */

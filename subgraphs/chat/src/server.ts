@@ -1,5 +1,6 @@
-import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/service-kit';
+import { deletedUserId, startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/service-kit';
 import { createContext, type ChatContext } from './context';
+import { forgetUser, recordCheckIn } from './conversations';
 import * as schema from './db/schema';
 import { seedChat } from './db/seed';
 import { resolvers } from './resolvers';
@@ -10,6 +11,11 @@ export const chatSubgraph: SubgraphDefinition<typeof schema, ChatContext> = {
   resolvers,
   createContext,
   seed: seedChat,
+  eventHandlers: {
+    // Who may join a gym's community room: chat cannot read the gym database, so it keeps its own list.
+    'gym.checked_in': (tx, payload) => recordCheckIn(tx, payload),
+    'user.deleted': (tx, { userId }) => forgetUser(tx, userId, deletedUserId),
+  },
 };
 
 /** Starts the chat subgraph on `options.port` (0 = a free port); used by `index.ts` and tests. */

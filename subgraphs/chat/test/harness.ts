@@ -1,0 +1,101 @@
+/** Chat subgraph servers for integration tests: one database, one or more processes' worth of servers. */
+import { randomUUID } from 'node:crypto';
+import { asc } from 'drizzle-orm';
+import { createLogger, openEventBus, openPubSub, type EventBus, type OpenedPubSub, type RunningSubgraph } from '@fitgraph/service-kit';
+import { graphqlData, openTestDatabase, testViewer, type TestDatabase } from '@fitgraph/testkit';
+import { createSubgraph, schema } from '../src/server';
+
+export type ChatDb = TestDatabase<typeof schema>;
+
+export interface ChatServer {
+  url: string;
+  running: RunningSubgraph;
+}
+
+export interface ChatHarness {
+  db: ChatDb;
+  /** Durable events as the other subgraphs publish them (consumed by `servers[0]`). */
+  events: EventBus;
+  servers: ChatServer[];
+  /** Another server on the same database with its own pub/sub connections (a second replica). */
+  addServer(): Promise<ChatServer>;
+  stop(): Promise<void>;
+}
+
+const logger = () => createLogger('chat-test', process.env.TEST_LOG_LEVEL ?? 'silent');
+
+/**
+ * A chat subgraph on its own database. With REDIS_URL every server opens its own pub/sub
+ * connections (as separate processes would); without it they share one in-process pub/sub.
+ */
+export async function startChat(): Promise<ChatHarness> {
+  const db = await openTestDatabase('chat', schema);
+  const events = openEventBus({ redisUrl: process.env.REDIS_URL, keyPrefix: `fgt:chat:${randomUUID()}:`, logger: logger(), retryMs: 200 });
+  const buses: OpenedPubSub[] = [];
+  const servers: ChatServer[] = [];
+  const addServer = async (): Promise<ChatServer> => {
+    const bus = process.env.REDIS_URL || buses.length === 0 ? openPubSub(process.env.REDIS_URL) : buses[0]!;
+    if (!buses.includes(bus)) buses.push(bus);
+    // Only the first server consumes the durable events (an in-process bus allows one consumer per group).
+    const running = await createSubgraph({ db: db.db, pubsub: bus.pubsub, logger: logger(), ...(servers.length === 0 ? { events } : {}) });
+    const server = { url: running.url, running };
+    servers.push(server);
+    return server;
+  };
+  await addServer();
+  return {
+    db,
+    events,
+    servers,
+    addServer,
+    stop: async () => {
+      await Promise.allSettled(servers.map((server) => server.running.stop()));
+      await events.close();
+      await Promise.allSettled(buses.map((bus) => bus.close()));
+      await db.close();
+    },
+  };
+}
+
+export const viewer = testViewer;
+export type TestUser = Awaited<ReturnType<typeof testViewer>>;
+
+export const START = `mutation($memberIds: [ID!]!, $title: String) {
+  startConversation(memberIds: $memberIds, title: $title) { id kind title members { id } }
+}`;
+export const SEND = `mutation($conversationId: ID!, $body: String!, $clientMessageId: String) {
+  sendMessage(conversationId: $conversationId, body: $body, clientMessageId: $clientMessageId) { id body sentAt sender { id } conversation { id } }
+}`;
+export const MESSAGE_ADDED = `subscription($conversationId: ID!, $after: ID) {
+  messageAdded(conversationId: $conversationId, after: $after) { id body sender { id } conversation { id } }
+}`;
+
+export async function startConversation(url: string, as: TestUser, members: TestUser[], title?: string) {
+  const data = await graphqlData(url, START, { token: as.token, variables: { memberIds: members.map((m) => m.id), title } });
+  return data.startConversation as { id: string; kind: string; title: string | null; members: { id: string }[] };
+}
+
+export async function send(url: string, as: TestUser, conversationId: string, body: string, clientMessageId?: string) {
+  const data = await graphqlData(url, SEND, { token: as.token, variables: { conversationId, body, clientMessageId } });
+  return data.sendMessage as { id: string; body: string; sentAt: string; sender: { id: string }; conversation: { id: string } };
+}
+
+/** Every row of the chat database in a stable order, to prove a failed mutation changed nothing. */
+export async function snapshot(db: ChatDb) {
+  const { conversations, conversationMembers, messages, gymVisitors } = schema;
+  return {
+    conversations: await db.db.select().from(conversations).orderBy(asc(conversations.id)),
+    members: await db.db.select().from(conversationMembers).orderBy(asc(conversationMembers.conversationId), asc(conversationMembers.userId)),
+    messages: await db.db.select().from(messages).orderBy(asc(messages.conversationId), asc(messages.seq)),
+    gymVisitors: await db.db.select().from(gymVisitors).orderBy(asc(gymVisitors.gymId), asc(gymVisitors.userId)),
+  };
+}
+
+/** Resolves once `condition` holds, checking every 10 ms; fails after `timeoutMs`. */
+export async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
