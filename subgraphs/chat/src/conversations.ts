@@ -183,9 +183,12 @@ export async function joinGymRoom(db: ChatDatabase, viewer: Viewer, gymId: strin
   });
 }
 
-/** The caller's conversations, most recent activity first. */
-export function conversationsOf(db: ChatDatabase, viewer: Viewer): Promise<ConversationRow[]> {
-  return db
+/**
+ * The caller's conversations, most recent activity first. Awaited here: a Drizzle query is a
+ * thenable that runs again on every `then`, and the GraphQL executor may call it more than once.
+ */
+export async function conversationsOf(db: ChatDatabase, viewer: Viewer): Promise<ConversationRow[]> {
+  return await db
     .select(getTableColumns(conversations))
     .from(conversations)
     .innerJoin(conversationMembers, eq(conversationMembers.conversationId, conversations.id))
