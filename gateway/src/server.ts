@@ -28,6 +28,8 @@ export interface GatewayContext {
   /** Forwarded as-is: subgraphs verify the same token themselves (see service-kit auth.ts). */
   authorization: string | null;
   deviceKey: string | null;
+  /** The client's address as this server sees it (Express `req.ip`), sent on as `x-forwarded-for` for per-IP throttling. */
+  clientIp?: string | null;
   /** Verified here once per request, so a bad token fails fast with UNAUTHENTICATED. */
   viewer: Viewer | null;
 }
@@ -80,6 +82,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
           headers.set(forwardedHeaders.requestId, context.requestId);
           if (context.authorization) headers.set(forwardedHeaders.authorization, context.authorization);
           if (context.deviceKey) headers.set(forwardedHeaders.deviceKey, context.deviceKey);
+        // Set, not appended: a client's own x-forwarded-for never reaches a subgraph.
+        if (context.clientIp) headers.set('x-forwarded-for', context.clientIp);
         },
       }),
   });
@@ -125,6 +129,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
           requestId: res.locals.requestId as string,
           authorization,
           deviceKey: req.header(forwardedHeaders.deviceKey) ?? null,
+          clientIp: req.ip ?? null,
           viewer: await verifier.viewerFromAuthorization(authorization),
         };
       },

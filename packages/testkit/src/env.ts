@@ -28,6 +28,9 @@ export function stackEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     DATABASE_NAME_PREFIX: uniqueDatabasePrefix(),
     // Own Redis keys (event streams, rate-limit counters): stacks never see each other's.
     REDIS_KEY_PREFIX: `fgt:${runId}:${(sequence += 1)}:`,
+    // Cheaper password hashes (the hash stores its parameters, so every code path is the same).
+    PASSWORD_SCRYPT_N: '16384',
+    PASSWORD_SCRYPT_P: '1',
     PGLITE_DIR: 'memory',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),

@@ -1,3 +1,4 @@
+export * from './accounts';
 export * from './databases';
 export * from './env';
 export * from './graphql';

@@ -2,12 +2,14 @@ import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOption
 import { createContext, type UserContext } from './context';
 import * as schema from './db/schema';
 import { seedUser } from './db/seed';
+import { createAccountResources, type AccountResources } from './resources';
 import { resolvers } from './resolvers';
 
-export const userSubgraph: SubgraphDefinition<typeof schema, UserContext> = {
+export const userSubgraph: SubgraphDefinition<typeof schema, UserContext, AccountResources> = {
   name: 'user',
   dbSchema: schema,
   resolvers,
+  createResources: createAccountResources,
   createContext,
   seed: seedUser,
 };

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const role = pgEnum('role', ['MEMBER', 'TRAINER', 'GYM_STAFF', 'ADMIN']);
 
@@ -15,9 +15,64 @@ export const users = pgTable(
     homeGymId: uuid('home_gym_id'),
     /** IANA zone used to cut days (nutrition totals). */
     timeZone: text('time_zone').notNull().default('UTC'),
+    /** `scrypt$N$r$p$salt$hash` (see passwords.ts); null: the account cannot sign in with a password. */
+    passwordHash: text('password_hash'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [uniqueIndex('users_email_lower_idx').on(sql`lower(${table.email})`)],
 );
 
+/** A signed-in session: one refresh-token family. Revoking it ends every token of the family. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** Why: `sign_out` or `refresh_token_reuse`. */
+    revokedReason: text('revoked_reason'),
+  },
+  (table) => [index('sessions_user_idx').on(table.userId)],
+);
+
+/** Refresh tokens, stored as SHA-256 hashes only; each is used once, then rotated. */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    /** base64url SHA-256 of the token: a leaked table gives no usable token. */
+    tokenHash: text('token_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** Set when exchanged for a successor; presenting it again is theft evidence. */
+    rotatedAt: timestamp('rotated_at', { withTimezone: true }),
+  },
+  (table) => [uniqueIndex('refresh_tokens_hash_idx').on(table.tokenHash), index('refresh_tokens_session_idx').on(table.sessionId)],
+);
+
+/**
+ * Transactional outbox: events are written in the same transaction as the change they announce
+ * and relayed to the event bus afterwards, so a crash or a Redis outage never loses one.
+ */
+export const eventOutbox = pgTable(
+  'event_outbox',
+  {
+    /** The event id consumers deduplicate on. */
+    id: uuid('id').primaryKey().defaultRandom(),
+    topic: text('topic').notNull(),
+    payload: jsonb('payload').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+  },
+  (table) => [index('event_outbox_unpublished_idx').on(table.createdAt).where(sql`${table.publishedAt} is null`)],
+);
+
 export type UserRow = typeof users.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type RefreshTokenRow = typeof refreshTokens.$inferSelect;

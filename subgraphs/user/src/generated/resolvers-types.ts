@@ -4,6 +4,7 @@ import { UserRow } from '../db/schema';
 import { UserContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -16,13 +17,76 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** Tokens of a signed-in session. */
+export type AuthPayload = {
+  __typename?: 'AuthPayload';
+  /** JWT for `Authorization: Bearer <accessToken>`; short-lived (see expiresIn). */
+  accessToken: Scalars['String']['output'];
+  /** Seconds until accessToken expires. */
+  expiresIn: Scalars['Int']['output'];
+  /** Opaque; exchange it with refreshSession for new tokens. Single use: a reused one ends the session. */
+  refreshToken: Scalars['String']['output'];
+  user: User;
+};
+
 export type Gym = {
   __typename?: 'Gym';
   id: Scalars['ID']['output'];
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Deletes the caller's account; every subgraph forgets the user's data. */
+  deleteAccount: Scalars['Boolean']['output'];
+  /** Rotates the refresh token; reusing a rotated one revokes the whole session. */
+  refreshSession: AuthPayload;
+  /** ADMIN only. Takes effect in the user's tokens from their next refresh. */
+  setUserRole: User;
+  /** The same error for an unknown email and a wrong password; RATE_LIMITED after repeated failures. */
+  signIn: AuthPayload;
+  /** Ends the session of this refresh token; true when a live session ended. */
+  signOut: Scalars['Boolean']['output'];
+  /** Creates a MEMBER account and signs it in. */
+  signUp: AuthPayload;
+  updateProfile: User;
+};
+
+
+export type MutationRefreshSessionArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
+export type MutationSetUserRoleArgs = {
+  role: Role;
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationSignInArgs = {
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+};
+
+
+export type MutationSignOutArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
+export type MutationSignUpArgs = {
+  input: SignUpInput;
+};
+
+
+export type MutationUpdateProfileArgs = {
+  input: UpdateProfileInput;
+};
+
 export type Query = {
   __typename?: 'Query';
+  /** The signed-in user; null when not signed in. */
+  me?: Maybe<User>;
   user?: Maybe<User>;
 };
 
@@ -37,11 +101,29 @@ export type Role =
   | 'MEMBER'
   | 'TRAINER';
 
+export type SignUpInput = {
+  displayName: Scalars['String']['input'];
+  /** Compared case-insensitively; one account per address. */
+  email: Scalars['String']['input'];
+  /** At least 10 characters, and not the email address. */
+  password: Scalars['String']['input'];
+};
+
+/** Only the fields given change; homeGymId: null clears the home gym. */
+export type UpdateProfileInput = {
+  displayName?: InputMaybe<Scalars['String']['input']>;
+  homeGymId?: InputMaybe<Scalars['ID']['input']>;
+  /** An IANA time zone, e.g. Europe/Berlin. */
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** A FitGraph account. */
 export type User = {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
   displayName: Scalars['String']['output'];
+  /** Only the user themself and ADMIN see it; null for everyone else. */
+  email?: Maybe<Scalars['String']['output']>;
   /** The gym the member trains at most; resolved by the gym subgraph. */
   homeGym?: Maybe<Gym>;
   id: Scalars['ID']['output'];
@@ -145,25 +227,42 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Gym: ResolverTypeWrapper<Gym>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
+  SignUpInput: SignUpInput;
+  UpdateProfileInput: UpdateProfileInput;
   User: ResolverTypeWrapper<UserRow>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
+  String: Scalars['String']['output'];
+  Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
   Gym: Gym;
   ID: Scalars['ID']['output'];
-  Query: Record<PropertyKey, never>;
-  User: UserRow;
-  String: Scalars['String']['output'];
+  Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
+  Query: Record<PropertyKey, never>;
+  SignUpInput: SignUpInput;
+  UpdateProfileInput: UpdateProfileInput;
+  User: UserRow;
+}>;
+
+export type AuthPayloadResolvers<ContextType = UserContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = ResolversObject<{
+  accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -174,7 +273,18 @@ export type GymResolvers<ContextType = UserContext, ParentType extends Resolvers
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
+export type MutationResolvers<ContextType = UserContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  deleteAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
+  setUserRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'role' | 'userId'>>;
+  signIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignInArgs, 'email' | 'password'>>;
+  signOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationSignOutArgs, 'refreshToken'>>;
+  signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
+  updateProfile?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateProfileArgs, 'input'>>;
+}>;
+
 export type QueryResolvers<ContextType = UserContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
 }>;
 
@@ -182,6 +292,7 @@ export type UserResolvers<ContextType = UserContext, ParentType extends Resolver
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   homeGym?: Resolver<Maybe<ResolversTypes['Gym']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
@@ -189,8 +300,10 @@ export type UserResolvers<ContextType = UserContext, ParentType extends Resolver
 }>;
 
 export type Resolvers<ContextType = UserContext> = ResolversObject<{
+  AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Gym?: GymResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;

@@ -1,0 +1,49 @@
+import { createTokenSigner, loadEnv, commonEnv, type ResourceDependencies, type TokenSigner } from '@fitgraph/service-kit';
+import * as schema from './db/schema';
+import { userEnv } from './env';
+import { startOutboxRelay, type OutboxRelay } from './outbox';
+import { hashPassword, type ScryptParams } from './passwords';
+import type { SessionOptions } from './sessions';
+import { createSignInThrottle, type SignInThrottle } from './throttle';
+
+/** Long-lived parts of the user subgraph, shared by every request of one server. */
+export interface AccountResources {
+  sessions: SessionOptions;
+  signer: TokenSigner;
+  throttle: SignInThrottle;
+  outbox: OutboxRelay;
+  scrypt: ScryptParams;
+  /** A hash of nothing anyone knows: unknown emails are checked against it, so they cost the same time. */
+  dummyPasswordHash: Promise<string>;
+}
+
+export async function createAccountResources(deps: ResourceDependencies<typeof schema>) {
+  const env = loadEnv({ ...commonEnv, ...userEnv }, deps.source);
+  const signer = createTokenSigner(deps.auth);
+  const scrypt: ScryptParams = { N: env.PASSWORD_SCRYPT_N, r: 8, p: env.PASSWORD_SCRYPT_P };
+  const throttle = createSignInThrottle({
+    redisUrl: env.REDIS_URL,
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    maxFailuresPerAccount: env.SIGN_IN_MAX_FAILURES,
+    maxFailuresPerIp: env.SIGN_IN_MAX_FAILURES_PER_IP,
+    windowSeconds: env.SIGN_IN_FAILURE_WINDOW,
+    logger: deps.logger,
+  });
+  const outbox = startOutboxRelay(deps.db, deps.events, deps.logger);
+  const dummyPasswordHash = hashPassword(`no one knows this ${Math.random()}`, scrypt);
+  const resources: AccountResources = {
+    sessions: { signer, refreshTokenTtlSeconds: env.AUTH_REFRESH_TOKEN_TTL, logger: deps.logger },
+    signer,
+    throttle,
+    outbox,
+    scrypt,
+    dummyPasswordHash,
+  };
+  return {
+    resources,
+    close: async () => {
+      await outbox.stop();
+      await throttle.close();
+    },
+  };
+}
