@@ -64,8 +64,16 @@ export interface ResourceDependencies<TSchema extends Record<string, unknown>> e
 
 /** Handlers of durable events; each runs in one transaction with the event's dedup record (events.ts). */
 export type SubgraphEventHandlers<TSchema extends Record<string, unknown>> = {
-  [T in Topic]?: (tx: Database<TSchema>, payload: EventTopics[T], event: DomainEvent<T>) => Promise<void>;
+  [T in Topic]?: (tx: Database<TSchema>, payload: EventTopics[T], event: DomainEvent<T>, tools: EventHandlerTools) => Promise<void>;
 };
+
+/** What an event handler may use besides its transaction. */
+export interface EventHandlerTools {
+  pubsub: PubSubEngine;
+  logger: Logger;
+  /** Runs `task` once the handler's transaction has committed (never after a rollback), e.g. to notify live subscribers. */
+  afterCommit(task: () => Promise<void>): void;
+}
 
 export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TContext, TResources = undefined> {
   name: SubgraphName;
@@ -170,7 +178,7 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
   const baseDeps = { db: options.db, pubsub: options.pubsub, logger, events };
   const created = await definition.createResources?.({ ...baseDeps, source: options.source ?? process.env, auth });
   const deps = { ...baseDeps, resources: created?.resources as TResources };
-  const consumers = await startEventConsumers(definition, options.db, events, logger);
+  const consumers = await startEventConsumers(definition, options.db, events, logger, options.pubsub);
   const schema = buildSubgraphSchema({
     typeDefs: loadSubgraphTypeDefs(definition.name),
     resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
@@ -287,13 +295,22 @@ async function startEventConsumers<TSchema extends Record<string, unknown>>(
   db: Database<TSchema>,
   events: EventBus,
   logger: Logger,
+  pubsub: PubSubEngine,
 ): Promise<EventConsumer[]> {
-  const entries = Object.entries(definition.eventHandlers ?? {}) as [Topic, (tx: Database<TSchema>, payload: unknown, event: DomainEvent) => Promise<void>][];
+  const entries = Object.entries(definition.eventHandlers ?? {}) as [
+    Topic,
+    (tx: Database<TSchema>, payload: unknown, event: DomainEvent, tools: EventHandlerTools) => Promise<void>,
+  ][];
   if (entries.length === 0) return [];
   await ensureProcessedEventsTable(db);
   return entries.map(([topic, handler]) =>
     events.consume(topic, definition.name, async (event) => {
-      const handled = await handleEventOnce(db, event, (tx) => handler(tx, event.payload, event));
+      const afterCommit: (() => Promise<void>)[] = [];
+      const tools: EventHandlerTools = { pubsub, logger, afterCommit: (task) => void afterCommit.push(task) };
+      const handled = await handleEventOnce(db, event, (tx) => handler(tx, event.payload, event, tools));
+      for (const task of afterCommit) {
+        await task().catch((error: unknown) => logger.error({ err: error, eventId: event.id, topic }, 'after-commit task of an event handler failed'));
+      }
       logger.info({ eventId: event.id, topic, handled, duplicate: !handled }, handled ? 'event handled' : 'event already handled; skipped');
     }),
   );
