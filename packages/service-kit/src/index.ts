@@ -7,6 +7,7 @@ export * from './events';
 export * from './http';
 export * from './loaders';
 export * from './logger';
+export * from './outbox';
 export * from './pg-errors';
 export * from './pubsub';
 export * from './run-subgraph';

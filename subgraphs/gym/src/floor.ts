@@ -3,7 +3,7 @@
  * status events to publish; callers publish only after the transaction has committed.
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { conflict, forbidden, isUniqueViolation, notFound, type Database, type Viewer } from '@fitgraph/service-kit';
+import { conflict, enqueueEvent, forbidden, isUniqueViolation, notFound, type Database, type Viewer } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
 import { checkIns, gyms, machines, machineStatusHistory, type MachineRow, type MachineStatus } from './db/schema';
 import { deviceKeyMatches, generateDeviceKey, hashDeviceKey } from './device-keys';
@@ -81,8 +81,10 @@ export async function checkIn(db: GymDatabase, viewer: Viewer, gymId: string): P
   return db.transaction(async (tx) => {
     const gym = await requireGym(tx, gymId);
     // The partial unique index (one open check-in per member per gym) decides under races.
-    const inserted = await tx.insert(checkIns).values({ gymId, userId: viewer.id }).onConflictDoNothing().returning({ id: checkIns.id });
-    if (inserted.length === 0) throw conflict('You are already checked in at this gym');
+    const [inserted] = await tx.insert(checkIns).values({ gymId, userId: viewer.id }).onConflictDoNothing().returning();
+    if (!inserted) throw conflict('You are already checked in at this gym');
+    // Other subgraphs (chat's gym rooms) learn of it durably, via the outbox.
+    await enqueueEvent(tx, 'gym.checked_in', { gymId, userId: viewer.id, at: inserted.checkedInAt.toISOString() });
     return { result: gym, events: [] };
   });
 }
@@ -189,14 +191,13 @@ export async function addMachine(
 }
 
 /**
- * Forgets a deleted account: releases the machines it holds (history rows and events as
- * SYSTEM), deletes its check-ins (open and past), and removes its id from the status history.
+ * `user.deleted`, in the event handler's transaction: releases the machines the account holds
+ * (history rows and events as SYSTEM), deletes its check-ins (open and past) and removes its id
+ * from the status history.
  */
-export async function forgetUser(db: GymDatabase, userId: string): Promise<Outcome<{ checkInsDeleted: number }>> {
-  return db.transaction(async (tx) => {
-    const events = await releaseHeldMachines(tx, userId, null, 'SYSTEM');
-    const deleted = await tx.delete(checkIns).where(eq(checkIns.userId, userId)).returning({ id: checkIns.id });
-    await tx.update(machineStatusHistory).set({ changedBy: null }).where(eq(machineStatusHistory.changedBy, userId));
-    return { result: { checkInsDeleted: deleted.length }, events };
-  });
+export async function forgetUser(tx: GymDatabase, userId: string): Promise<Outcome<{ checkInsDeleted: number; machinesReleased: number }>> {
+  const events = await releaseHeldMachines(tx, userId, null, 'SYSTEM');
+  const deleted = await tx.delete(checkIns).where(eq(checkIns.userId, userId)).returning({ id: checkIns.id });
+  await tx.update(machineStatusHistory).set({ changedBy: null }).where(eq(machineStatusHistory.changedBy, userId));
+  return { result: { checkInsDeleted: deleted.length, machinesReleased: events.length }, events };
 }

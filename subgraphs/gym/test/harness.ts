@@ -1,13 +1,24 @@
 /** The gym subgraph on a free port with its own database and the run's pub/sub, for integration tests. */
 import { randomUUID } from 'node:crypto';
 import { asc } from 'drizzle-orm';
-import { createLogger, createTokenSigner, loadAuthConfig, openPubSub, type Role } from '@fitgraph/service-kit';
-import { openTestDatabase, type TestDatabase } from '@fitgraph/testkit';
+import {
+  createLogger,
+  createTokenSigner,
+  deleteRedisKeys,
+  loadAuthConfig,
+  openEventBus,
+  openPubSub,
+  type EventBus,
+  type Role,
+} from '@fitgraph/service-kit';
+import { graphqlData, openTestDatabase, subscribe, type TestDatabase, type TestSubscription } from '@fitgraph/testkit';
 import { createSubgraph, schema } from '../src/server';
 
 export interface GymHarness {
   url: string;
   db: TestDatabase<typeof schema>;
+  /** The durable event bus the subgraph consumes from and its outbox publishes to (own Redis key prefix). */
+  events: EventBus;
   stop(): Promise<void>;
   activeSubscriptions(): number;
 }
@@ -15,15 +26,21 @@ export interface GymHarness {
 export async function startGym(): Promise<GymHarness> {
   const db = await openTestDatabase('gym', schema);
   const pubsub = openPubSub(process.env.REDIS_URL);
-  const server = await createSubgraph({ db: db.db, pubsub: pubsub.pubsub, logger: createLogger('gym-test', process.env.TEST_LOG_LEVEL ?? 'silent') });
+  const logger = createLogger('gym-test', process.env.TEST_LOG_LEVEL ?? 'silent');
+  const keyPrefix = `fgt:${randomUUID()}:`;
+  const events = openEventBus({ redisUrl: process.env.REDIS_URL, keyPrefix, logger, retryMs: 200 });
+  const server = await createSubgraph({ db: db.db, pubsub: pubsub.pubsub, events, logger });
   return {
     url: server.url,
     db,
+    events,
     activeSubscriptions: server.activeSubscriptions,
     stop: async () => {
       await server.stop();
+      await events.close();
       await pubsub.close();
       await db.close();
+      if (process.env.REDIS_URL) await deleteRedisKeys(process.env.REDIS_URL, keyPrefix);
     },
   };
 }
@@ -60,5 +77,54 @@ export async function snapshot(db: TestDatabase<typeof schema>) {
     machines: await db.db.select().from(machines).orderBy(asc(machines.id)),
     checkIns: await db.db.select().from(checkIns).orderBy(asc(checkIns.id)),
     history: await db.db.select().from(machineStatusHistory).orderBy(asc(machineStatusHistory.id)),
+    outbox: await db.db.select().from(schema.eventOutbox).orderBy(asc(schema.eventOutbox.id)),
   };
+}
+
+export const MACHINE_EVENTS = `subscription($gymId: ID!) {
+  machineStatusChanged(gymId: $gymId) {
+    previousStatus status at
+    machine { id name status currentUser { id } gym { id name } }
+  }
+}`;
+
+export type MachineEvent = {
+  machineStatusChanged: {
+    previousStatus: string;
+    status: string;
+    at: string;
+    machine: { id: string; name: string; status: string; currentUser: { id: string } | null; gym: { id: string; name: string } };
+  };
+};
+
+/**
+ * Subscribes to a gym's machine events and returns once the subscription really receives them:
+ * the server subscribes to pub/sub asynchronously, so a probe machine is toggled (as staff) until
+ * its change arrives (no sleep), then set to OUT_OF_ORDER and events are drained up to that marker.
+ */
+export async function liveMachineEvents(gym: GymHarness, gymId: string, probeId: string, token?: string): Promise<TestSubscription<MachineEvent>> {
+  const staff = await viewer('GYM_STAFF');
+  const setStatus = (status: string) =>
+    graphqlData(gym.url, `mutation($id: ID!, $status: MachineStatus!) { setMachineStatus(machineId: $id, status: $status) { id } }`, {
+      token: staff.token,
+      variables: { id: probeId, status },
+    });
+  const sub = subscribe<MachineEvent>(gym.url, MACHINE_EVENTS, { variables: { gymId }, token });
+  try {
+    for (let attempt = 0; ; attempt += 1) {
+      await setStatus(attempt % 2 === 0 ? 'MAINTENANCE' : 'AVAILABLE');
+      try {
+        await sub.next(250);
+        break;
+      } catch (error) {
+        if (attempt > 40) throw error;
+      }
+    }
+    await setStatus('OUT_OF_ORDER');
+    while ((await sub.next()).data?.machineStatusChanged.status !== 'OUT_OF_ORDER');
+  } catch (error) {
+    await sub.close();
+    throw error;
+  }
+  return sub;
 }

@@ -1,55 +1,25 @@
 /** `machineStatusChanged` straight from the gym subgraph over graphql-ws. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, errorCodes, graphql, graphqlData, subscribe, type TestSubscription } from '@fitgraph/testkit';
-import { createGym, startGym, viewer, type GymHarness } from './harness';
+import { createGym, liveMachineEvents, MACHINE_EVENTS, startGym, viewer, type GymHarness } from './harness';
 
-const EVENTS = `subscription($gymId: ID!) {
-  machineStatusChanged(gymId: $gymId) {
-    previousStatus status at
-    machine { id name status currentUser { id } gym { id name } }
-  }
-}`;
 const CLAIM = `mutation($machineId: ID!) { claimMachine(machineId: $machineId) { id } }`;
 const RELEASE = `mutation($machineId: ID!) { releaseMachine(machineId: $machineId) { id } }`;
-const SET_STATUS = `mutation($machineId: ID!, $status: MachineStatus!) { setMachineStatus(machineId: $machineId, status: $status) { id } }`;
-
-type Event = { machineStatusChanged: { previousStatus: string; status: string; at: string; machine: { id: string; name: string; status: string; currentUser: { id: string } | null; gym: { id: string; name: string } } } };
 
 describe(`machineStatusChanged over graphql-ws (${backends.database}, ${backends.pubsub} pub/sub)`, () => {
   let gym: GymHarness;
-  let staffToken: string;
   const open: TestSubscription[] = [];
   beforeAll(async () => {
     gym = await startGym();
-    staffToken = (await viewer('GYM_STAFF')).token;
   });
   afterAll(async () => {
     await Promise.all(open.map((s) => s.close()));
     await gym?.stop();
   });
 
-  const setStatus = (machineId: string, status: string) =>
-    graphqlData(gym.url, SET_STATUS, { token: staffToken, variables: { machineId, status } });
-
-  /**
-   * Subscribes and returns once the subscription really receives events: the server subscribes
-   * to pub/sub asynchronously, so a probe machine is toggled until its change arrives (no sleep),
-   * then set to OUT_OF_ORDER and events are drained up to that marker.
-   */
-  async function liveSubscription(gymId: string, probeId: string, token?: string): Promise<TestSubscription<Event>> {
-    const sub = subscribe<Event>(gym.url, EVENTS, { variables: { gymId }, token });
+  async function liveSubscription(gymId: string, probeId: string, token?: string) {
+    const sub = await liveMachineEvents(gym, gymId, probeId, token);
     open.push(sub);
-    for (let attempt = 0; ; attempt += 1) {
-      await setStatus(probeId, attempt % 2 === 0 ? 'MAINTENANCE' : 'AVAILABLE');
-      try {
-        await sub.next(250);
-        break;
-      } catch (error) {
-        if (attempt > 40) throw error;
-      }
-    }
-    await setStatus(probeId, 'OUT_OF_ORDER');
-    while ((await sub.next()).data?.machineStatusChanged.status !== 'OUT_OF_ORDER');
     return sub;
   }
 
@@ -98,7 +68,7 @@ describe(`machineStatusChanged over graphql-ws (${backends.database}, ${backends
       ['6a1b0c9e-0001-4000-8000-0000000000ff', 'NOT_FOUND'],
       ['nope', 'BAD_USER_INPUT'],
     ] as const) {
-      const sub = subscribe(gym.url, EVENTS, { variables: { gymId } });
+      const sub = subscribe(gym.url, MACHINE_EVENTS, { variables: { gymId } });
       open.push(sub);
       const result = await sub.next();
       expect(result.data ?? null).toBeNull();

@@ -77,6 +77,9 @@ export const checkIns = pgTable(
   ],
 );
 
+/** Durable events this subgraph produces (`gym.checked_in`), relayed to the event bus after commit. */
+export { eventOutbox } from '@fitgraph/service-kit';
+
 export type GymRow = typeof gyms.$inferSelect;
 export type MachineRow = typeof machines.$inferSelect;
 export type MachineStatusHistoryRow = typeof machineStatusHistory.$inferSelect;

@@ -29,7 +29,9 @@ export const mutationResolvers: MutationResolvers = {
   checkIn: async (_parent, args, ctx) => {
     const viewer = requireUser(ctx);
     const { gymId } = parseInput(gymArgs, args);
-    return committed(ctx, await floor.checkIn(ctx.db, viewer, gymId));
+    const gym = await committed(ctx, await floor.checkIn(ctx.db, viewer, gymId));
+    void ctx.outbox.flush();
+    return gym;
   },
   checkOut: async (_parent, args, ctx) => {
     const viewer = requireUser(ctx);

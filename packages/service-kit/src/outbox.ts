@@ -1,0 +1,108 @@
+/**
+ * Transactional outbox for durable events (events.ts), for any subgraph that produces them:
+ * `enqueueEvent(tx, topic, payload)` writes the event in the same transaction as the change it
+ * announces; `startOutboxRelay` publishes unpublished rows to the bus right after a commit
+ * (`flush()`) and on a timer for whatever an earlier attempt could not publish (bus down,
+ * process crashed after the commit). A row is marked published only after the bus took it; a
+ * crash in between publishes it again with the same id, which consumers deduplicate.
+ *
+ * A producing subgraph re-exports {@link eventOutbox} from its Drizzle schema
+ * (`export { eventOutbox } from '@fitgraph/service-kit'`), so its own migrations create the
+ * table: one definition, the same table in every producing database.
+ */
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { Database } from './db';
+import type { EventBus, EventTopics, Topic } from './events';
+import type { Logger } from './logger';
+
+export const eventOutbox = pgTable(
+  'event_outbox',
+  {
+    /** The event id consumers deduplicate on. */
+    id: uuid('id').primaryKey().defaultRandom(),
+    topic: text('topic').notNull(),
+    payload: jsonb('payload').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+  },
+  (table) => [index('event_outbox_unpublished_idx').on(table.createdAt).where(sql`${table.publishedAt} is null`)],
+);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDatabase = Database<any>;
+
+/** Records `payload` for `topic` in the caller's transaction; published after it commits. */
+export async function enqueueEvent<T extends Topic>(tx: AnyDatabase, topic: T, payload: EventTopics[T]): Promise<void> {
+  await tx.insert(eventOutbox).values({ topic, payload });
+}
+
+export interface OutboxRelay {
+  /** Publishes every unpublished row; never throws (failures are logged and retried later). */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const batchSize = 100;
+
+export function startOutboxRelay(db: AnyDatabase, events: EventBus, logger: Logger, intervalMs = 5000): OutboxRelay {
+  let current: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+
+  const publishBatch = () =>
+    db.transaction(async (tx) => {
+      // SKIP LOCKED: replicas relaying at once take different rows.
+      const rows = await tx
+        .select()
+        .from(eventOutbox)
+        .where(isNull(eventOutbox.publishedAt))
+        .orderBy(asc(eventOutbox.createdAt))
+        .limit(batchSize)
+        .for('update', { skipLocked: true });
+      for (const row of rows) {
+        const event = await events.publish(row.topic as Topic, row.payload as EventTopics[Topic], { id: row.id, occurredAt: row.createdAt });
+        await tx
+          .update(eventOutbox)
+          .set({ publishedAt: new Date() })
+          .where(and(eq(eventOutbox.id, row.id), isNull(eventOutbox.publishedAt)));
+        logger.info({ eventId: event.id, topic: event.topic }, 'event published');
+      }
+      return rows.length;
+    });
+
+  const flush = (): Promise<void> => {
+    if (stopped) return Promise.resolve();
+    if (current) {
+      again = true;
+      return current;
+    }
+    current = (async () => {
+      do {
+        again = false;
+        try {
+          while (!stopped && (await publishBatch()) === batchSize);
+        } catch (error) {
+          logger.warn({ err: error }, 'outbox relay failed; retrying on the next tick');
+        }
+      } while (again && !stopped);
+    })().finally(() => {
+      current = null;
+    });
+    return current;
+  };
+
+  const timer = setInterval(() => void flush(), intervalMs);
+  timer.unref();
+  void flush();
+
+  return {
+    flush,
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      // A publish stuck on an unreachable bus must not hold shutdown; the row stays unpublished.
+      await Promise.race([current, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    },
+  };
+}
