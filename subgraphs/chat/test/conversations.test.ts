@@ -8,6 +8,7 @@ import {
   MESSAGE_ADDED,
   SEND,
   START,
+  ended,
   eventually,
   send,
   snapshot,
@@ -338,7 +339,7 @@ describe(`conversations and messages (${backends.database}, ${backends.pubsub} p
     expect(ids((await graphqlData(url, CONVERSATION, { token: bob.token, variables: { id } })).conversation.members)).toEqual([bob.id]);
     // Her open stream stops before the next message reaches it.
     await send(url, bob, id, 'are you there?');
-    expect(await aliceStream.finished).toEqual({});
+    expect(await ended(aliceStream)).toEqual({});
     expect(aliceStream.results).toHaveLength(0);
     await aliceStream.close();
   });

@@ -99,3 +99,16 @@ export async function eventually(condition: () => boolean | Promise<boolean>, wh
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** How a subscription ended (see TestSubscription.finished); fails if it is still open after `timeoutMs`. */
+export async function ended(sub: { finished: Promise<{ error?: unknown }> }, timeoutMs = 10_000): Promise<{ error?: unknown }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the subscription was still open after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([sub.finished, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

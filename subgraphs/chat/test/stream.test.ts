@@ -5,6 +5,7 @@ import { backends, errorCodes, graphql, graphqlData, subscribe, type TestSubscri
 import { schema } from '../src/server';
 import {
   MESSAGE_ADDED,
+  ended,
   eventually,
   send,
   startChat,
@@ -133,17 +134,19 @@ describe(`messageAdded over graphql-ws (${backends.database}, ${backends.pubsub}
     await second.close();
   });
 
-  it('replays nothing when `after` is the newest message, and everything after the first one', async () => {
+  it('replays nothing without `after` or when it is the newest message, and everything after the first one', async () => {
     const { id } = await startConversation(server.url, alice, [bob]);
     const ids = await sendAll(id, 1, 3);
+    const base = openStreams();
+    const withoutAfter = await subscribeLive(server, bob, id);
     const fromNewest = subscribeTo(server, bob, id, ids[2]);
     const fromFirst = subscribeTo(server, bob, id, ids[0]);
     expect((await take(fromFirst, 2)).bodies).toEqual(['m2', 'm3']);
-    await eventually(() => openStreams() >= 2, 'both streams to open');
+    await eventually(() => openStreams() === base + 3, 'the streams to open');
     await send(server.url, alice, id, 'm4');
-    expect((await take(fromNewest, 1)).bodies).toEqual(['m4']);
-    expect((await take(fromFirst, 1)).bodies).toEqual(['m4']);
-    await Promise.all([fromNewest.close(), fromFirst.close()]);
+    for (const sub of [withoutAfter, fromNewest, fromFirst]) expect((await take(sub, 1)).bodies).toEqual(['m4']);
+    expect(withoutAfter.results).toHaveLength(1);
+    expect(fromNewest.results).toHaveLength(1);
   });
 
   it('carries a message sent through one replica to a subscriber on another', async () => {
@@ -181,7 +184,7 @@ describe(`messageAdded over graphql-ws (${backends.database}, ${backends.pubsub}
       const result = await sub.next();
       expect(result.errors?.map((e) => e.extensions?.code), JSON.stringify(variables)).toEqual([code]);
       expect(result.data ?? null).toBeNull();
-      expect(await sub.finished).toEqual({});
+      expect(await ended(sub)).toEqual({});
     }
     expect(openStreams()).toBe(before);
     // And the refused non-member never receives anything.
@@ -204,9 +207,9 @@ describe(`messageAdded over graphql-ws (${backends.database}, ${backends.pubsub}
     for (const sub of [bobSub, carolSub, daveSub]) expect((await sub.next()).data!.messageAdded.body).toBe('hello all');
 
     await graphqlData(server.url, LEAVE, { token: bob.token, variables: { conversationId: group.id } });
-    expect(await bobSub.finished).toEqual({});
+    expect(await ended(bobSub)).toEqual({});
     await graphqlData(server.url, REMOVE, { token: alice.token, variables: { conversationId: group.id, userId: carol.id } });
-    expect(await carolSub.finished).toEqual({});
+    expect(await ended(carolSub)).toEqual({});
 
     await send(server.url, alice, group.id, 'after they left');
     expect((await daveSub.next()).data!.messageAdded.body).toBe('after they left');
@@ -228,7 +231,7 @@ describe(`messageAdded over graphql-ws (${backends.database}, ${backends.pubsub}
       await tx.delete(schema.conversationMembers).where(sql`${schema.conversationMembers.conversationId} = ${group.id} and ${schema.conversationMembers.userId} = ${carol.id}`);
     });
     await send(server.url, alice, group.id, 'not for carol');
-    expect(await carolSub.finished).toEqual({});
+    expect(await ended(carolSub)).toEqual({});
     expect(carolSub.results).toHaveLength(0);
   });
 
