@@ -86,13 +86,13 @@ export async function setRole(gatewayUrl: string, userId: string, role: Role): P
 }
 
 /** Resolves once `check` returns a truthy value (polling, never a fixed sleep); fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T> | T, { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = {}): Promise<T> {
+export async function eventually<T>(check: () => Promise<T> | T, { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = {}): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value) return value;
+      if (value) return value as NonNullable<T>;
     } catch (error) {
       last = error;
     }

@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/service-kit';
 import { createContext, type NutritionContext } from './context';
 import * as schema from './db/schema';
@@ -10,6 +11,13 @@ export const nutritionSubgraph: SubgraphDefinition<typeof schema, NutritionConte
   resolvers,
   createContext,
   seed: seedNutrition,
+  eventHandlers: {
+    // Everything nutrition knows of a user: their meal log and their goals.
+    'user.deleted': async (tx, { userId }) => {
+      await tx.delete(schema.mealEntries).where(eq(schema.mealEntries.userId, userId));
+      await tx.delete(schema.nutritionGoals).where(eq(schema.nutritionGoals.userId, userId));
+    },
+  },
 };
 
 /** Starts the nutrition subgraph on `options.port` (0 = a free port); used by `index.ts` and tests. */

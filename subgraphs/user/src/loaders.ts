@@ -1,13 +1,30 @@
 import { inArray } from 'drizzle-orm';
-import { byKey, onlyUuids, type Database } from '@fitgraph/service-kit';
+import { byKey, deletedUserId, onlyUuids, type Database } from '@fitgraph/service-kit';
 import DataLoader from 'dataloader';
 import * as schema from './db/schema';
+
+/**
+ * Who records that outlive their author point at (chat messages keep `deletedUserId` as sender):
+ * not an account, so it cannot sign in, and its email is never shown.
+ */
+export const deletedUserPlaceholder: schema.UserRow = {
+  id: deletedUserId,
+  email: '',
+  displayName: 'Deleted user',
+  role: 'MEMBER',
+  homeGymId: null,
+  timeZone: 'UTC',
+  passwordHash: null,
+  createdAt: new Date(0),
+};
 
 /** Per-request loaders: each batch is one SQL statement however many keys it holds. */
 export function createLoaders(db: Database<typeof schema>) {
   return {
     userById: new DataLoader(async (ids: readonly string[]) =>
-      byKey(ids, await db.select().from(schema.users).where(inArray(schema.users.id, onlyUuids(ids))), (u) => u.id),
+      byKey(ids, await db.select().from(schema.users).where(inArray(schema.users.id, onlyUuids(ids))), (u) => u.id).map((user, i) =>
+        user ?? (ids[i] === deletedUserId ? deletedUserPlaceholder : null),
+      ),
     ),
   };
 }

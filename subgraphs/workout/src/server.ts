@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/service-kit';
 import { createContext, type WorkoutContext } from './context';
 import * as schema from './db/schema';
@@ -10,6 +11,12 @@ export const workoutSubgraph: SubgraphDefinition<typeof schema, WorkoutContext> 
   resolvers,
   createContext,
   seed: seedWorkout,
+  eventHandlers: {
+    // The user's workouts go, and their sets with them (ON DELETE CASCADE).
+    'user.deleted': async (tx, { userId }) => {
+      await tx.delete(schema.workouts).where(eq(schema.workouts.userId, userId));
+    },
+  },
 };
 
 /** Starts the workout subgraph on `options.port` (0 = a free port); used by `index.ts` and tests. */

@@ -1,4 +1,4 @@
-import { isSelfOr, scalarResolvers } from '@fitgraph/service-kit';
+import { deletedUserId, isSelfOr, scalarResolvers } from '@fitgraph/service-kit';
 import { deleteAccount, setUserRole, signIn, signUp, updateProfile } from '../accounts';
 import type { UserContext } from '../context';
 import type { Resolvers } from '../generated/resolvers-types';
@@ -29,7 +29,8 @@ export const resolvers: Resolvers = {
   User: {
     __resolveReference: ({ id }, { loaders }) => loaders.userById.load(id),
     // Private: the user themself and ADMIN only; null (not an error) for everyone else.
-    email: (user, _args, ctx) => (isSelfOr(ctx, user.id, 'ADMIN') || ctx.authenticatedUserId === user.id ? user.email : null),
+    email: (user, _args, ctx) =>
+      user.id !== deletedUserId && (isSelfOr(ctx, user.id, 'ADMIN') || ctx.authenticatedUserId === user.id) ? user.email : null,
     homeGym: (user) => (user.homeGymId ? { id: user.homeGymId } : null),
   },
 };
