@@ -1,6 +1,11 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // One `graphql` as in production: vite would resolve our sources' imports to graphql's ESM
+  // build while the Apollo packages require the CommonJS one, and graphql-js rejects schemas
+  // and errors "from another realm" (Node itself always picks the CommonJS `main`).
+  resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }] },
   test: {
     globalSetup: ['./tests/global-setup.ts'],
     testTimeout: 60_000,

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway, RemoteGraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -20,7 +21,13 @@ import {
   type Viewer,
 } from '@fitgraph/service-kit';
 import express from 'express';
+import type { FormattedExecutionResult } from 'graphql';
 import { checkSubgraphs } from './readiness';
+import { SubscriptionEngine, type SubscriptionLimits, type SubscriptionStats } from './subscriptions/engine';
+import type { ClientSession } from './subscriptions/identity';
+import { SubscriptionPlanner, type ResumeRules } from './subscriptions/planner';
+import { serveSse, serveWebSocket, type OperationRequest } from './subscriptions/transports';
+import type { UpstreamOptions } from './subscriptions/upstream';
 
 /** What the gateway knows of each client request; forwarded to every subgraph fetch. */
 export interface GatewayContext {
@@ -50,6 +57,24 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Token verification keys; default: from env (DEV-ONLY keys when unset). */
   auth?: AuthConfig;
+  /** Subscriptions over graphql-ws and SSE (see gateway/README.md). */
+  subscriptions?: SubscriptionOptions;
+}
+
+export interface SubscriptionOptions {
+  /** Per-connection and per-gateway limits. Defaults: 100 per connection, 10 000 in total. */
+  limits?: Partial<SubscriptionLimits>;
+  /** Ping client WebSockets this often (ms) and drop those that miss a pong. Default: 12 000. */
+  keepAliveMs?: number;
+  /** Upstream (gateway -> subgraph) heartbeat and reconnect settings. */
+  upstream?: UpstreamOptions;
+  /** Resume rules for Subscription fields that do not follow the `after`/`id` convention. */
+  resume?: ResumeRules;
+}
+
+/** A running gateway; `subscriptions()` reports what it is streaming (also in /healthz). */
+export interface RunningGateway extends RunningServer {
+  subscriptions(): SubscriptionStats & { websockets: number; eventStreams: number };
 }
 
 /** Header names the gateway passes through to subgraphs. */
@@ -65,48 +90,97 @@ export function supergraphSubgraphUrls(supergraphSdl: string): Record<string, st
 }
 
 /** The FitGraph gateway: Apollo Gateway over a static supergraph, with Sandbox, health and readiness. */
-export async function createGateway(options: GatewayOptions): Promise<RunningServer> {
+export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger('gateway');
   const production = options.production ?? false;
   const verifier = createTokenVerifier(options.auth ?? loadAuthConfig());
   const subgraphUrls = { ...supergraphSubgraphUrls(options.supergraphSdl), ...options.subgraphUrls };
 
-  const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) =>
-      new RemoteGraphQLDataSource<GatewayContext>({
-        url: subgraphUrls[name] ?? url,
-        willSendRequest: ({ request, context }) => {
-          const headers = request.http?.headers;
-          if (!headers || !context.requestId) return;
-          headers.set(forwardedHeaders.requestId, context.requestId);
-          if (context.authorization) headers.set(forwardedHeaders.authorization, context.authorization);
-          if (context.deviceKey) headers.set(forwardedHeaders.deviceKey, context.deviceKey);
+  const buildService = ({ name, url }: { name: string; url?: string }) =>
+    new RemoteGraphQLDataSource<GatewayContext>({
+      url: subgraphUrls[name] ?? url,
+      willSendRequest: ({ request, context }) => {
+        const headers = request.http?.headers;
+        if (!headers || !context.requestId) return;
+        headers.set(forwardedHeaders.requestId, context.requestId);
+        if (context.authorization) headers.set(forwardedHeaders.authorization, context.authorization);
+        if (context.deviceKey) headers.set(forwardedHeaders.deviceKey, context.deviceKey);
         // Set, not appended: a client's own x-forwarded-for never reaches a subgraph.
         if (context.clientIp) headers.set('x-forwarded-for', context.clientIp);
-        },
-      }),
-  });
+      },
+    });
+  const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService });
 
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
+
+  // Subscriptions: planned here, primary upstream over graphql-ws, `rest` per event through the
+  // same data sources as queries (see gateway/README.md).
+  const formatError = createErrorFormatter(logger);
+  const planner = new SubscriptionPlanner(options.supergraphSdl, { resume: options.subscriptions?.resume });
+  const dataSources: ServiceMap = Object.fromEntries(Object.keys(subgraphUrls).map((name) => [name, buildService({ name })]));
+  const contextFor = (session: Pick<ClientSession, 'identity' | 'requestId'>): GatewayContext => ({
+    requestId: session.requestId,
+    authorization: session.identity.authorization,
+    deviceKey: null,
+    viewer: session.identity.viewer,
+  });
+  const engine = new SubscriptionEngine({
+    planner,
+    subgraphUrls,
+    dataSources,
+    contextFor: (identity, requestId) => contextFor({ identity, requestId }),
+    formatError,
+    logger,
+    limits: options.subscriptions?.limits,
+    upstream: options.subscriptions?.upstream,
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: options.introspection ?? !production,
     includeStacktraceInErrorResponses: false,
-    formatError: createErrorFormatter(logger),
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Before the HTTP drain: clients of both transports are told to go elsewhere (1001).
+      {
+        serverWillStart: async () => ({
+          drainServer: async () => {
+            sse.dispose();
+            await websockets.dispose();
+            await engine.close();
+          },
+        }),
+      },
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
     ],
   });
+  // Queries and mutations over graphql-ws / SSE take the same path as HTTP ones.
+  const executeOperation = async (session: ClientSession, request: OperationRequest): Promise<FormattedExecutionResult> => {
+    const response = await apollo.executeOperation(
+      { query: request.query, operationName: request.operationName ?? undefined, variables: request.variables ?? undefined },
+      { contextValue: { ...contextFor(session), requestId: randomUUID() } },
+    );
+    if (response.body.kind === 'single') return response.body.singleResult;
+    return { errors: [{ message: 'Incremental delivery is not supported over this transport', extensions: { code: 'BAD_REQUEST' } }] };
+  };
+  const transportOptions = { schema: planner.apiSchema, engine, verifier, executeOperation, formatError };
+  const websockets = serveWebSocket({
+    ...transportOptions,
+    httpServer,
+    path: '/graphql',
+    keepAliveMs: options.subscriptions?.keepAliveMs ?? 12_000,
+  });
+  const sse = serveSse(transportOptions);
+  const subscriptionStats = () => ({ ...engine.stats(), websockets: websockets.connections(), eventStreams: sse.connections() });
+
   await apollo.start();
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', subscriptions: subscriptionStats() });
   });
   app.get('/readyz', async (_req, res) => {
     const subgraphs = await checkSubgraphs(subgraphUrls);
@@ -118,6 +192,10 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
     next();
+  });
+  app.use('/graphql', (req, res, next) => {
+    if (!sse.accepts(req)) return next();
+    sse.handle(req, res).catch(next);
   });
   app.use(
     '/graphql',
@@ -142,6 +220,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
   return {
     url: httpUrl(host, port, '/graphql'),
     port,
+    subscriptions: subscriptionStats,
     stop: async () => {
       await apollo.stop();
     },

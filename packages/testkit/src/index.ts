@@ -5,4 +5,5 @@ export * from './graphql';
 export * from './processes';
 export * from './stack';
 export * from './subscriptions';
+export * from './subscription-clients';
 export * from './subgraph';

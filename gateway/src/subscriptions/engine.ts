@@ -1,0 +1,402 @@
+import { randomUUID } from 'node:crypto';
+import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
+import type { Logger } from '@fitgraph/service-kit';
+import {
+  getVariableValues,
+  GraphQLError,
+  type DocumentNode,
+  type FormattedExecutionResult,
+  type GraphQLFormattedError,
+} from 'graphql';
+import type { ClientSession, Identity } from './identity';
+import type { PreparedSubscription, SubscriptionPlanner } from './planner';
+import { createPushIterator, type PushIterator } from './push-iterator';
+import { UpstreamConnection, type UpstreamEnd, type UpstreamOptions } from './upstream';
+
+type RequestContext = Parameters<typeof executeQueryPlan>[2];
+
+export interface SubscriptionLimits {
+  /** Subscriptions one client connection may hold open. Default: 100. */
+  perConnection: number;
+  /** Subscriptions the whole gateway process holds open. Default: 10 000. */
+  total: number;
+  /** Undelivered events a client may fall behind by before its subscription is dropped. Default: 1000. */
+  maxQueuedEvents: number;
+}
+
+export const defaultSubscriptionLimits: SubscriptionLimits = { perConnection: 100, total: 10_000, maxQueuedEvents: 1000 };
+
+export interface SubscriptionEngineOptions {
+  planner: SubscriptionPlanner;
+  /** Subgraph name -> HTTP GraphQL URL (the WebSocket URL is derived from it). */
+  subgraphUrls: Record<string, string>;
+  /** The gateway's data sources: the per-event `rest` fetches go through them. */
+  dataSources: ServiceMap;
+  /** The request context value the data sources expect (forwarded headers). */
+  contextFor(identity: Identity, requestId: string): unknown;
+  /** The gateway's error formatter (masks unexpected errors), applied once per execution. */
+  formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+  logger: Logger;
+  limits?: Partial<SubscriptionLimits>;
+  upstream?: UpstreamOptions;
+}
+
+export interface SubscriptionRequest {
+  document: DocumentNode;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+}
+
+export interface SubscriptionStats {
+  /** Client subscriptions open now (all transports). */
+  subscriptions: number;
+  /** Distinct upstream subscriptions open to subgraphs now. */
+  upstreamStreams: number;
+  /** Upstream WebSocket connections (one per subgraph and identity) now. */
+  upstreamConnections: number;
+  /** Distinct (operation, variables, identity) groups now: one execution each per event. */
+  executionGroups: number;
+  /** Upstream events received since start. */
+  events: number;
+  /** Per-event plan executions since start. */
+  executions: number;
+  /** Upstream reconnects since start. */
+  reconnects: number;
+}
+
+/** Clients with the same operation, variables and identity: each event is executed once for all. */
+interface ExecutionGroup {
+  key: string;
+  prepared: PreparedSubscription;
+  variables: Record<string, unknown>;
+  subscribers: Set<PushIterator<FormattedExecutionResult>>;
+  /** Deliveries chain here so events reach clients in upstream order while executions overlap. */
+  tail: Promise<void>;
+}
+
+/** One upstream subscription, shared by every client whose planned subgraph operation, variables and identity match. */
+interface UpstreamStream {
+  key: string;
+  identity: Identity;
+  connection: UpstreamConnection;
+  prepared: PreparedSubscription;
+  variables: Record<string, unknown>;
+  /** Last cursor seen (resumable fields): a resubscribe continues after it. */
+  cursor: unknown;
+  groups: Map<string, ExecutionGroup>;
+  unsubscribe: () => void;
+  ended: boolean;
+}
+
+/**
+ * Errors from the Apollo packages may come from another copy of `graphql` (CommonJS vs ESM
+ * under test runners), so `instanceof` is not reliable: recognise them by shape.
+ */
+const asGraphQLError = (error: unknown): GraphQLError =>
+  error && typeof error === 'object' && typeof (error as GraphQLError).toJSON === 'function' && 'extensions' in error
+    ? (error as GraphQLError)
+    : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined });
+
+const rateLimited = (message: string, limit: number): FormattedExecutionResult => ({
+  errors: [{ message, extensions: { code: 'RATE_LIMITED', limit } }],
+});
+
+/** Stable JSON (sorted keys), so equal variables give equal keys. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/**
+ * Federated subscriptions: a client subscription is planned into a primary subgraph
+ * subscription and a `rest` plan; the primary runs upstream over graphql-ws and, for each
+ * event, `executeQueryPlan` runs `Sequence[primary, rest]` with the primary fetch answered by
+ * the event, so Apollo's own entity fetching, result shaping and error paths apply.
+ * Identical upstream subscriptions share one stream; clients with the same operation,
+ * variables and identity share one execution per event.
+ */
+export class SubscriptionEngine {
+  private readonly streams = new Map<string, UpstreamStream>();
+  private readonly connections = new Map<string, UpstreamConnection>();
+  private readonly limits: SubscriptionLimits;
+  private active = 0;
+  private events = 0;
+  private executions = 0;
+  private closedReconnects = 0;
+  private closed = false;
+
+  constructor(private readonly options: SubscriptionEngineOptions) {
+    this.limits = { ...defaultSubscriptionLimits, ...options.limits };
+  }
+
+  /** Starts a client subscription: an event iterator, or a result carrying why it could not start. */
+  subscribe(
+    session: ClientSession,
+    request: SubscriptionRequest,
+  ): AsyncIterableIterator<FormattedExecutionResult> | FormattedExecutionResult {
+    if (this.closed) {
+      return { errors: [{ message: 'The gateway is shutting down', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
+    }
+    if (session.subscriptions >= this.limits.perConnection) {
+      return rateLimited(
+        `Too many subscriptions on this connection: at most ${this.limits.perConnection} may be open at once`,
+        this.limits.perConnection,
+      );
+    }
+    if (this.active >= this.limits.total) {
+      return rateLimited(`The gateway is serving its maximum of ${this.limits.total} subscriptions; try again later`, this.limits.total);
+    }
+    let prepared: PreparedSubscription;
+    try {
+      prepared = this.options.planner.prepare(request.document, request.operationName ?? undefined);
+    } catch (error) {
+      return { errors: [this.format(asGraphQLError(error))] };
+    }
+    const coerced = getVariableValues(
+      this.options.planner.apiSchema,
+      prepared.operation.variableDefinitions ?? [],
+      request.variables ?? {},
+    );
+    if (coerced.errors) {
+      return {
+        errors: coerced.errors.map((error) => ({ ...error.toJSON(), extensions: { code: 'BAD_USER_INPUT' } })),
+      };
+    }
+    const variables = coerced.coerced;
+    let stream: UpstreamStream;
+    try {
+      stream = this.streamFor(session.identity, prepared, variables);
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'could not open an upstream subscription');
+      return { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
+    }
+    const groupKey = stableJson([prepared.key, variables]);
+    let group = stream.groups.get(groupKey);
+    if (!group) {
+      group = { key: groupKey, prepared, variables, subscribers: new Set(), tail: Promise.resolve() };
+      stream.groups.set(groupKey, group);
+    }
+    const joined = group;
+    const iterator = createPushIterator<FormattedExecutionResult>(() => {
+      joined.subscribers.delete(iterator);
+      session.subscriptions -= 1;
+      this.active -= 1;
+      if (joined.subscribers.size === 0 && stream.groups.get(joined.key) === joined) stream.groups.delete(joined.key);
+      if (stream.groups.size === 0) this.stopStream(stream);
+    });
+    group.subscribers.add(iterator);
+    session.subscriptions += 1;
+    this.active += 1;
+    return iterator;
+  }
+
+  stats(): SubscriptionStats {
+    let executionGroups = 0;
+    for (const stream of this.streams.values()) executionGroups += stream.groups.size;
+    let reconnects = this.closedReconnects;
+    for (const connection of this.connections.values()) reconnects += connection.reconnects;
+    return {
+      subscriptions: this.active,
+      upstreamStreams: this.streams.size,
+      upstreamConnections: this.connections.size,
+      executionGroups,
+      events: this.events,
+      executions: this.executions,
+      reconnects,
+    };
+  }
+
+  /** Ends every subscription and upstream connection (after the transports closed their clients). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const stream of [...this.streams.values()]) {
+      for (const group of stream.groups.values()) for (const iterator of group.subscribers) iterator.end();
+      this.stopStream(stream);
+    }
+    await Promise.allSettled([...this.connections.values()].map((connection) => connection.dispose()));
+    this.connections.clear();
+  }
+
+  private streamFor(identity: Identity, prepared: PreparedSubscription, clientVariables: Record<string, unknown>): UpstreamStream {
+    const { upstream } = prepared;
+    const variables: Record<string, unknown> = {};
+    for (const name of upstream.variableUsages) {
+      if (clientVariables[name] !== undefined) variables[name] = clientVariables[name];
+    }
+    const cursor = upstream.resume?.initial(clientVariables);
+    const key = stableJson([upstream.subgraph, identity.key, upstream.query, variables, cursor ?? null]);
+    const existing = this.streams.get(key);
+    const connection = existing?.connection ?? this.connectionFor(upstream.subgraph, identity);
+    // The newest token of an identity is the one a reconnect presents.
+    if (identity.authorization) connection.authorization = identity.authorization;
+    if (existing) return existing;
+
+    const stream: UpstreamStream = {
+      key,
+      identity,
+      connection,
+      prepared,
+      variables,
+      cursor,
+      groups: new Map(),
+      unsubscribe: () => {},
+      ended: false,
+    };
+    connection.streams += 1;
+    this.streams.set(key, stream);
+    const resume = upstream.resume;
+    stream.unsubscribe = connection.subscribe(
+      upstream.query,
+      () => (resume && stream.cursor !== undefined ? { ...variables, [resume.variable]: stream.cursor } : variables),
+      {
+        next: (result) => this.onEvent(stream, result),
+        end: (reason) => this.onUpstreamEnd(stream, reason),
+      },
+    );
+    return stream;
+  }
+
+  private connectionFor(subgraph: string, identity: Identity): UpstreamConnection {
+    const key = `${subgraph}\n${identity.key}`;
+    let connection = this.connections.get(key);
+    if (!connection) {
+      const url = this.options.subgraphUrls[subgraph];
+      if (!url) throw new Error(`No URL for subgraph ${subgraph}`);
+      connection = new UpstreamConnection(subgraph, url, identity.key, identity.authorization, this.options.upstream ?? {}, this.options.logger);
+      this.connections.set(key, connection);
+    }
+    return connection;
+  }
+
+  private stopStream(stream: UpstreamStream): void {
+    if (!stream.ended) {
+      stream.ended = true;
+      stream.unsubscribe();
+    }
+    if (this.streams.get(stream.key) === stream) {
+      this.streams.delete(stream.key);
+      this.releaseConnection(stream.connection);
+    }
+  }
+
+  private releaseConnection(connection: UpstreamConnection): void {
+    connection.streams -= 1;
+    if (connection.streams > 0) return;
+    const key = `${connection.subgraph}\n${connection.identityKey}`;
+    if (this.connections.get(key) === connection) this.connections.delete(key);
+    this.closedReconnects += connection.reconnects;
+    void connection.dispose();
+  }
+
+  private onEvent(stream: UpstreamStream, event: FormattedExecutionResult): void {
+    if (stream.ended) return;
+    this.events += 1;
+    const resume = stream.prepared.upstream.resume;
+    if (resume && event.data) {
+      const root = event.data[resume.rootResponseName] as Record<string, unknown> | null | undefined;
+      const cursor = root?.[resume.cursorAlias];
+      if (cursor !== undefined && cursor !== null) stream.cursor = cursor;
+    }
+    for (const group of stream.groups.values()) {
+      const targets = [...group.subscribers];
+      const execution = this.execute(stream, group, event);
+      group.tail = group.tail
+        .then(() => execution)
+        .then((result) => {
+          for (const iterator of targets) this.deliver(iterator, result);
+        });
+    }
+  }
+
+  private onUpstreamEnd(stream: UpstreamStream, reason: UpstreamEnd): void {
+    if (stream.ended) return;
+    stream.ended = true;
+    if (this.streams.get(stream.key) === stream) {
+      this.streams.delete(stream.key);
+      this.releaseConnection(stream.connection);
+    }
+    const last: FormattedExecutionResult | undefined =
+      reason.kind === 'errors' ? { errors: reason.errors.map((error) => this.options.formatError(error, error)) } : undefined;
+    for (const group of stream.groups.values()) {
+      group.tail = group.tail.then(() => {
+        for (const iterator of group.subscribers) {
+          if (last) iterator.push(last);
+          iterator.end();
+        }
+      });
+    }
+  }
+
+  private deliver(iterator: PushIterator<FormattedExecutionResult>, result: FormattedExecutionResult): void {
+    if (iterator.ended) return;
+    if (iterator.queued >= this.limits.maxQueuedEvents) {
+      iterator.abort(
+        rateLimited(
+          `Subscription dropped: the client fell ${this.limits.maxQueuedEvents} events behind`,
+          this.limits.maxQueuedEvents,
+        ),
+      );
+      return;
+    }
+    iterator.push(result);
+  }
+
+  /** Runs `Sequence[primary, rest]` for one event and one group; never rejects. */
+  private async execute(stream: UpstreamStream, group: ExecutionGroup, event: FormattedExecutionResult): Promise<FormattedExecutionResult> {
+    // Errors without data (e.g. FORBIDDEN from the subgraph's subscribe) have nothing to resolve.
+    if (!event.data) {
+      return { errors: (event.errors ?? []).map((error) => this.options.formatError(error, error)) };
+    }
+    this.executions += 1;
+    const { prepared } = group;
+    const primary = prepared.primary;
+    const real = this.options.dataSources[primary.serviceName];
+    let answered = false;
+    const eventSource: GraphQLDataSource = {
+      process: (request) => {
+        if (!answered && request.request.query === primary.operation) {
+          answered = true;
+          // Each execution merges entity data into its copy: groups never share (or leak) results.
+          return Promise.resolve(structuredClone(event) as never);
+        }
+        if (!real) throw new Error(`No data source for subgraph ${primary.serviceName}`);
+        return real.process(request);
+      },
+    };
+    const requestId = randomUUID();
+    const requestContext = {
+      request: { variables: group.variables, operationName: prepared.operationName },
+      document: prepared.document,
+      operationName: prepared.operationName ?? null,
+      context: this.options.contextFor({ ...stream.identity, authorization: stream.connection.authorization }, requestId),
+      logger: this.options.logger,
+      // The executor's error path writes into metrics.
+      metrics: {},
+      cache: undefined,
+      overallCachePolicy: undefined,
+    } as unknown as RequestContext;
+    try {
+      const result = await executeQueryPlan(
+        prepared.eventPlan,
+        { ...this.options.dataSources, [primary.serviceName]: eventSource },
+        requestContext,
+        prepared.operationContext,
+        this.options.planner.supergraphSchema,
+        this.options.planner.federationApiSchema,
+      );
+      return {
+        data: result.data ?? null,
+        ...(result.errors?.length ? { errors: result.errors.map((error) => this.format(error)) } : {}),
+      };
+    } catch (error) {
+      return { data: null, errors: [this.format(asGraphQLError(error))] };
+    }
+  }
+
+  private format(error: GraphQLError): GraphQLFormattedError {
+    return this.options.formatError(error.toJSON(), error);
+  }
+}

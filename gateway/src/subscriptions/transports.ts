@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { TokenVerifier } from '@fitgraph/service-kit';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
+import type { Request as SseRequest } from 'graphql-sse';
+import { createHandler } from 'graphql-sse/lib/use/http';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { CloseCode } from './close-codes';
+import type { SubscriptionEngine } from './engine';
+import { identityOf, type ClientSession, type Identity } from './identity';
+
+/** A query or mutation arriving over graphql-ws or SSE; the gateway runs it like an HTTP one. */
+export interface OperationRequest {
+  query: string;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+}
+
+export interface TransportOptions {
+  /** The API schema operations are validated against. */
+  schema: GraphQLSchema;
+  engine: SubscriptionEngine;
+  verifier: TokenVerifier;
+  /** Runs a query or mutation through Apollo Server (same pipeline as HTTP); formatted result. */
+  executeOperation(session: ClientSession, request: OperationRequest): Promise<FormattedExecutionResult>;
+  formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+}
+
+type OperationContext = {
+  session: ClientSession;
+  query: string;
+};
+
+type Prepared = { document: DocumentNode; operationName: string | undefined; variables: Record<string, unknown> | undefined };
+
+const withCode = (error: GraphQLError, code: string) =>
+  new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { code } });
+
+/** Parses and validates once for both transports; errors carry Apollo's codes. */
+function prepareOperation(schema: GraphQLSchema, request: Partial<OperationRequest>): Prepared | GraphQLError[] {
+  if (typeof request.query !== 'string' || request.query.trim() === '') {
+    return [new GraphQLError('Missing query', { extensions: { code: 'BAD_REQUEST' } })];
+  }
+  let document: DocumentNode;
+  try {
+    document = parse(request.query);
+  } catch (error) {
+    return [withCode(error instanceof GraphQLError ? error : new GraphQLError(String(error)), 'GRAPHQL_PARSE_FAILED')];
+  }
+  const errors = validate(schema, document);
+  if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+  const operationName = request.operationName ?? undefined;
+  if (!getOperationAST(document, operationName)) {
+    return [new GraphQLError('Unable to identify the operation to run', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+  }
+  return { document, operationName, variables: request.variables ?? undefined };
+}
+
+const textParam = (params: Record<string, unknown> | undefined, key: string): string | null =>
+  typeof params?.[key] === 'string' ? (params[key] as string) : null;
+
+const newSession = (transport: ClientSession['transport'], identity: Identity, requestId: string | null): ClientSession => ({
+  id: randomUUID(),
+  transport,
+  identity,
+  subscriptions: 0,
+  requestId: requestId && /^[\w.:-]{1,128}$/.test(requestId) ? requestId : randomUUID(),
+});
+
+export interface WebSocketTransport {
+  /** Open client sockets. */
+  connections(): number;
+  /** Closes every client socket with 1001 (Going away) and stops accepting new ones. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * graphql-ws (`graphql-transport-ws`) on the gateway's HTTP server. The token in the
+ * `connection_init` payload is verified once per connection (4401 when bad); ws-level pings
+ * every `keepAliveMs` terminate clients that stop answering, which ends their subscriptions
+ * and, with the last one, the upstream stream.
+ */
+export function serveWebSocket(
+  options: TransportOptions & { httpServer: Server; path: string; keepAliveMs: number },
+): WebSocketTransport {
+  const { schema, engine, verifier } = options;
+  const wss = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const server = useServer<Record<string, unknown> | undefined, { session?: ClientSession }>(
+    {
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams;
+        const authorization = textParam(params, 'authorization') ?? textParam(params, 'Authorization');
+        try {
+          const viewer = await verifier.viewerFromAuthorization(authorization);
+          const header = ctx.extra.request.headers['x-request-id'];
+          ctx.extra.session = newSession(
+            'ws',
+            identityOf(authorization, viewer),
+            textParam(params, 'requestId') ?? (typeof header === 'string' ? header : null),
+          );
+          return true;
+        } catch {
+          ctx.extra.socket.close(CloseCode.Unauthorized, 'Invalid access token');
+          return false;
+        }
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const prepared = prepareOperation(schema, payload);
+        if (Array.isArray(prepared)) return prepared;
+        const contextValue: OperationContext = { session: ctx.extra.session!, query: payload.query };
+        return {
+          schema,
+          document: prepared.document,
+          operationName: prepared.operationName,
+          variableValues: prepared.variables,
+          contextValue,
+        };
+      },
+      execute: async (args) => {
+        const { session, query } = args.contextValue as OperationContext;
+        return (await options.executeOperation(session, {
+          query,
+          operationName: args.operationName,
+          variables: args.variableValues as Record<string, unknown> | undefined,
+        })) as ExecutionResult;
+      },
+      subscribe: (args) => {
+        const { session } = args.contextValue as OperationContext;
+        return engine.subscribe(session, {
+          document: args.document,
+          operationName: args.operationName,
+          variables: args.variableValues as Record<string, unknown> | undefined,
+        }) as AsyncGenerator<ExecutionResult> | ExecutionResult;
+      },
+      // Results are formatted already (plain JSON): send them as they are.
+      onNext: (_ctx, _id, _payload, _args, result) => result,
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => options.formatError(error.toJSON(), error)),
+    },
+    wss,
+    options.keepAliveMs,
+  );
+  return { connections: () => wss.clients.size, dispose: async () => void (await server.dispose()) };
+}
+
+export interface SseTransport {
+  /** Whether a request on the GraphQL path is for graphql-sse (event stream or stream reservation). */
+  accepts(req: IncomingMessage): boolean;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Open event streams. */
+  connections(): number;
+  /** Ends every open event stream (clients reconnect elsewhere). */
+  dispose(): void;
+}
+
+const tokenHeader = 'x-graphql-event-stream-token';
+
+/**
+ * graphql-sse on the same path: distinct-connections mode (one POST with `Accept:
+ * text/event-stream` per operation) and single-connection mode (PUT reserves a stream, GET
+ * with the token listens, POSTs with the token add operations). The `Authorization` header is
+ * verified on every request; a bad token answers 401 before any stream opens.
+ */
+export function serveSse(options: TransportOptions): SseTransport {
+  const { schema, engine, verifier } = options;
+  const open = new Set<ServerResponse>();
+  // Single-connection mode: one session per stream token, for the per-connection limit.
+  const sessions = new Map<string, ClientSession>();
+  const identities = new WeakMap<IncomingMessage, Identity>();
+
+  const streamToken = (req: SseRequest<IncomingMessage, unknown>): string | null =>
+    req.headers.get(tokenHeader) || new URL(req.url, 'http://localhost/').searchParams.get('token') || null;
+
+  const sessionFor = (req: SseRequest<IncomingMessage, unknown>): ClientSession => {
+    const identity = identities.get(req.raw)!;
+    const requestId = req.headers.get('x-request-id') ?? null;
+    const token = streamToken(req);
+    if (!token) return newSession('sse', identity, requestId);
+    let session = sessions.get(token);
+    if (!session) {
+      session = newSession('sse', identity, requestId);
+      sessions.set(token, session);
+    }
+    return session;
+  };
+
+  const handler = createHandler<OperationContext | undefined>({
+    schema,
+    // prepareOperation validated already.
+    validate: () => [],
+    authenticate: async (req) => {
+      const authorization = req.headers.get('authorization') ?? null;
+      try {
+        identities.set(req.raw, identityOf(authorization, await verifier.viewerFromAuthorization(authorization)));
+      } catch (error) {
+        return [
+          JSON.stringify({
+            errors: [{ message: error instanceof Error ? error.message : 'Invalid access token', extensions: { code: 'UNAUTHENTICATED' } }],
+          }),
+          { status: 401, statusText: 'Unauthorized', headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' } },
+        ];
+      }
+      return streamToken(req) ?? randomUUID();
+    },
+    onSubscribe: (req, params) => {
+      const prepared = prepareOperation(schema, params);
+      if (Array.isArray(prepared)) {
+        return { errors: prepared.map((error) => options.formatError(error.toJSON(), error)) } as unknown as ExecutionResult;
+      }
+      const contextValue: OperationContext = { session: sessionFor(req), query: params.query };
+      return {
+        schema,
+        document: prepared.document,
+        operationName: prepared.operationName,
+        variableValues: prepared.variables,
+        contextValue,
+      };
+    },
+    execute: async (args) => {
+      const { session, query } = args.contextValue!;
+      return (await options.executeOperation(session, {
+        query,
+        operationName: args.operationName,
+        variables: args.variableValues as Record<string, unknown> | undefined,
+      })) as ExecutionResult;
+    },
+    subscribe: (args) =>
+      engine.subscribe(args.contextValue!.session, {
+        document: args.document,
+        operationName: args.operationName,
+        variables: args.variableValues as Record<string, unknown> | undefined,
+      }) as AsyncGenerator<ExecutionResult> | ExecutionResult,
+    onComplete: (ctx, req) => {
+      const token = streamToken(req);
+      if (token && ctx?.session.subscriptions === 0 && sessions.get(token) === ctx.session) sessions.delete(token);
+    },
+  });
+
+  return {
+    accepts: (req) =>
+      req.headers.accept === 'text/event-stream' ||
+      req.method === 'PUT' ||
+      req.method === 'DELETE' ||
+      typeof req.headers[tokenHeader] === 'string',
+    handle: async (req, res) => {
+      open.add(res);
+      res.once('close', () => open.delete(res));
+      await handler(req, res);
+    },
+    connections: () => open.size,
+    dispose: () => {
+      for (const res of open) res.end();
+      open.clear();
+    },
+  };
+}

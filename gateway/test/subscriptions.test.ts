@@ -1,0 +1,271 @@
+/**
+ * The gateway's subscription mechanism against fixture subgraphs (no product code): both
+ * client transports, per-event entity resolution, sharing and batching, lifecycle, limits.
+ */
+import { createLogger, createTokenSigner, loadAuthConfig } from '@fitgraph/service-kit';
+import { graphqlWsClient, sseClient, type GraphQLWsTestClient } from '@fitgraph/testkit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createGateway, type RunningGateway } from '../src/server';
+import { CloseCode } from '../src/subscriptions/close-codes';
+import {
+  composeFixtures,
+  startEventsSubgraph,
+  startPeopleSubgraph,
+  TickStore,
+  type FixtureSubgraph,
+} from './fixtures/subgraphs';
+
+const auth = loadAuthConfig({});
+const signer = createTokenSigner(auth);
+const tokenFor = async (id: string, sessionId = `s-${id}`) => (await signer.sign({ id, role: 'MEMBER', sessionId })).accessToken;
+
+/** Polls `condition` (no sleeps in between beyond a tick) until it holds or `timeoutMs` passes. */
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const tickQuery = `subscription($room: ID!, $after: ID) {
+  tick(room: $room, after: $after) { id text room { name } author { displayName } }
+}`;
+
+describe('gateway subscriptions (fixture subgraphs)', () => {
+  const store = new TickStore();
+  let events: FixtureSubgraph;
+  let people: FixtureSubgraph;
+  let gateway: RunningGateway;
+  const clients: GraphQLWsTestClient[] = [];
+  const ws = (token?: string) => {
+    const client = graphqlWsClient(gateway.url, { token });
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    events = await startEventsSubgraph(store);
+    people = await startPeopleSubgraph();
+    gateway = await createGateway({
+      supergraphSdl: composeFixtures([events, people]),
+      auth,
+      logger: createLogger('gateway', process.env.TEST_LOG_LEVEL ?? 'silent'),
+      subscriptions: {
+        limits: { perConnection: 5, total: 1000 },
+        keepAliveMs: 300,
+        upstream: { retryBaseMs: 20, retryMaxMs: 200 },
+      },
+    });
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await until(
+      () => gateway.subscriptions().subscriptions === 0 && events.activeSubscriptions() === 0 && store.listening === 0,
+      'subscriptions to end after the test',
+    );
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await events?.stop();
+    await people?.stop();
+  });
+
+  it('streams an event over graphql-ws with fields from the other subgraph, and complete ends the upstream', async () => {
+    const client = ws();
+    const sub = client.subscribe({ query: tickQuery, variables: { room: 'r1' } });
+    await until(() => store.listening === 1, 'the upstream subscription');
+    expect(events.activeSubscriptions()).toBe(1);
+    store.publish('r1', 'u-ada', 'hello');
+    const [first] = await sub.waitFor(1);
+    expect(first).toEqual({ data: { tick: { id: expect.any(String), text: 'hello', room: { name: 'Room r1' }, author: { displayName: 'Ada' } } } });
+    sub.unsubscribe();
+    await until(() => events.activeSubscriptions() === 0, 'the upstream subscription to end');
+    expect(store.listening).toBe(0);
+    expect(gateway.subscriptions()).toMatchObject({ subscriptions: 0, upstreamStreams: 0 });
+  });
+
+  it('streams the same subscription over SSE, and closing the stream ends the upstream', async () => {
+    const client = sseClient(gateway.url);
+    const sub = client.subscribe({ query: tickQuery, variables: { room: 'r-sse' } });
+    await until(() => store.listening === 1, 'the upstream subscription');
+    store.publish('r-sse', 'u-bob', 'over sse');
+    const [first] = await sub.waitFor(1);
+    expect(first).toEqual({ data: { tick: expect.objectContaining({ text: 'over sse', author: { displayName: 'Bob' } }) } });
+    sub.unsubscribe();
+    client.close();
+    await until(() => events.activeSubscriptions() === 0 && gateway.subscriptions().subscriptions === 0, 'the upstream to end');
+  });
+
+  it('runs queries over graphql-ws through the same pipeline as HTTP', async () => {
+    const client = ws(await tokenFor('u-ada'));
+    const result = await client.execute({ query: '{ room(id: "x") { name } person(id: "u-ada") { displayName email } }' });
+    expect(result).toEqual({ data: { room: { name: 'Room x' }, person: { displayName: 'Ada', email: 'ada@example.test' } } });
+    const invalid = await client.execute({ query: '{ nope }' }).catch((errors) => ({ errors }));
+    expect(JSON.stringify(invalid)).toContain('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('refuses an invalid token: graphql-ws closes with 4401, SSE answers 401', async () => {
+    const client = ws('not-a-jwt');
+    await expect(client.connected).rejects.toMatchObject({ code: CloseCode.Unauthorized });
+    const response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: 'Bearer not-a-jwt' },
+      body: JSON.stringify({ query: tickQuery, variables: { room: 'r1' } }),
+    });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('passes the subgraph authorization error (FORBIDDEN) to the client, then completes', async () => {
+    store.members.set('private-1', new Set(['u-ada']));
+    const outsider = ws(await tokenFor('u-bob')).subscribe({ query: tickQuery, variables: { room: 'private-1' } });
+    const [result] = await outsider.waitFor(1);
+    expect(result!.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(result!.data ?? null).toBeNull();
+    expect(await outsider.ended).toEqual({});
+
+    const member = ws(await tokenFor('u-ada')).subscribe({ query: tickQuery, variables: { room: 'private-1' } });
+    await until(() => store.listening === 1, 'the member subscription');
+    store.publish('private-1', 'u-ada', 'members only');
+    expect((await member.waitFor(1))[0]!.data?.tick.text).toBe('members only');
+  });
+
+  it('delivers upstream completion and keeps order', async () => {
+    const sub = ws().subscribe({ query: 'subscription { countdown(from: 3) }' });
+    expect(await sub.ended).toEqual({});
+    expect(sub.results).toEqual([{ data: { countdown: 3 } }, { data: { countdown: 2 } }, { data: { countdown: 1 } }]);
+  });
+
+  it('answers bad variables with BAD_USER_INPUT', async () => {
+    const sub = ws().subscribe({ query: tickQuery, variables: { room: { not: 'an id' } } });
+    await sub.ended;
+    expect(sub.results[0]?.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('shares one upstream stream and one execution per event among identical subscriptions of one identity', async () => {
+    const token = await tokenFor('u-ada');
+    const subs = [ws(token), ws(token), ws(token)].map((client) =>
+      client.subscribe({ query: tickQuery, variables: { room: 'shared' } }),
+    );
+    // Another identity gets its own upstream connection and stream.
+    const other = ws(await tokenFor('u-bob')).subscribe({ query: tickQuery, variables: { room: 'shared' } });
+    await until(() => gateway.subscriptions().subscriptions === 4 && store.listening === 2, 'all subscriptions');
+    expect(gateway.subscriptions()).toMatchObject({ upstreamStreams: 2, upstreamConnections: 2, executionGroups: 2 });
+    const before = { entities: people.entityRequests, executions: gateway.subscriptions().executions };
+    store.publish('shared', 'u-bob', 'one');
+    for (const sub of [...subs, other]) expect((await sub.waitFor(1))[0]!.data?.tick.author).toEqual({ displayName: 'Bob' });
+    expect(gateway.subscriptions().executions - before.executions).toBe(2);
+    expect(people.entityRequests - before.entities).toBe(2);
+  });
+
+  it('never lets one identity see another identity’s view of an entity', async () => {
+    const query = 'subscription($room: ID!) { pulse(room: $room) { author { displayName email } } }';
+    const ada = ws(await tokenFor('u-ada')).subscribe({ query, variables: { room: 'views' } });
+    const bob = ws(await tokenFor('u-bob')).subscribe({ query, variables: { room: 'views' } });
+    const anonymous = ws().subscribe({ query, variables: { room: 'views' } });
+    await until(() => store.listening === 3, 'three upstream streams');
+    store.publish('views', 'u-ada', 'whose email?');
+    expect((await ada.waitFor(1))[0]!.data?.pulse.author).toEqual({ displayName: 'Ada', email: 'ada@example.test' });
+    expect((await bob.waitFor(1))[0]!.data?.pulse.author).toEqual({ displayName: 'Ada', email: null });
+    expect((await anonymous.waitFor(1))[0]!.data?.pulse.author).toEqual({ displayName: 'Ada', email: null });
+  });
+
+  it('fans 200 subscribers × 20 events out exactly once each, with one _entities fetch per event', async () => {
+    const subscribers = 200;
+    const count = 20;
+    // Five per socket: the per-connection limit of this suite.
+    const sockets = Array.from({ length: subscribers / 5 }, () => ws());
+    const subs = Array.from({ length: subscribers }, (_, i) =>
+      sockets[i % sockets.length]!.subscribe({ query: tickQuery, variables: { room: 'fan' } }),
+    );
+    await until(() => gateway.subscriptions().subscriptions === subscribers && store.listening === 1, 'one shared upstream stream');
+    expect(gateway.subscriptions()).toMatchObject({ upstreamStreams: 1, executionGroups: 1 });
+    const entitiesBefore = people.entityRequests;
+    const started = performance.now();
+    const published = Array.from({ length: count }, (_, i) => store.publish('fan', i % 2 ? 'u-ada' : 'u-bob', `e${i}`).id);
+    for (const sub of subs) await sub.waitFor(count);
+    const elapsed = performance.now() - started;
+    for (const sub of subs) {
+      expect(sub.results.map((r) => r.data?.tick.id)).toEqual(published);
+      expect(sub.results[count - 1]!.data?.tick.author.displayName).toBe('Ada');
+    }
+    expect(people.entityRequests - entitiesBefore).toBe(count);
+    console.log(`fixture fan-out: ${subscribers} subscribers × ${count} events in ${elapsed.toFixed(0)} ms`);
+  });
+
+  it('resumes a resumable stream after the subgraph restarts: nothing lost, nothing twice', async () => {
+    const sub = ws().subscribe({ query: tickQuery, variables: { room: 'resume' } });
+    await until(() => store.listening === 1, 'the upstream subscription');
+    const sent = [store.publish('resume', 'u-ada', 'a').id, store.publish('resume', 'u-ada', 'b').id];
+    await sub.waitFor(2);
+    await events.kill();
+    // Written while the subgraph is down (another replica, or the database, has them).
+    sent.push(store.publish('resume', 'u-bob', 'c').id, store.publish('resume', 'u-bob', 'd').id);
+    await events.restart();
+    await until(() => store.listening === 1, 'the resubscription');
+    sent.push(store.publish('resume', 'u-ada', 'e').id);
+    await sub.waitFor(5);
+    expect(sub.results.map((r) => r.data?.tick.id)).toEqual(sent);
+    expect(gateway.subscriptions().reconnects).toBeGreaterThanOrEqual(1);
+  });
+
+  it('resubscribes a non-resumable stream after the subgraph restarts', async () => {
+    const sub = ws().subscribe({ query: 'subscription { pulse(room: "p") { text } }' });
+    await until(() => store.listening === 1, 'the upstream subscription');
+    store.publish('p', 'u-ada', 'before');
+    await sub.waitFor(1);
+    await events.kill();
+    await events.restart();
+    await until(() => store.listening === 1, 'the resubscription');
+    store.publish('p', 'u-ada', 'after');
+    expect((await sub.waitFor(2)).map((r) => r.data?.pulse.text)).toEqual(['before', 'after']);
+  });
+
+  it('limits subscriptions per connection with a clear error', async () => {
+    const client = ws();
+    const subs = Array.from({ length: 6 }, () => client.subscribe({ query: tickQuery, variables: { room: 'limits' } }));
+    await subs[5]!.ended;
+    expect(subs[5]!.results[0]?.errors?.[0]).toEqual({
+      message: 'Too many subscriptions on this connection: at most 5 may be open at once',
+      extensions: { code: 'RATE_LIMITED', limit: 5 },
+    });
+    expect(subs.slice(0, 5).every((s) => !s.isEnded)).toBe(true);
+  });
+
+  it('drops a client that stops answering pings, and with it the upstream stream', async () => {
+    const socket = new WebSocket(gateway.url.replace(/^http/, 'ws'), 'graphql-transport-ws', { autoPong: false });
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    await new Promise((resolve) => socket.once('message', resolve));
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: tickQuery, variables: { room: 'dead' } } }));
+    await until(() => store.listening === 1, 'the upstream subscription');
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    expect(await closed).toBe(1006);
+    await until(() => store.listening === 0 && gateway.subscriptions().subscriptions === 0, 'the upstream stream to end');
+  });
+});
+
+describe('gateway shutdown', () => {
+  it('closes client sockets with 1001 and ends the upstream streams', async () => {
+    const store = new TickStore();
+    const events = await startEventsSubgraph(store);
+    const people = await startPeopleSubgraph();
+    const gateway = await createGateway({ supergraphSdl: composeFixtures([events, people]), auth, logger: createLogger('gateway', 'silent') });
+    try {
+      const client = graphqlWsClient(gateway.url);
+      const sub = client.subscribe({ query: tickQuery, variables: { room: 'bye' } });
+      await until(() => store.listening === 1, 'the upstream subscription');
+      const closed = client.nextClose();
+      await gateway.stop();
+      expect((await closed).code).toBe(CloseCode.GoingAway);
+      await sub.ended;
+      await until(() => store.listening === 0, 'the upstream stream to end');
+      await client.close();
+    } finally {
+      await events.stop();
+      await people.stop();
+    }
+  });
+});
