@@ -314,17 +314,20 @@ export async function recordCheckIn(tx: ChatDatabase, payload: { gymId: string; 
 /**
  * `user.deleted`: no personal data of the user remains. Their messages stay (the conversation
  * would not make sense without them) but are attributed to `deletedUserId`; their memberships,
- * gym visits, retry keys and the pairing key of their direct conversations are deleted. Each
- * conversation's membership version moves, so their open streams stop before the next message.
+ * gym visits, retry keys and the pairing key of their direct conversations are deleted. The
+ * events (published after commit) end their open streams; the membership versions move too, so
+ * even a lost event stops those streams before the next message.
  */
-export async function forgetUser(tx: ChatDatabase, userId: string, deletedUserId: string): Promise<void> {
+export async function forgetUser(tx: ChatDatabase, userId: string, deletedUserId: string): Promise<Outcome<{ conversationsLeft: number }>> {
   const left = await tx.delete(conversationMembers).where(eq(conversationMembers.userId, userId)).returning({ id: conversationMembers.conversationId });
-  if (left.length > 0) {
-    await tx
-      .update(conversations)
-      .set({ membershipVersion: sql`${conversations.membershipVersion} + 1` })
-      .where(inArray(conversations.id, left.map((row) => row.id)));
-  }
+  const bumped =
+    left.length === 0
+      ? []
+      : await tx
+          .update(conversations)
+          .set({ membershipVersion: sql`${conversations.membershipVersion} + 1` })
+          .where(inArray(conversations.id, left.map((row) => row.id)))
+          .returning({ id: conversations.id, membershipVersion: conversations.membershipVersion });
   await tx.update(messages).set({ senderId: deletedUserId, clientMessageId: null }).where(eq(messages.senderId, userId));
   await tx.update(conversations).set({ createdBy: null }).where(eq(conversations.createdBy, userId));
   await tx
@@ -332,4 +335,11 @@ export async function forgetUser(tx: ChatDatabase, userId: string, deletedUserId
     .set({ directKey: null })
     .where(and(eq(conversations.kind, 'DIRECT'), sql`${userId} = any(string_to_array(${conversations.directKey}, ':'))`));
   await tx.delete(gymVisitors).where(eq(gymVisitors.userId, userId));
+  return {
+    result: { conversationsLeft: bumped.length },
+    events: bumped.map(({ id, membershipVersion }) => ({
+      conversationId: id,
+      event: { type: 'memberRemoved' as const, userId, membershipVersion },
+    })),
+  };
 }

@@ -1,6 +1,7 @@
 import { deletedUserId, startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/service-kit';
 import { createContext, type ChatContext } from './context';
 import { forgetUser, recordCheckIn } from './conversations';
+import { publishConversationEvents } from './events';
 import * as schema from './db/schema';
 import { seedChat } from './db/seed';
 import { resolvers } from './resolvers';
@@ -14,7 +15,12 @@ export const chatSubgraph: SubgraphDefinition<typeof schema, ChatContext> = {
   eventHandlers: {
     // Who may join a gym's community room: chat cannot read the gym database, so it keeps its own list.
     'gym.checked_in': (tx, payload) => recordCheckIn(tx, payload),
-    'user.deleted': (tx, { userId }) => forgetUser(tx, userId, deletedUserId),
+    // Messages stay under the deleted-user placeholder; memberships go and open streams end after commit.
+    'user.deleted': async (tx, { userId }, event, { pubsub, logger, afterCommit }) => {
+      const { result, events } = await forgetUser(tx, userId, deletedUserId);
+      logger.info({ userId, eventId: event.id, ...result }, 'deleted user forgotten');
+      afterCommit(() => publishConversationEvents(pubsub, logger, events));
+    },
   },
 };
 
