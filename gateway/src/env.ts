@@ -1,7 +1,10 @@
 import { commonEnv, envPrefix, loadEnv, optionalUrl, port, subgraphNames } from '@fitgraph/service-kit';
 import { z } from 'zod';
+import type { SubscriptionOptions } from './server';
 
 const booleanFlag = z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).optional());
+const positiveInt = (fallback: number) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().default(fallback));
 
 export const gatewayEnvShape = {
   ...commonEnv,
@@ -9,6 +12,16 @@ export const gatewayEnvShape = {
   PORT: port(4000),
   /** Force introspection on (`true`) or off (`false`); default: on outside production. */
   INTROSPECTION: booleanFlag,
+  /** Subscriptions one client connection (WebSocket or SSE stream) may hold open. Default: 100. */
+  SUBSCRIPTIONS_PER_CONNECTION: positiveInt(100),
+  /** Subscriptions this gateway process holds open in total. Default: 10000. */
+  SUBSCRIPTIONS_MAX: positiveInt(10_000),
+  /** Client WebSocket ping interval (ms); a client missing a pong for as long is dropped. Default: 12000. */
+  SUBSCRIPTIONS_KEEPALIVE_MS: positiveInt(12_000),
+  /** Reconnect attempts to a subgraph before its subscriptions fail. Default: 30 (about 2.5 min). */
+  SUBSCRIPTIONS_UPSTREAM_RETRY_ATTEMPTS: positiveInt(30),
+  /** Longest wait between two reconnect attempts (ms). Default: 5000. */
+  SUBSCRIPTIONS_UPSTREAM_RETRY_MAX_MS: positiveInt(5000),
   /** Subgraph endpoints; default http://localhost:<port>/graphql as in the supergraph file. */
   ...Object.fromEntries(subgraphNames.map((name) => [`${envPrefix(name)}_SUBGRAPH_URL`, optionalUrl])),
 };
@@ -21,5 +34,13 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv = process.env) => {
       return typeof url === 'string' ? [[name, url]] : [];
     }),
   );
-  return { ...env, subgraphUrls };
+  const subscriptions: SubscriptionOptions = {
+    limits: { perConnection: env.SUBSCRIPTIONS_PER_CONNECTION, total: env.SUBSCRIPTIONS_MAX },
+    keepAliveMs: env.SUBSCRIPTIONS_KEEPALIVE_MS,
+    upstream: {
+      retryAttempts: env.SUBSCRIPTIONS_UPSTREAM_RETRY_ATTEMPTS,
+      retryMaxMs: env.SUBSCRIPTIONS_UPSTREAM_RETRY_MAX_MS,
+    },
+  };
+  return { ...env, subgraphUrls, subscriptions };
 };

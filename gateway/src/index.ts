@@ -15,6 +15,7 @@ const gateway = await createGateway({
   introspection: env.INTROSPECTION === undefined ? undefined : env.INTROSPECTION === 'true',
   logger,
   auth: loadAuthConfig(),
+  subscriptions: env.subscriptions,
 });
 logger.info({ url: gateway.url }, 'gateway started');
 announce(logger, 'gateway', production ? gateway.url : `${gateway.url}  (Apollo Sandbox: open it in a browser)`);

@@ -88,6 +88,7 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
     introspection: env.INTROSPECTION === undefined ? undefined : env.INTROSPECTION === 'true',
     logger: gatewayLogger,
     auth: loadAuthConfig(source),
+    subscriptions: env.subscriptions,
   });
   announce(gatewayLogger, 'gateway', gateway.url);
   return {
