@@ -2,6 +2,7 @@
 import { eq, sql } from 'drizzle-orm';
 import {
   badUserInput,
+  enqueueEvent,
   forbidden,
   isUniqueViolation,
   notFound,
@@ -143,7 +144,7 @@ export async function deleteAccount(ctx: UserContext): Promise<boolean> {
   const deleted = await ctx.db.transaction(async (tx) => {
     const rows = await tx.delete(schema.users).where(eq(schema.users.id, viewer.id)).returning({ id: schema.users.id });
     if (rows.length === 0) return false;
-    await tx.insert(schema.eventOutbox).values({ topic: 'user.deleted', payload: { userId: viewer.id } });
+    await enqueueEvent(tx, 'user.deleted', { userId: viewer.id });
     return true;
   });
   if (!deleted) throw accountGone();

@@ -1,7 +1,14 @@
-import { createTokenSigner, loadEnv, commonEnv, type ResourceDependencies, type TokenSigner } from '@fitgraph/service-kit';
+import {
+  commonEnv,
+  createTokenSigner,
+  loadEnv,
+  startOutboxRelay,
+  type OutboxRelay,
+  type ResourceDependencies,
+  type TokenSigner,
+} from '@fitgraph/service-kit';
 import * as schema from './db/schema';
 import { userEnv } from './env';
-import { startOutboxRelay, type OutboxRelay } from './outbox';
 import { hashPassword, type ScryptParams } from './passwords';
 import type { SessionOptions } from './sessions';
 import { createSignInThrottle, type SignInThrottle } from './throttle';

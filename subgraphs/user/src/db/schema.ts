@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const role = pgEnum('role', ['MEMBER', 'TRAINER', 'GYM_STAFF', 'ADMIN']);
 
@@ -56,22 +56,8 @@ export const refreshTokens = pgTable(
   (table) => [uniqueIndex('refresh_tokens_hash_idx').on(table.tokenHash), index('refresh_tokens_session_idx').on(table.sessionId)],
 );
 
-/**
- * Transactional outbox: events are written in the same transaction as the change they announce
- * and relayed to the event bus afterwards, so a crash or a Redis outage never loses one.
- */
-export const eventOutbox = pgTable(
-  'event_outbox',
-  {
-    /** The event id consumers deduplicate on. */
-    id: uuid('id').primaryKey().defaultRandom(),
-    topic: text('topic').notNull(),
-    payload: jsonb('payload').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    publishedAt: timestamp('published_at', { withTimezone: true }),
-  },
-  (table) => [index('event_outbox_unpublished_idx').on(table.createdAt).where(sql`${table.publishedAt} is null`)],
-);
+/** Transactional outbox of `user.deleted` (service-kit outbox.ts). */
+export { eventOutbox } from '@fitgraph/service-kit';
 
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
