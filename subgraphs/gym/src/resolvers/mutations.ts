@@ -7,7 +7,8 @@ import * as floor from '../floor';
 import type { MutationResolvers } from '../generated/resolvers-types';
 
 /** Publishes an outcome's events (after its transaction committed) and hands back its result. */
-async function committed<T>({ pubsub, logger }: GymContext, outcome: floor.Outcome<T>): Promise<T> {
+async function committed<T>({ pubsub, logger, request, viewer }: GymContext, outcome: floor.Outcome<T>): Promise<T> {
+  for (const event of outcome.events) logger.info({ requestId: request.requestId, userId: viewer?.id, ...event }, 'machine status changed');
   await publishMachineStatusEvents(pubsub, logger, outcome.events);
   return outcome.result;
 }
