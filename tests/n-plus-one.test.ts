@@ -5,35 +5,35 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubgraphName } from '@fitgraph/service-kit';
-import { backends, graphqlData, startTestStack, testViewer, type TestStack } from '@fitgraph/testkit';
+import { backends, graphqlData, signUpUser, startTestStack, type TestAccount, type TestStack } from '@fitgraph/testkit';
 
-const alex = '6a1b0c9e-0005-4000-8000-000000000001';
-const sam = '6a1b0c9e-0005-4000-8000-000000000002';
 const exercises = ['6a1b0c9e-0003-4000-8000-000000000001', '6a1b0c9e-0003-4000-8000-000000000005', '6a1b0c9e-0003-4000-8000-000000000003'];
-// Machines of two gyms; the first is claimed by Alex so `currentUser` resolves through the user subgraph.
+// Machines of two gyms; the first is claimed by the big trainer so `currentUser` resolves through the user subgraph.
 const machines = ['6a1b0c9e-0002-4000-8000-001000000004', '6a1b0c9e-0002-4000-8000-001000000005', '6a1b0c9e-0002-4000-8000-002000000004'];
 
-const QUERY = `query($id: ID!) {
-  user(id: $id) {
-    workouts(first: 100) {
-      nodes { user { displayName } sets { exercise { name } machine { name gym { name } currentUser { displayName } } } }
-    }
-  }
-}`;
+// The acceptance query, exactly.
+const backgroundWork = /"(event_outbox|processed_events)"/;
+
+const QUERY = `{ me { workouts(first: 100) { nodes { user { displayName } sets { exercise { name } machine { name gym { name } currentUser { displayName } } } } } } }`;
 
 describe(`N+1: workouts x sets across five subgraphs (${backends.database})`, () => {
   let stack: TestStack;
   const statements: Record<string, string[]> = {};
   beforeAll(async () => {
-    stack = await startTestStack({}, { onQuery: (subgraph, sql) => void (statements[subgraph] ??= []).push(sql) });
+    stack = await startTestStack({}, {
+      onQuery: (subgraph, sql) => {
+        // The outbox relays poll on a timer, unrelated to the query being measured.
+        if (!backgroundWork.test(sql)) (statements[subgraph] ??= []).push(sql);
+      },
+    });
   });
   afterAll(async () => {
     await stack?.stop();
   });
 
-  /** `workouts` workouts of 5 sets each for `userId`, written through the workout subgraph. */
-  async function train(userId: string, workouts: number) {
-    const { token } = await testViewer('MEMBER', userId);
+  /** `workouts` workouts of 5 sets each for `account`, written through the workout subgraph. */
+  async function train(account: TestAccount, workouts: number) {
+    const token = account.accessToken;
     const url = stack.subgraphs.workout.url;
     await Promise.all(
       Array.from({ length: workouts }, async (_, w) => {
@@ -46,39 +46,39 @@ describe(`N+1: workouts x sets across five subgraphs (${backends.database})`, ()
         }
       }),
     );
-    return token;
   }
 
-  async function measure(userId: string, token: string) {
+  async function measure(account: TestAccount) {
     for (const key of Object.keys(statements)) statements[key] = [];
-    const data = await graphqlData(stack.gateway.url, QUERY, { token, variables: { id: userId } });
+    const data = await graphqlData(stack.gateway.url, QUERY, { token: account.accessToken });
     const counts = Object.fromEntries(Object.entries(statements).map(([subgraph, list]) => [subgraph, list.length])) as Partial<Record<SubgraphName, number>>;
     return { data, counts };
   }
 
   it('costs the same bounded number of statements per subgraph for 10 and 100 workouts', async () => {
-    const alexToken = await train(alex, 100);
-    const samToken = await train(sam, 10);
-    await graphqlData(stack.gateway.url, `mutation($m: ID!) { claimMachine(machineId: $m) { id } }`, { token: alexToken, variables: { m: machines[0] } });
+    const [big, small] = await Promise.all([signUpUser(stack.gateway.url), signUpUser(stack.gateway.url)]);
+    await train(big, 100);
+    await train(small, 10);
+    await graphqlData(stack.gateway.url, `mutation($m: ID!) { claimMachine(machineId: $m) { id } }`, { token: big.accessToken, variables: { m: machines[0] } });
 
-    const big = await measure(alex, alexToken);
-    const nodes = big.data.user.workouts.nodes;
+    const many = await measure(big);
+    const nodes = many.data.me.workouts.nodes;
     expect(nodes).toHaveLength(100);
     const sets = nodes.flatMap((n: any) => n.sets);
     expect(sets).toHaveLength(500);
-    expect(nodes.every((n: any) => n.user.displayName === 'Alex Demo')).toBe(true);
+    expect(nodes.every((n: any) => n.user.displayName === big.displayName)).toBe(true);
     expect(new Set(sets.map((s: any) => s.machine.gym.name))).toEqual(new Set(['Iron Harbor Fitness', 'Summit Strength Club']));
-    expect(sets.filter((s: any) => s.machine.currentUser?.displayName === 'Alex Demo').length).toBeGreaterThan(100);
+    expect(sets.filter((s: any) => s.machine.currentUser?.displayName === big.displayName).length).toBeGreaterThan(100);
 
-    const small = await measure(sam, samToken);
-    expect(small.data.user.workouts.nodes).toHaveLength(10);
+    const few = await measure(small);
+    expect(few.data.me.workouts.nodes).toHaveLength(10);
 
-    console.info(`SQL statements per subgraph, 100 workouts: ${JSON.stringify(big.counts)}; 10 workouts: ${JSON.stringify(small.counts)}`);
+    console.info(`SQL statements per subgraph, 100 workouts: ${JSON.stringify(many.counts)}; 10 workouts: ${JSON.stringify(few.counts)}`);
     for (const subgraph of ['user', 'gym', 'workout'] as const) {
-      expect(big.counts[subgraph] ?? 0, subgraph).toBeLessThanOrEqual(4);
-      expect(big.counts[subgraph] ?? 0, subgraph).toBe(small.counts[subgraph] ?? 0);
+      expect(many.counts[subgraph] ?? 0, subgraph).toBeLessThanOrEqual(4);
+      expect(many.counts[subgraph] ?? 0, subgraph).toBe(few.counts[subgraph] ?? 0);
     }
-    expect(big.counts.nutrition ?? 0).toBe(0);
-    expect(big.counts.chat ?? 0).toBe(0);
+    expect(many.counts.nutrition ?? 0).toBe(0);
+    expect(many.counts.chat ?? 0).toBe(0);
   });
 });
