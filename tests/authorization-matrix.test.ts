@@ -1,0 +1,168 @@
+/**
+ * The authorization matrix: every private field and mutation of the contract, what each kind of
+ * caller gets. Each cell runs against fresh accounts through the gateway, so a destructive
+ * mutation in one cell cannot influence another.
+ *
+ * To extend it (workouts, meals, chats, ...), add a row to `matrix`: `setup` creates the owner's
+ * data, `operation` builds the request, `path` points at the guarded value, `expected` says what
+ * each caller gets. Outcomes: an error code (the value is absent and the response carries exactly
+ * that code), `null` (no error, the value is null), `data` (no error, the value is there), or
+ * `n/a` with a `note` saying why the caller cannot even address the owner's data.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  backends,
+  demoAdmin,
+  graphql,
+  graphqlData,
+  signIn,
+  signUpUser,
+  startTestStack,
+  type GraphQLResponse,
+  type TestAccount,
+  type TestStack,
+} from '@fitgraph/testkit';
+
+type Caller = 'anonymous' | 'otherMember' | 'owner' | 'admin';
+type Outcome = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'null' | 'data' | 'n/a';
+
+interface CellContext<TSetup> {
+  url: string;
+  owner: TestAccount;
+  caller: Caller;
+  /** The account making the request (null when anonymous). */
+  callerAccount: { id: string; accessToken: string } | null;
+  setup: TSetup;
+}
+
+interface MatrixRow<TSetup = unknown> {
+  /** The contract member, e.g. `User.email` or `Mutation.deleteAccount`. */
+  member: string;
+  /** Creates the owner's data before each cell; its result reaches `operation` and `verify`. */
+  setup?: (url: string, owner: TestAccount) => Promise<TSetup>;
+  operation: (cell: CellContext<TSetup>) => { query: string; variables?: Record<string, unknown> };
+  /** Where the guarded value sits in `data`. */
+  path: string[];
+  expected: Record<'anonymous' | 'otherMember' | 'owner', Outcome> & { admin?: Outcome };
+  /** Extra assertions after the request (e.g. nothing changed for a refused caller). */
+  verify?: (cell: CellContext<TSetup>, response: GraphQLResponse) => Promise<void>;
+  /** Why a cell is `n/a`, or what the outcome means. */
+  note?: string;
+}
+
+const row = <TSetup>(definition: MatrixRow<TSetup>) => definition as MatrixRow<unknown>;
+
+const profileOf = async (url: string, account: TestAccount) =>
+  (await graphqlData(url, 'query($id: ID!) { user(id: $id) { displayName role } }', { variables: { id: account.id } })).user;
+
+const matrix: MatrixRow[] = [
+  row({
+    member: 'User.email',
+    operation: ({ owner }) => ({ query: 'query($id: ID!) { user(id: $id) { id email } }', variables: { id: owner.id } }),
+    path: ['user', 'email'],
+    expected: { anonymous: 'null', otherMember: 'null', owner: 'data', admin: 'data' },
+    verify: async ({ owner, caller }, response) => {
+      if (caller === 'owner' || caller === 'admin') expect((response.data as any).user.email).toBe(owner.email);
+    },
+    note: 'documented as null (not an error) for everyone but the user and ADMIN',
+  }),
+  row({
+    member: 'Query.me',
+    operation: () => ({ query: '{ me { id email } }' }),
+    path: ['me'],
+    expected: { anonymous: 'null', otherMember: 'data', owner: 'data', admin: 'data' },
+    // Always the caller's own account, never anyone else's.
+    verify: async ({ callerAccount }, response) => {
+      if (callerAccount) expect((response.data as any).me.id).toBe(callerAccount.id);
+    },
+  }),
+  row({
+    member: 'Mutation.updateProfile',
+    operation: () => ({ query: 'mutation { updateProfile(input: { displayName: "Changed by caller" }) { id displayName } }' }),
+    path: ['updateProfile'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'n/a', owner: 'data' },
+    verify: async ({ url, owner, caller }, _response) => {
+      expect((await profileOf(url, owner)).displayName).toBe(caller === 'owner' ? 'Changed by caller' : owner.displayName);
+    },
+    note: 'acts on the caller only: there is no argument naming another user',
+  }),
+  row({
+    member: 'Mutation.deleteAccount',
+    operation: () => ({ query: 'mutation { deleteAccount }' }),
+    path: ['deleteAccount'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'n/a', owner: 'data' },
+    verify: async ({ url, owner, caller }) => {
+      const stillThere = (await graphqlData(url, 'query($id: ID!) { user(id: $id) { id } }', { variables: { id: owner.id } })).user;
+      expect(stillThere === null).toBe(caller === 'owner');
+    },
+    note: 'acts on the caller only: there is no argument naming another user',
+  }),
+  row({
+    member: 'Mutation.setUserRole',
+    operation: ({ owner }) => ({
+      query: 'mutation($id: ID!) { setUserRole(userId: $id, role: TRAINER) { id role } }',
+      variables: { id: owner.id },
+    }),
+    path: ['setUserRole'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'FORBIDDEN', admin: 'data' },
+    verify: async ({ url, owner, caller }) => {
+      expect((await profileOf(url, owner)).role).toBe(caller === 'admin' ? 'TRAINER' : 'MEMBER');
+    },
+    note: 'ADMIN only; a member cannot promote themself',
+  }),
+];
+
+const valueAt = (data: unknown, path: string[]) => path.reduce<unknown>((value, key) => (value as Record<string, unknown> | null | undefined)?.[key], data);
+
+describe(`authorization matrix through the gateway (${backends.database})`, () => {
+  let stack: TestStack;
+  let url: string;
+  let admin: { id: string; accessToken: string };
+  beforeAll(async () => {
+    stack = await startTestStack({ SIGN_IN_MAX_FAILURES_PER_IP: '1000' });
+    url = stack.gateway.url;
+    const session = await signIn(url, demoAdmin.email, demoAdmin.password);
+    admin = { id: session.user.id, accessToken: session.accessToken };
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  describe.each(matrix.map((entry) => [entry.member, entry] as const))('%s', (_member, entry) => {
+    const cells = (Object.entries(entry.expected) as [Caller, Outcome][]).filter(([, outcome]) => outcome !== 'n/a');
+    it.each(cells)('%s → %s', async (caller, outcome) => {
+      const owner = await signUpUser(url);
+      const setup = entry.setup ? await entry.setup(url, owner) : undefined;
+      const callerAccount =
+        caller === 'anonymous' ? null : caller === 'owner' ? owner : caller === 'admin' ? admin : await signUpUser(url);
+      const cell: CellContext<unknown> = { url, owner, caller, callerAccount, setup };
+      const { query, variables } = entry.operation(cell);
+      const response = await graphql(url, query, { variables, token: callerAccount?.accessToken });
+      const value = valueAt(response.data, entry.path);
+      const codes = (response.errors ?? []).map((error) => error.extensions?.code);
+      const shown = JSON.stringify({ data: response.data, errors: response.errors });
+      if (outcome === 'data') {
+        expect(codes, shown).toEqual([]);
+        expect(value, shown).not.toBeNull();
+        expect(value, shown).toBeDefined();
+      } else if (outcome === 'null') {
+        expect(codes, shown).toEqual([]);
+        expect(value, shown).toBeNull();
+      } else {
+        expect(codes, shown).toEqual([outcome]);
+        expect(value ?? null, shown).toBeNull();
+      }
+      await entry.verify?.(cell, response);
+    });
+  });
+
+  it('lists each member once', () => {
+    const members = matrix.map((entry) => entry.member);
+    expect(new Set(members).size).toBe(members.length);
+    for (const entry of matrix) {
+      for (const [caller, outcome] of Object.entries(entry.expected)) {
+        if (outcome === 'n/a') expect(entry.note, `${entry.member}/${caller} is n/a without a reason`).toBeTruthy();
+      }
+    }
+  });
+});
