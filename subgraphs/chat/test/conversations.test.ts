@@ -3,13 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletedUserId } from '@fitgraph/service-kit';
-import { backends, errorCodes, graphql, graphqlData, subscribe } from '@fitgraph/testkit';
+import { backends, errorCodes, eventually, graphql, graphqlData, subscribe } from '@fitgraph/testkit';
 import {
   MESSAGE_ADDED,
   SEND,
   START,
   ended,
-  eventually,
   send,
   snapshot,
   startChat,
@@ -244,7 +243,7 @@ describe(`conversations and messages (${backends.database}, ${backends.pubsub} p
       await chat.events.publish('gym.checked_in', { gymId, userId: alice.id, at: new Date().toISOString() });
       await chat.events.publish('gym.checked_in', { gymId, userId: carol.id, at: new Date().toISOString() });
       const join = (as: TestUser) => graphql(url, JOIN_GYM, { token: as.token, variables: { gymId } });
-      await eventually(async () => !(await join(carol)).errors, 'the check-in events to be handled');
+      await eventually(async () => !(await join(carol)).errors, { what: 'the check-in events to be handled' });
       const room = (await join(alice)).data!.joinGymRoom;
       expect(room).toMatchObject({ kind: 'GYM_ROOM', title: null, gym: { id: gymId } });
       expect(ids(room.members)).toEqual([alice.id, carol.id].sort());
@@ -256,7 +255,7 @@ describe(`conversations and messages (${backends.database}, ${backends.pubsub} p
       await chat.events.publish('gym.checked_in', { gymId, userId: alice.id, at: new Date().toISOString() });
       await chat.events.publish('gym.checked_in', { gymId: 'nope', userId: bob.id, at: 'never' });
       await chat.events.publish('gym.checked_in', { gymId, userId: bob.id, at: new Date().toISOString() });
-      await eventually(async () => !(await join(bob)).errors, 'bob to be allowed in');
+      await eventually(async () => !(await join(bob)).errors, { what: 'bob to be allowed in' });
     });
   });
 
@@ -318,9 +317,9 @@ describe(`conversations and messages (${backends.database}, ${backends.pubsub} p
     await send(url, alice, id, 'my last words', 'k1');
     await send(url, bob, id, 'reply');
     await chat.events.publish('gym.checked_in', { gymId, userId: alice.id, at: new Date().toISOString() });
-    await eventually(async () => !(await graphql(url, JOIN_GYM, { token: alice.token, variables: { gymId } })).errors, 'the check-in');
+    await eventually(async () => !(await graphql(url, JOIN_GYM, { token: alice.token, variables: { gymId } })).errors, { what: 'the check-in' });
     const aliceStream = subscribe(url, MESSAGE_ADDED, { token: alice.token, variables: { conversationId: id } });
-    await eventually(() => chat.servers[0]!.running.activeSubscriptions() > 0, 'the stream to open');
+    await eventually(() => chat.servers[0]!.running.activeSubscriptions() > 0, { what: 'the stream to open' });
 
     await chat.events.publish('user.deleted', { userId: alice.id });
     const mentionsAlice = async () => {
@@ -330,7 +329,7 @@ describe(`conversations and messages (${backends.database}, ${backends.pubsub} p
       );
       return (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows).length > 0;
     };
-    await eventually(async () => !(await mentionsAlice()), 'the deletion to be handled');
+    await eventually(async () => !(await mentionsAlice()), { what: 'the deletion to be handled' });
     const messages = (await graphqlData(url, MESSAGES, { token: bob.token, variables: { id } })).conversation.messages;
     expect(messages.map((m: { body: string; sender: { id: string } }) => [m.body, m.sender.id])).toEqual([
       ['my last words', deletedUserId],

@@ -91,15 +91,6 @@ export async function snapshot(db: ChatDb) {
   };
 }
 
-/** Resolves once `condition` holds, checking every 10 ms; fails after `timeoutMs`. */
-export async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** How a subscription ended (see TestSubscription.finished); fails if it is still open after `timeoutMs`. */
 export async function ended(sub: { finished: Promise<{ error?: unknown }> }, timeoutMs = 10_000): Promise<{ error?: unknown }> {
   let timer: NodeJS.Timeout | undefined;

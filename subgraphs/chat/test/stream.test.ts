@@ -1,12 +1,11 @@
 /** `messageAdded` straight from the chat subgraph over graphql-ws: order, replay, replicas, membership. */
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { backends, errorCodes, graphql, graphqlData, subscribe, type TestSubscription } from '@fitgraph/testkit';
+import { backends, errorCodes, eventually, graphql, graphqlData, subscribe, type TestSubscription } from '@fitgraph/testkit';
 import { schema } from '../src/server';
 import {
   MESSAGE_ADDED,
   ended,
-  eventually,
   send,
   startChat,
   startConversation,
@@ -57,7 +56,7 @@ describe(`messageAdded over graphql-ws (${backends.database}, ${backends.pubsub}
   async function subscribeLive(on: ChatServer, as: TestUser, conversationId: string, after?: string) {
     const before = on.running.activeSubscriptions();
     const sub = subscribeTo(on, as, conversationId, after);
-    await eventually(() => on.running.activeSubscriptions() > before, 'the stream to open');
+    await eventually(() => on.running.activeSubscriptions() > before, { what: 'the stream to open' });
     return sub;
   }
 
@@ -119,7 +118,7 @@ describe(`messageAdded over graphql-ws (${backends.database}, ${backends.pubsub}
     expect(seen.bodies).toEqual(range(1, 50));
     const withFirst = openStreams();
     await first.close();
-    await eventually(() => openStreams() === withFirst - 1, 'the first stream to close');
+    await eventually(() => openStreams() === withFirst - 1, { what: 'the first stream to close' });
 
     await sendAll(id, 51, 150);
     // Resubscribe while more are being sent: the switch from replay to live happens mid-burst.
@@ -142,7 +141,7 @@ describe(`messageAdded over graphql-ws (${backends.database}, ${backends.pubsub}
     const fromNewest = subscribeTo(server, bob, id, ids[2]);
     const fromFirst = subscribeTo(server, bob, id, ids[0]);
     expect((await take(fromFirst, 2)).bodies).toEqual(['m2', 'm3']);
-    await eventually(() => openStreams() === base + 3, 'the streams to open');
+    await eventually(() => openStreams() === base + 3, { what: 'the streams to open' });
     await send(server.url, alice, id, 'm4');
     for (const sub of [withoutAfter, fromNewest, fromFirst]) expect((await take(sub, 1)).bodies).toEqual(['m4']);
     expect(withoutAfter.results).toHaveLength(1);
@@ -216,7 +215,7 @@ describe(`messageAdded over graphql-ws (${backends.database}, ${backends.pubsub}
     expect(bobSub.results).toHaveLength(1);
     expect(carolSub.results).toHaveLength(1);
     await daveSub.close();
-    await eventually(() => openStreams() === base, 'every stream to close');
+    await eventually(() => openStreams() === base, { what: 'every stream to close' });
   });
 
   it('stops a removed member even when the removal event never arrives', async () => {
@@ -242,6 +241,6 @@ describe(`messageAdded over graphql-ws (${backends.database}, ${backends.pubsub}
     for (let i = 0; i < 3; i += 1) subs.push(await subscribeLive(server, bob, id));
     expect(openStreams()).toBe(base + 3);
     await Promise.all(subs.map((sub) => sub.close()));
-    await eventually(() => openStreams() === base, 'the streams to close');
+    await eventually(() => openStreams() === base, { what: 'the streams to close' });
   });
 });
