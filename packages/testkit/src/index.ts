@@ -3,6 +3,7 @@ export * from './databases';
 export * from './env';
 export * from './graphql';
 export * from './processes';
+export * from './services';
 export * from './stack';
 export * from './subscriptions';
 export * from './subscription-clients';
