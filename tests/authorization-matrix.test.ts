@@ -110,7 +110,105 @@ const matrix: MatrixRow[] = [
     },
     note: 'ADMIN only; a member cannot promote themself',
   }),
+  // ---------------------------------------------------------------- chat: members only, ADMIN included
+  row({
+    member: 'Query.conversation',
+    setup: (url, owner) => chatWithFriend(url, owner),
+    operation: ({ setup }) => ({ query: 'query($id: ID!) { conversation(id: $id) { id messages { body } } }', variables: { id: setup.conversationId } }),
+    path: ['conversation'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'data', admin: 'FORBIDDEN' },
+    note: 'conversations are private to their members; an ADMIN is no exception',
+  }),
+  row({
+    member: 'Query.conversations',
+    setup: (url, owner) => chatWithFriend(url, owner),
+    operation: () => ({ query: '{ conversations { id } }' }),
+    path: ['conversations'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'data', owner: 'data', admin: 'data' },
+    verify: async ({ caller, setup }, response) => {
+      const ids = (response.data as any)?.conversations?.map((c: { id: string }) => c.id) ?? [];
+      expect(ids.includes(setup.conversationId)).toBe(caller === 'owner');
+    },
+    note: "always the caller's own conversations",
+  }),
+  row({
+    member: 'Mutation.sendMessage',
+    setup: (url, owner) => chatWithFriend(url, owner),
+    operation: ({ setup }) => ({
+      query: 'mutation($id: ID!) { sendMessage(conversationId: $id, body: "from the caller") { id } }',
+      variables: { id: setup.conversationId },
+    }),
+    path: ['sendMessage'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'data', admin: 'FORBIDDEN' },
+    verify: async ({ url, owner, caller, setup }) => {
+      expect(await messageBodies(url, owner, setup.conversationId)).toEqual(caller === 'owner' ? ['hello', 'from the caller'] : ['hello']);
+    },
+  }),
+  row({
+    member: 'Mutation.addMembers',
+    setup: (url, owner) => chatWithFriend(url, owner, 2),
+    operation: ({ setup }) => ({
+      query: 'mutation($id: ID!, $who: [ID!]!) { addMembers(conversationId: $id, memberIds: $who) { id } }',
+      variables: { id: setup.conversationId, who: [setup.newcomerId] },
+    }),
+    path: ['addMembers'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'data', admin: 'FORBIDDEN' },
+    verify: async ({ url, owner, caller, setup }) => {
+      expect((await memberIds(url, owner, setup.conversationId)).includes(setup.newcomerId)).toBe(caller === 'owner');
+    },
+  }),
+  row({
+    member: 'Mutation.removeMember',
+    setup: (url, owner) => chatWithFriend(url, owner, 2),
+    operation: ({ setup }) => ({
+      query: 'mutation($id: ID!, $who: ID!) { removeMember(conversationId: $id, userId: $who) }',
+      variables: { id: setup.conversationId, who: setup.friendId },
+    }),
+    path: ['removeMember'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'data', admin: 'data' },
+    verify: async ({ url, owner, caller, setup }) => {
+      expect((await memberIds(url, owner, setup.conversationId)).includes(setup.friendId)).toBe(caller !== 'owner' && caller !== 'admin');
+    },
+    note: "the group's starter (owner) or an ADMIN (moderation) only",
+  }),
+  row({
+    member: 'Mutation.leaveConversation',
+    setup: (url, owner) => chatWithFriend(url, owner),
+    operation: ({ setup }) => ({ query: 'mutation($id: ID!) { leaveConversation(conversationId: $id) }', variables: { id: setup.conversationId } }),
+    path: ['leaveConversation'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'data', admin: 'FORBIDDEN' },
+    note: 'acts on the caller, who must be a member',
+  }),
 ];
+
+interface ChatSetup {
+  conversationId: string;
+  friendId: string;
+  /** Someone not yet in the conversation (for addMembers). */
+  newcomerId: string;
+}
+
+/** A conversation of `owner` with a friend (plus `extra` more people, making it a group) and one message. */
+async function chatWithFriend(url: string, owner: TestAccount, extra = 0): Promise<ChatSetup> {
+  const [friend, newcomer, ...more] = await Promise.all(Array.from({ length: 2 + extra }, () => signUpUser(url)));
+  const { startConversation } = await graphqlData(url, 'mutation($ids: [ID!]!) { startConversation(memberIds: $ids) { id } }', {
+    token: owner.accessToken,
+    variables: { ids: [friend!.id, ...more.map((m) => m.id)] },
+  });
+  await graphqlData(url, 'mutation($id: ID!) { sendMessage(conversationId: $id, body: "hello") { id } }', {
+    token: owner.accessToken,
+    variables: { id: startConversation.id },
+  });
+  return { conversationId: startConversation.id, friendId: friend!.id, newcomerId: newcomer!.id };
+}
+
+const conversationAsOwner = async (url: string, owner: TestAccount, id: string) =>
+  (await graphqlData(url, 'query($id: ID!) { conversation(id: $id) { members { id } messages { body } } }', { token: owner.accessToken, variables: { id } }))
+    .conversation;
+const messageBodies = async (url: string, owner: TestAccount, id: string): Promise<string[]> =>
+  (await conversationAsOwner(url, owner, id)).messages.map((m: { body: string }) => m.body);
+const memberIds = async (url: string, owner: TestAccount, id: string): Promise<string[]> =>
+  (await conversationAsOwner(url, owner, id)).members.map((m: { id: string }) => m.id);
 
 const valueAt = (data: unknown, path: string[]) => path.reduce<unknown>((value, key) => (value as Record<string, unknown> | null | undefined)?.[key], data);
 
