@@ -9,7 +9,9 @@
  * that code), `null` (no error, the value is null), `data` (no error, the value is there), or
  * `n/a` with a `note` saying why the caller cannot even address the owner's data.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokenSigner, loadAuthConfig } from '@fitgraph/service-kit';
 import {
   backends,
   demoAdmin,
@@ -110,6 +112,78 @@ const matrix: MatrixRow[] = [
     },
     note: 'ADMIN only; a member cannot promote themself',
   }),
+  // ---------------------------------------------------------------- gym floor
+  row({
+    member: 'Machine.currentUser',
+    setup: (url, owner) => newMachine(url, owner),
+    operation: ({ setup }) => ({ query: 'query($id: ID!) { machine(id: $id) { id currentUser { id } } }', variables: { id: setup.machineId } }),
+    path: ['machine', 'currentUser'],
+    expected: { anonymous: 'null', otherMember: 'data', owner: 'data', admin: 'data' },
+    verify: async ({ owner, caller }, response) => {
+      if (caller !== 'anonymous') expect((response.data as any).machine.currentUser.id).toBe(owner.id);
+    },
+    note: 'who is on a machine is shown to signed-in members of the network, null for anonymous callers',
+  }),
+  row({
+    member: 'Mutation.checkIn',
+    operation: () => ({ query: `mutation { checkIn(gymId: "${ironHarbor}") { id } }` }),
+    path: ['checkIn'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'n/a', owner: 'data' },
+    note: 'acts on the caller only: there is no argument naming another user',
+  }),
+  row({
+    member: 'Mutation.checkOut',
+    setup: async (url, owner) => {
+      await graphqlData(url, `mutation { checkIn(gymId: "${ironHarbor}") { id } }`, { token: owner.accessToken });
+    },
+    operation: () => ({ query: `mutation { checkOut(gymId: "${ironHarbor}") { id } }` }),
+    path: ['checkOut'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'n/a', owner: 'data' },
+    note: "acts on the caller only: another member cannot check the owner out",
+  }),
+  row({
+    member: 'Mutation.claimMachine',
+    setup: (url) => newMachine(url),
+    operation: ({ setup }) => ({ query: 'mutation($id: ID!) { claimMachine(machineId: $id) { id } }', variables: { id: setup.machineId } }),
+    path: ['claimMachine'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'n/a', owner: 'data' },
+    verify: async ({ url, caller, setup }) => {
+      expect(await machineStatusOf(url, setup.machineId)).toBe(caller === 'owner' ? 'IN_USE' : 'AVAILABLE');
+    },
+    note: 'claims for the caller only: there is no argument naming another user',
+  }),
+  row({
+    member: 'Mutation.releaseMachine',
+    setup: (url, owner) => newMachine(url, owner),
+    operation: ({ setup }) => ({ query: 'mutation($id: ID!) { releaseMachine(machineId: $id) { id } }', variables: { id: setup.machineId } }),
+    path: ['releaseMachine'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'data', admin: 'data' },
+    verify: async ({ url, caller, setup }) => {
+      expect(await machineStatusOf(url, setup.machineId)).toBe(caller === 'owner' || caller === 'admin' ? 'AVAILABLE' : 'IN_USE');
+    },
+    note: 'the holder (owner), GYM_STAFF or ADMIN',
+  }),
+  row({
+    member: 'Mutation.setMachineStatus',
+    setup: (url) => newMachine(url),
+    operation: ({ setup }) => ({
+      query: 'mutation($id: ID!) { setMachineStatus(machineId: $id, status: OUT_OF_ORDER) { id } }',
+      variables: { id: setup.machineId },
+    }),
+    path: ['setMachineStatus'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'FORBIDDEN', admin: 'data' },
+    verify: async ({ url, caller, setup }) => {
+      expect(await machineStatusOf(url, setup.machineId)).toBe(caller === 'admin' ? 'OUT_OF_ORDER' : 'AVAILABLE');
+    },
+    note: "GYM_STAFF/ADMIN, or the machine itself with its device key (x-device-key; tested in tests/gym.test.ts)",
+  }),
+  row({
+    member: 'Mutation.addMachine',
+    operation: () => ({ query: `mutation { addMachine(gymId: "${ironHarbor}", name: "Matrix Rower", kind: "ROWER") { deviceKey } }` }),
+    path: ['addMachine'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'FORBIDDEN', admin: 'data' },
+    note: 'GYM_STAFF/ADMIN only',
+  }),
   // ---------------------------------------------------------------- chat: members only, ADMIN included
   row({
     member: 'Query.conversation',
@@ -180,6 +254,23 @@ const matrix: MatrixRow[] = [
     note: 'acts on the caller, who must be a member',
   }),
 ];
+
+const ironHarbor = '6a1b0c9e-0001-4000-8000-000000000001';
+
+/** A machine of its own for one cell (added by GYM_STAFF, a token minted with the dev keys), claimed by `holder` when given. */
+async function newMachine(url: string, holder?: TestAccount): Promise<{ machineId: string }> {
+  const { accessToken: staffToken } = await createTokenSigner(loadAuthConfig()).sign({ id: randomUUID(), role: 'GYM_STAFF', sessionId: randomUUID() });
+  const { addMachine } = await graphqlData(url, `mutation { addMachine(gymId: "${ironHarbor}", name: "Matrix Treadmill", kind: "TREADMILL") { machine { id } } }`, {
+    token: staffToken,
+  });
+  if (holder) {
+    await graphqlData(url, 'mutation($id: ID!) { claimMachine(machineId: $id) { id } }', { token: holder.accessToken, variables: { id: addMachine.machine.id } });
+  }
+  return { machineId: addMachine.machine.id };
+}
+
+const machineStatusOf = async (url: string, id: string): Promise<string> =>
+  (await graphqlData(url, 'query($id: ID!) { machine(id: $id) { status } }', { variables: { id } })).machine.status;
 
 interface ChatSetup {
   conversationId: string;
