@@ -5,6 +5,7 @@
 import { createLogger, createTokenSigner, loadAuthConfig } from '@fitgraph/service-kit';
 import { graphqlWsClient, sseClient, type GraphQLWsTestClient } from '@fitgraph/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClient as createSseClient } from 'graphql-sse';
 import WebSocket from 'ws';
 import { createGateway, type RunningGateway } from '../src/server';
 import { CloseCode } from '../src/subscriptions/close-codes';
@@ -138,6 +139,31 @@ describe('gateway subscriptions (fixture subgraphs)', () => {
     expect(sub.results).toEqual([{ data: { countdown: 3 } }, { data: { countdown: 2 } }, { data: { countdown: 1 } }]);
   });
 
+  it('passes an upstream error in mid-stream to the client, then ends', async () => {
+    const sub = ws().subscribe({ query: 'subscription { revoked }' });
+    const outcome = await sub.ended;
+    expect(outcome).toEqual({});
+    expect(sub.results).toEqual([{ data: { revoked: 1 } }, { errors: [expect.objectContaining({ message: 'Access revoked', extensions: { code: 'FORBIDDEN' } })] }]);
+  });
+
+  it('serves subscriptions, queries and mutations in SSE single-connection mode too', async () => {
+    const client = createSseClient({ url: gateway.url, singleConnection: true, retryAttempts: 0 });
+    try {
+      const results: unknown[] = [];
+      const done = new Promise<void>((resolve, reject) =>
+        client.subscribe({ query: 'subscription { countdown(from: 2) }' }, { next: (r) => results.push(r), error: reject, complete: resolve }),
+      );
+      await done;
+      expect(results).toEqual([{ data: { countdown: 2 } }, { data: { countdown: 1 } }]);
+      const query = await new Promise((resolve, reject) =>
+        client.subscribe({ query: '{ person(id: "u-bob") { displayName } }' }, { next: resolve, error: reject, complete: () => {} }),
+      );
+      expect(query).toEqual({ data: { person: { displayName: 'Bob' } } });
+    } finally {
+      client.dispose();
+    }
+  });
+
   it('answers bad variables with BAD_USER_INPUT', async () => {
     const sub = ws().subscribe({ query: tickQuery, variables: { room: { not: 'an id' } } });
     await sub.ended;
@@ -244,6 +270,41 @@ describe('gateway subscriptions (fixture subgraphs)', () => {
     const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
     expect(await closed).toBe(1006);
     await until(() => store.listening === 0 && gateway.subscriptions().subscriptions === 0, 'the upstream stream to end');
+  });
+});
+
+describe('gateway-wide subscription limit', () => {
+  it('refuses subscriptions beyond SUBSCRIPTIONS_MAX with a clear error', async () => {
+    const store = new TickStore();
+    const events = await startEventsSubgraph(store);
+    const people = await startPeopleSubgraph();
+    const gateway = await createGateway({
+      supergraphSdl: composeFixtures([events, people]),
+      auth,
+      logger: createLogger('gateway', 'silent'),
+      subscriptions: { limits: { total: 2 } },
+    });
+    const clients = [graphqlWsClient(gateway.url), graphqlWsClient(gateway.url)];
+    try {
+      const open = [clients[0]!.subscribe({ query: tickQuery, variables: { room: 'a' } }), clients[1]!.subscribe({ query: tickQuery, variables: { room: 'b' } })];
+      await until(() => gateway.subscriptions().subscriptions === 2, 'two subscriptions');
+      const third = clients[1]!.subscribe({ query: tickQuery, variables: { room: 'c' } });
+      await third.ended;
+      expect(third.results[0]?.errors?.[0]).toEqual({
+        message: 'The gateway is serving its maximum of 2 subscriptions; try again later',
+        extensions: { code: 'RATE_LIMITED', limit: 2 },
+      });
+      open[0]!.unsubscribe();
+      await until(() => gateway.subscriptions().subscriptions === 1, 'one subscription');
+      const fourth = clients[0]!.subscribe({ query: tickQuery, variables: { room: 'd' } });
+      await until(() => gateway.subscriptions().subscriptions === 2, 'room for another');
+      expect(fourth.isEnded).toBe(false);
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+      await gateway.stop();
+      await events.stop();
+      await people.stop();
+    }
   });
 });
 
