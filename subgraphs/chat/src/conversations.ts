@@ -8,7 +8,7 @@
  * `membership_version`, so each message records which membership it was sent under.
  */
 import { and, asc, eq, exists, getTableColumns, gt, inArray, lte, sql } from 'drizzle-orm';
-import { badUserInput, forbidden, isUuid, notFound, requireRole, type Database, type Viewer } from '@fitgraph/service-kit';
+import { badUserInput, forbidden, isUuid, notFound, type Database, type Viewer } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
 import { conversationMembers, conversations, gymVisitors, messages, type ConversationRow, type MessageRow } from './db/schema';
 import { toPayload, type ConversationEvent } from './events';
@@ -154,15 +154,16 @@ export async function leaveConversation(db: ChatDatabase, viewer: Viewer, conver
 }
 
 /**
- * Removes `userId` from a GROUP conversation (its starter or an ADMIN) or a gym room (an ADMIN).
- * Resolves false when they were not a member.
+ * Removes `userId` from a GROUP conversation (its starter while still a member, or an ADMIN) or a
+ * gym room (an ADMIN). Removing oneself is leaving. Resolves false when they were not a member.
  */
 export async function removeMember(db: ChatDatabase, viewer: Viewer, conversationId: string, userId: string): Promise<Outcome<boolean>> {
   const [conversation] = await db.select().from(conversations).where(eq(conversations.id, conversationId));
   if (!conversation) throw notFound('Conversation', conversationId);
   if (viewer.id !== userId) {
+    const starter = conversation.kind === 'GROUP' && conversation.createdBy === viewer.id && (await memberOf(db, conversationId, viewer.id)).length > 0;
+    if (!starter && viewer.role !== 'ADMIN') throw forbidden("Only the group's starter or an ADMIN may remove members");
     if (conversation.kind === 'DIRECT') throw badUserInput('Nobody can be removed from a direct conversation; leave it instead', 'conversationId');
-    if (conversation.kind === 'GYM_ROOM' || conversation.createdBy !== viewer.id) requireRole({ viewer }, 'ADMIN');
   }
   return rollbackable(() => db.transaction((tx) => deleteMembership(tx, conversationId, userId)));
 }

@@ -90,6 +90,7 @@ describe(`conversations and messages (${backends.database}, ${backends.pubsub} p
       await refused(alice, START, { memberIds: tooMany }, 'BAD_USER_INPUT', 'memberIds');
       await refused(alice, START, { memberIds: [bob.id, 'not-an-id'] }, 'BAD_USER_INPUT', 'memberIds.1');
       await refused(alice, START, { memberIds: [bob.id], title: 'x'.repeat(101) }, 'BAD_USER_INPUT', 'title');
+      await refused(alice, START, { memberIds: [deletedUserId] }, 'BAD_USER_INPUT', 'memberIds.0');
       await refused(null, START, { memberIds: [bob.id] }, 'UNAUTHENTICATED');
     });
   });
@@ -229,6 +230,11 @@ describe(`conversations and messages (${backends.database}, ${backends.pubsub} p
       // A direct conversation cannot lose someone to removal; leaving it and starting again brings both back.
       const direct = await startConversation(url, alice, [bob]);
       await refused(admin, REMOVE, { conversationId: direct.id, userId: bob.id }, 'BAD_USER_INPUT', 'conversationId');
+      await refused(carol, REMOVE, { conversationId: direct.id, userId: bob.id }, 'FORBIDDEN');
+      // A starter who left no longer moderates the group.
+      const another = await startConversation(url, carol, [alice, dave]);
+      await graphqlData(url, LEAVE, { token: carol.token, variables: { conversationId: another.id } });
+      await refused(carol, REMOVE, { conversationId: another.id, userId: dave.id }, 'FORBIDDEN');
       await graphqlData(url, LEAVE, { token: bob.token, variables: { conversationId: direct.id } });
       const again = await startConversation(url, alice, [bob]);
       expect(again.id).toBe(direct.id);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badUserInput, forbidden, isUuid, parseInput, present, requireUser, scalarResolvers, uuidInput } from '@fitgraph/service-kit';
+import { badUserInput, deletedUserId, forbidden, isUuid, parseInput, present, requireUser, scalarResolvers, uuidInput } from '@fitgraph/service-kit';
 import type { ChatContext } from '../context';
 import * as chat from '../conversations';
 import { conversationChannel, publishConversationEvents } from '../events';
@@ -16,7 +16,9 @@ async function committed<T>({ pubsub, logger }: ChatContext, outcome: chat.Outco
 /** Ids compare as text in cursors and pairing keys: one spelling. */
 const id = () => uuidInput().transform((value) => value.toLowerCase());
 const codePoints = (text: string) => [...text].length;
-const memberIds = z.array(id()).max(chat.maxMembers, `must list at most ${chat.maxMembers} members`);
+const memberIds = z
+  .array(id().refine((value) => value !== deletedUserId, 'is not a member id'))
+  .max(chat.maxMembers, `must list at most ${chat.maxMembers} members`);
 
 const startArgs = z.object({
   memberIds,
@@ -128,6 +130,7 @@ export const resolvers: Resolvers = {
           const position = await chat.streamPosition(ctx.db, viewer, conversationId);
           if (afterSeq !== null && afterSeq > position.lastSeq) throw badUserInput('after: no such message in this conversation', 'after');
           stream.start({ afterSeq: afterSeq ?? position.lastSeq, ...position });
+          ctx.logger.debug({ conversationId, viewerId: viewer.id, afterSeq, lastSeq: position.lastSeq }, 'message stream opened');
           return stream;
         } catch (error) {
           await stream.return();
