@@ -2,6 +2,7 @@
  * The gateway's subscription mechanism against fixture subgraphs (no product code): both
  * client transports, per-event entity resolution, sharing and batching, lifecycle, limits.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { createLogger, createTokenSigner, loadAuthConfig } from '@fitgraph/service-kit';
 import { graphqlWsClient, sseClient, type GraphQLWsTestClient } from '@fitgraph/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -301,6 +302,37 @@ describe('gateway-wide subscription limit', () => {
       expect(fourth.isEnded).toBe(false);
     } finally {
       await Promise.all(clients.map((client) => client.close()));
+      await gateway.stop();
+      await events.stop();
+      await people.stop();
+    }
+  });
+});
+
+describe('a subgraph refusing the forwarded identity', () => {
+  it('ends the subscription with UNAUTHENTICATED instead of retrying forever', async () => {
+    // The gateway trusts a key the subgraphs do not know: it accepts the token, the subgraph
+    // closes the upstream connection with 4403, as it would for an expired token on reconnect.
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const gatewayAuth = {
+      ...auth,
+      signingKeyId: 'other',
+      signingKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      verificationKeyPems: { other: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+    };
+    const store = new TickStore();
+    const events = await startEventsSubgraph(store);
+    const people = await startPeopleSubgraph();
+    const gateway = await createGateway({ supergraphSdl: composeFixtures([events, people]), auth: gatewayAuth, logger: createLogger('gateway', 'silent') });
+    const { accessToken } = await createTokenSigner(gatewayAuth).sign({ id: 'u-ada', role: 'MEMBER', sessionId: 's' });
+    const client = graphqlWsClient(gateway.url, { token: accessToken });
+    try {
+      const sub = client.subscribe({ query: tickQuery, variables: { room: 'r' } });
+      expect(await sub.ended).toEqual({});
+      expect(sub.results).toEqual([{ errors: [expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })] }]);
+      expect(gateway.subscriptions()).toMatchObject({ subscriptions: 0, upstreamStreams: 0 });
+    } finally {
+      await client.close();
       await gateway.stop();
       await events.stop();
       await people.stop();
