@@ -247,6 +247,10 @@ export class SubscriptionEngine {
     };
     connection.streams += 1;
     this.streams.set(key, stream);
+    this.options.logger.debug(
+      { subgraph: upstream.subgraph, viewer: identity.viewer?.id ?? null, connection: connection.id, streams: this.streams.size },
+      'upstream subscription opened',
+    );
     const resume = upstream.resume;
     stream.unsubscribe = connection.subscribe(
       upstream.query,
@@ -275,6 +279,7 @@ export class SubscriptionEngine {
     if (!stream.ended) {
       stream.ended = true;
       stream.unsubscribe();
+      this.options.logger.debug({ subgraph: stream.prepared.upstream.subgraph, connection: stream.connection.id }, 'upstream subscription closed');
     }
     if (this.streams.get(stream.key) === stream) {
       this.streams.delete(stream.key);
@@ -314,6 +319,10 @@ export class SubscriptionEngine {
   private onUpstreamEnd(stream: UpstreamStream, reason: UpstreamEnd): void {
     if (stream.ended) return;
     stream.ended = true;
+    this.options.logger.debug(
+      { subgraph: stream.prepared.upstream.subgraph, connection: stream.connection.id, reason: reason.kind },
+      'upstream subscription ended by the subgraph',
+    );
     if (this.streams.get(stream.key) === stream) {
       this.streams.delete(stream.key);
       this.releaseConnection(stream.connection);
