@@ -253,6 +253,114 @@ const matrix: MatrixRow[] = [
     expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'data', admin: 'FORBIDDEN' },
     note: 'acts on the caller, who must be a member',
   }),
+  // ---------------------------------------------------------------- workouts: the owner, TRAINER and ADMIN see; only the owner writes
+  row({
+    member: 'User.workouts',
+    setup: (url, owner) => newWorkout(url, owner),
+    operation: ({ owner }) => ({ query: 'query($id: ID!) { user(id: $id) { id workouts { nodes { id } } } }', variables: { id: owner.id } }),
+    path: ['user', 'workouts'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'data', admin: 'data' },
+    verify: async ({ caller, setup }, response) => {
+      if (caller === 'owner' || caller === 'admin') expect((response.data as any).user.workouts.nodes).toEqual([{ id: setup.workoutId }]);
+    },
+    note: 'TRAINER sees them too (tests/workout.test.ts)',
+  }),
+  row({
+    member: 'User.personalRecords',
+    setup: (url, owner) => newWorkout(url, owner),
+    operation: ({ owner }) => ({ query: 'query($id: ID!) { user(id: $id) { id personalRecords { weightKg } } }', variables: { id: owner.id } }),
+    path: ['user', 'personalRecords'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'data', admin: 'data' },
+    verify: async ({ caller }, response) => {
+      if (caller === 'owner' || caller === 'admin') expect((response.data as any).user.personalRecords).toEqual([{ weightKg: 100 }]);
+    },
+  }),
+  row({
+    member: 'Query.workout',
+    setup: (url, owner) => newWorkout(url, owner),
+    operation: ({ setup }) => ({ query: 'query($id: ID!) { workout(id: $id) { id sets { reps } } }', variables: { id: setup.workoutId } }),
+    path: ['workout'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'data', admin: 'data' },
+  }),
+  row({
+    member: 'Mutation.startWorkout',
+    operation: () => ({ query: 'mutation { startWorkout { id } }' }),
+    path: ['startWorkout'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'n/a', owner: 'data' },
+    note: 'starts a workout of the caller only: there is no argument naming another user',
+  }),
+  row({
+    member: 'Mutation.logSet',
+    setup: (url, owner) => newWorkout(url, owner),
+    operation: ({ setup }) => ({
+      query: 'mutation($id: ID!) { logSet(workoutId: $id, input: { exerciseId: "6a1b0c9e-0003-4000-8000-000000000005", reps: 8, weightKg: 60 }) { id } }',
+      variables: { id: setup.workoutId },
+    }),
+    path: ['logSet'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'data', admin: 'FORBIDDEN' },
+    verify: async ({ url, owner, caller, setup }) => {
+      expect((await workoutAsOwner(url, owner, setup.workoutId)).sets).toHaveLength(caller === 'owner' ? 2 : 1);
+    },
+    note: "only the owner logs sets in their workout; ADMIN reads but does not write someone's training log",
+  }),
+  row({
+    member: 'Mutation.finishWorkout',
+    setup: (url, owner) => newWorkout(url, owner),
+    operation: ({ setup }) => ({ query: 'mutation($id: ID!) { finishWorkout(workoutId: $id) { id } }', variables: { id: setup.workoutId } }),
+    path: ['finishWorkout'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'data', admin: 'FORBIDDEN' },
+    verify: async ({ url, owner, caller, setup }) => {
+      expect((await workoutAsOwner(url, owner, setup.workoutId)).finishedAt !== null).toBe(caller === 'owner');
+    },
+    note: 'only the owner',
+  }),
+  // ---------------------------------------------------------------- nutrition: the user themself only, ADMIN included
+  row({
+    member: 'User.dailyNutrition',
+    setup: (url, owner) => newMeal(url, owner),
+    operation: ({ owner }) => ({
+      query: `query($id: ID!) { user(id: $id) { id dailyNutrition(date: "${mealDate}") { kcal entries { id } } } }`,
+      variables: { id: owner.id },
+    }),
+    path: ['user', 'dailyNutrition'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'data', admin: 'FORBIDDEN' },
+    note: 'the user themself only; an ADMIN is no exception',
+  }),
+  row({
+    member: 'User.nutritionGoals',
+    setup: async (url, owner) => {
+      await graphqlData(url, 'mutation { setNutritionGoals(input: { kcal: 2200, proteinG: 140, carbsG: 250, fatG: 70 }) { kcal } }', { token: owner.accessToken });
+    },
+    operation: ({ owner }) => ({ query: 'query($id: ID!) { user(id: $id) { id nutritionGoals { kcal } } }', variables: { id: owner.id } }),
+    path: ['user', 'nutritionGoals'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'data', admin: 'FORBIDDEN' },
+    note: 'the user themself only',
+  }),
+  row({
+    member: 'Mutation.logMeal',
+    operation: () => ({ query: 'mutation { logMeal(input: { foodId: "6a1b0c9e-0004-4000-8000-000000000057", grams: 120 }) { id kcal } }' }),
+    path: ['logMeal'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'n/a', owner: 'data' },
+    note: "logs for the caller only: there is no argument naming another user",
+  }),
+  row({
+    member: 'Mutation.deleteMealEntry',
+    setup: (url, owner) => newMeal(url, owner),
+    operation: ({ setup }) => ({ query: 'mutation($id: ID!) { deleteMealEntry(id: $id) }', variables: { id: setup.mealId } }),
+    path: ['deleteMealEntry'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'FORBIDDEN', owner: 'data', admin: 'FORBIDDEN' },
+    verify: async ({ url, owner, caller }) => {
+      expect(await mealCountOf(url, owner)).toBe(caller === 'owner' ? 0 : 1);
+    },
+    note: 'the owner only',
+  }),
+  row({
+    member: 'Mutation.setNutritionGoals',
+    operation: () => ({ query: 'mutation { setNutritionGoals(input: { kcal: 1800, proteinG: 120, carbsG: 200, fatG: 60 }) { kcal } }' }),
+    path: ['setNutritionGoals'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'n/a', owner: 'data' },
+    note: "sets the caller's goals only: there is no argument naming another user",
+  }),
 ];
 
 const ironHarbor = '6a1b0c9e-0001-4000-8000-000000000001';
@@ -300,6 +408,35 @@ const messageBodies = async (url: string, owner: TestAccount, id: string): Promi
   (await conversationAsOwner(url, owner, id)).messages.map((m: { body: string }) => m.body);
 const memberIds = async (url: string, owner: TestAccount, id: string): Promise<string[]> =>
   (await conversationAsOwner(url, owner, id)).members.map((m: { id: string }) => m.id);
+
+
+/** A workout of `owner` with one set (Back Squat 5 x 100 kg). */
+async function newWorkout(url: string, owner: TestAccount): Promise<{ workoutId: string }> {
+  const token = owner.accessToken;
+  const { startWorkout } = await graphqlData(url, 'mutation { startWorkout { id } }', { token });
+  await graphqlData(url, 'mutation($id: ID!) { logSet(workoutId: $id, input: { exerciseId: "6a1b0c9e-0003-4000-8000-000000000001", reps: 5, weightKg: 100 }) { id } }', {
+    token,
+    variables: { id: startWorkout.id },
+  });
+  return { workoutId: startWorkout.id };
+}
+
+const workoutAsOwner = async (url: string, owner: TestAccount, id: string) =>
+  (await graphqlData(url, 'query($id: ID!) { workout(id: $id) { finishedAt sets { id } } }', { token: owner.accessToken, variables: { id } })).workout;
+
+const mealDate = '2026-04-02';
+
+/** One meal of `owner` on {@link mealDate} (UTC, the default zone). */
+async function newMeal(url: string, owner: TestAccount): Promise<{ mealId: string }> {
+  const { logMeal } = await graphqlData(url, `mutation { logMeal(input: { foodId: "6a1b0c9e-0004-4000-8000-000000000026", grams: 80, eatenAt: "${mealDate}T08:00:00Z" }) { id } }`, {
+    token: owner.accessToken,
+  });
+  return { mealId: logMeal.id };
+}
+
+const mealCountOf = async (url: string, owner: TestAccount): Promise<number> =>
+  (await graphqlData(url, `query($id: ID!) { user(id: $id) { dailyNutrition(date: "${mealDate}") { entries { id } } } }`, { token: owner.accessToken, variables: { id: owner.id } }))
+    .user.dailyNutrition.entries.length;
 
 const valueAt = (data: unknown, path: string[]) => path.reduce<unknown>((value, key) => (value as Record<string, unknown> | null | undefined)?.[key], data);
 
