@@ -119,17 +119,18 @@ describe(`accounts and sessions through the gateway (${backends.database}, ${bac
     };
     const wrong = [];
     const unknown = [];
-    for (let i = 0; i < 3; i += 1) {
+    for (let i = 0; i < 4; i += 1) {
       wrong.push(await attempt(account.email));
       unknown.push(await attempt(`nobody-${randomUUID()}@example.com`));
     }
     const shape = (r: Awaited<ReturnType<typeof attempt>>) => ({ status: r.response.status, data: r.response.data, errors: r.response.errors?.map((e) => ({ message: e.message, code: e.extensions?.code })) });
     expect(shape(unknown[0]!)).toEqual(shape(wrong[0]!));
     expect(shape(wrong[0]!).errors).toEqual([{ message: 'Invalid email or password', code: 'UNAUTHENTICATED' }]);
-    // Without the dummy hash an unknown email answers in a fraction of the time (no scrypt run).
-    const fastest = (runs: { ms: number }[]) => Math.min(...runs.map((r) => r.ms));
-    expect(fastest(unknown)).toBeGreaterThan(fastest(wrong) * 0.5);
-    expect(fastest(unknown)).toBeLessThan(fastest(wrong) * 2);
+    // Without the dummy hash an unknown email answers in a fraction of the time (no scrypt run):
+    // about 0.2 of a wrong password's time here. Medians, so one stall of a busy machine does not count.
+    const median = (runs: { ms: number }[]) => runs.map((r) => r.ms).sort((a, b) => a - b)[runs.length >> 1]!;
+    expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.5);
+    expect(median(unknown)).toBeLessThan(median(wrong) * 2);
   });
 
   it('rate-limits the 6th failed sign-in of an account within the window, even with the right password', async () => {
