@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, openPubSub, type EventHandlerTools } from '@fitgraph/service-kit';
 import { backends, graphql, graphqlData, startTestSubgraph, testViewer, type TestSubgraph } from '@fitgraph/testkit';
 import { nutritionSubgraph, schema } from '../src/server';
 
@@ -24,6 +25,9 @@ const DAY = `query($reps: [_Any!]!, $date: Date!) { _entities(representations: $
 
 /** Within 0.1 (kcal or g), the acceptance tolerance. */
 const near = (actual: number, expected: number) => expect(Math.abs(actual - expected)).toBeLessThan(0.1);
+
+/** What the event consumer hands a handler; these handlers use none of it. */
+const handlerTools: EventHandlerTools = { pubsub: openPubSub(undefined).pubsub, logger: createLogger('test', 'silent'), afterCommit: () => {} };
 
 describe(`nutrition subgraph (${backends.database})`, () => {
   let sub: TestSubgraph<typeof schema>;
@@ -212,6 +216,20 @@ describe(`nutrition subgraph (${backends.database})`, () => {
         expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       }
     });
+  });
+
+  it("forgets a deleted user's meals and goals, and no one else's", async () => {
+    const [gone, stays] = [await testViewer(), await testViewer()];
+    for (const user of [gone, stays]) {
+      await logMeal(user.token, food.oats, 30);
+      await graphqlData(url, SET_GOALS, { token: user.token, variables: { input: { kcal: 2000, proteinG: 100, carbsG: 200, fatG: 60 } } });
+    }
+    const handler = nutritionSubgraph.eventHandlers!['user.deleted']!;
+    await sub.db.db.transaction((tx) => handler(tx, { userId: gone.id }, { id: randomUUID(), topic: 'user.deleted', payload: { userId: gone.id }, occurredAt: new Date().toISOString() }, handlerTools));
+    const { entries, goals } = await snapshot();
+    expect([...entries, ...goals].filter((row) => row.userId === gone.id)).toEqual([]);
+    expect(entries.filter((row) => row.userId === stays.id)).toHaveLength(1);
+    expect(goals.filter((row) => row.userId === stays.id)).toHaveLength(1);
   });
 
   it('loads many users\' days, entries and foods in a constant number of statements', async () => {

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, openPubSub, type EventHandlerTools } from '@fitgraph/service-kit';
 import { backends, graphql, graphqlData, startTestSubgraph, testViewer, type TestSubgraph } from '@fitgraph/testkit';
 import { schema, workoutSubgraph } from '../src/server';
 
@@ -19,6 +20,9 @@ const WORKOUT = 'query($id: ID!) { workout(id: $id) { id user { id } sets { reps
 const USER_WORKOUTS = `query($reps: [_Any!]!, $first: Int, $after: String) {
   _entities(representations: $reps) { ... on User { id workouts(first: $first, after: $after) { nodes { id startedAt } endCursor hasNextPage } } }
 }`;
+
+/** What the event consumer hands a handler; these handlers use none of it. */
+const handlerTools: EventHandlerTools = { pubsub: openPubSub(undefined).pubsub, logger: createLogger('test', 'silent'), afterCommit: () => {} };
 
 describe(`workout subgraph (${backends.database})`, () => {
   let sub: TestSubgraph<typeof schema>;
@@ -237,6 +241,21 @@ describe(`workout subgraph (${backends.database})`, () => {
       variables: { reps: [{ __typename: 'User', id: me.id }] },
     });
     expect(stranger.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it("forgets a deleted user's workouts and sets, and no one else's", async () => {
+    const [gone, stays] = [await testViewer(), await testViewer()];
+    for (const user of [gone, stays]) {
+      const workoutId = await startWorkout(user.token);
+      await logSet(user.token, workoutId, { exerciseId: backSquat, reps: 5, weightKg: 50 });
+    }
+    const handler = workoutSubgraph.eventHandlers!['user.deleted']!;
+    await sub.db.db.transaction((tx) => handler(tx, { userId: gone.id }, { id: randomUUID(), topic: 'user.deleted', payload: { userId: gone.id }, occurredAt: new Date().toISOString() }, handlerTools));
+    const { workouts, sets } = await snapshot();
+    expect(workouts.filter((w) => w.userId === gone.id)).toEqual([]);
+    expect(workouts.filter((w) => w.userId === stays.id)).toHaveLength(1);
+    expect(sets.filter((s) => !workouts.some((w) => w.id === s.workoutId))).toEqual([]);
+    expect(sets.filter((s) => s.workoutId === workouts.find((w) => w.userId === stays.id)!.id)).toHaveLength(1);
   });
 
   it('loads workouts, sets, exercises and records of many users in a constant number of statements', async () => {
