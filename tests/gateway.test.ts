@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gymSubgraph } from '@fitgraph/gym-subgraph';
 import { envPrefix, startSubgraphService } from '@fitgraph/service-kit';
-import { backends, graphql, graphqlData, startTestStack, type TestStack } from '@fitgraph/testkit';
+import { backends, generatedAuthEnv, graphql, graphqlData, startTestStack, type TestStack } from '@fitgraph/testkit';
 
 const alex = '6a1b0c9e-0005-4000-8000-000000000001';
 
@@ -111,10 +111,14 @@ describe(`gateway over the whole stack (${backends.database})`, () => {
 describe('gateway in production mode', () => {
   let stack: TestStack;
   beforeAll(async () => {
-    stack = await startTestStack({ NODE_ENV: 'production' });
+    stack = await startTestStack({ NODE_ENV: 'production', ...generatedAuthEnv() });
   });
   afterAll(async () => {
     await stack?.stop();
+  });
+
+  it('refuses to start on the DEV-ONLY keys', async () => {
+    await expect(startTestStack({ NODE_ENV: 'production' })).rejects.toThrow(/DEV-ONLY/);
   });
 
   it('has no Sandbox and no introspection', async () => {

@@ -140,6 +140,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     gateway,
     introspection: options.introspection ?? !production,
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (stopOnSignals stops every service of the process in order).
+    stopOnTerminationSignals: false,
     formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -227,6 +227,8 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
     schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (stopOnSignals stops every service of the process in order).
+    stopOnTerminationSignals: false,
     formatError: createErrorFormatter(logger),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { envPrefix, subgraphNames } from '@fitgraph/service-kit';
 
 /** Real servers when CI (or a developer) sets the URLs; embedded defaults otherwise. */
@@ -37,4 +37,14 @@ export function stackEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
   for (const name of subgraphNames) env[`${envPrefix(name)}_SUBGRAPH_PORT`] = '0';
   return { ...env, ...overrides };
+}
+
+/** Env with a freshly generated key pair, for stacks that run with NODE_ENV=production. */
+export function generatedAuthEnv(keyId = `test-${randomBytes(4).toString('hex')}`): NodeJS.ProcessEnv {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    AUTH_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    AUTH_SIGNING_KEY_ID: keyId,
+    AUTH_VERIFICATION_KEYS: JSON.stringify({ [keyId]: publicKey.export({ type: 'spki', format: 'pem' }).toString() }),
+  };
 }
