@@ -1,3 +1,6 @@
+import { ilike, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+
 /** Helpers for DataLoader batch functions: one SQL statement in, results in key order out. */
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,3 +35,7 @@ export function present<T>(value: T | null | undefined, what: string): T {
 
 /** An ILIKE pattern matching `search` anywhere, with LIKE's wildcards escaped. */
 export const containsPattern = (search: string): string => `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** WHERE condition for an optional case-insensitive "name contains" search; none when blank. */
+export const nameContains = (column: AnyPgColumn, search: string | null | undefined): SQL | undefined =>
+  search?.trim() ? ilike(column, containsPattern(search.trim())) : undefined;

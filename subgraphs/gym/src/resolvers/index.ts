@@ -13,7 +13,7 @@ const subscribeArgs = z.object({ gymId: uuidInput() });
 export const resolvers: Resolvers = {
   DateTime: scalarResolvers.DateTime,
   Query: {
-    gyms: (_parent, _args, { db }) => db.select().from(gyms).orderBy(asc(gyms.name)),
+    gyms: (_parent, _args, { db }) => db.select().from(gyms).orderBy(asc(gyms.name)).execute(),
     gym: (_parent, { id }, { loaders }) => loaders.gymById.load(id),
     machine: (_parent, { id }, { loaders }) => loaders.machineById.load(id),
   },

@@ -1,7 +1,7 @@
-import { asc, eq, ilike } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import {
-  containsPattern,
+  nameContains,
   forbidden,
   isUuid,
   notFound,
@@ -91,12 +91,9 @@ export const resolvers: Resolvers = {
   DateTime: scalarResolvers.DateTime,
   Date: scalarResolvers.Date,
   Query: {
+    // .execute(): a Drizzle query is a thenable that runs again each time it is awaited.
     foods: (_parent, { search }, { db }) =>
-      db
-        .select()
-        .from(foods)
-        .where(search ? ilike(foods.name, containsPattern(search.trim())) : undefined)
-        .orderBy(asc(foods.name)),
+      db.select().from(foods).where(nameContains(foods.name, search)).orderBy(asc(foods.name)).execute(),
   },
   Mutation: {
     logMeal: async (_parent, args, ctx) => {

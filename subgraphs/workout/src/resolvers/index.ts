@@ -1,9 +1,9 @@
-import { asc, eq, ilike } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import {
   badUserInput,
   conflict,
-  containsPattern,
+  nameContains,
   forbidden,
   isSelfOr,
   isUuid,
@@ -72,12 +72,9 @@ async function lockOwnWorkout(tx: Database<typeof schema>, workoutId: string, vi
 export const resolvers: Resolvers = {
   DateTime: scalarResolvers.DateTime,
   Query: {
+    // .execute(): a Drizzle query is a thenable that runs again each time it is awaited.
     exercises: (_parent, { search }, { db }) =>
-      db
-        .select()
-        .from(exercises)
-        .where(search ? ilike(exercises.name, containsPattern(search.trim())) : undefined)
-        .orderBy(asc(exercises.name)),
+      db.select().from(exercises).where(nameContains(exercises.name, search)).orderBy(asc(exercises.name)).execute(),
     workout: async (_parent, { id }, ctx) => {
       const workout = await ctx.loaders.workoutById.load(id);
       if (workout) requireSelfOr(ctx, workout.userId, ...viewerRoles);
