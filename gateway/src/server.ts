@@ -109,6 +109,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
         if (context.clientIp) headers.set('x-forwarded-for', context.clientIp);
       },
     });
+  // @apollo/gateway reports usage metrics to Apollo by default; FitGraph sends nothing
+  // anywhere unless an operator opts in with APOLLO_TELEMETRY_DISABLED=false.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService });
 
   const app = express();

@@ -1,5 +1,5 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions';
-import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
+import { PubSub, PubSubEngine } from 'graphql-subscriptions';
 import { Redis } from 'ioredis';
 
 /**
@@ -14,7 +14,30 @@ export interface OpenedPubSub {
   close(): Promise<void>;
 }
 
-export function openPubSub(redisUrl: string | undefined): OpenedPubSub {
+/** Puts every channel under a prefix, so deployments (and test runs) sharing a Redis never cross. */
+class PrefixedPubSub extends PubSubEngine {
+  constructor(
+    private readonly inner: PubSubEngine,
+    private readonly prefix: string,
+  ) {
+    super();
+  }
+  publish(trigger: string, payload: unknown): Promise<void> {
+    return this.inner.publish(`${this.prefix}${trigger}`, payload);
+  }
+  subscribe(trigger: string, onMessage: (...args: unknown[]) => void, options: object = {}): Promise<number> {
+    return this.inner.subscribe(`${this.prefix}${trigger}`, onMessage, options);
+  }
+  unsubscribe(subId: number): void {
+    this.inner.unsubscribe(subId);
+  }
+}
+
+/**
+ * Redis when `redisUrl` is set, in-process otherwise. On Redis, channels are named
+ * `<channelPrefix><channel>` (REDIS_KEY_PREFIX, like every other FitGraph key).
+ */
+export function openPubSub(redisUrl: string | undefined, channelPrefix = 'fitgraph:'): OpenedPubSub {
   if (!redisUrl) {
     return { pubsub: new PubSub(), kind: 'memory', close: async () => {} };
   }
@@ -22,12 +45,12 @@ export function openPubSub(redisUrl: string | undefined): OpenedPubSub {
   const options = { maxRetriesPerRequest: null, lazyConnect: false } as const;
   const publisher = new Redis(redisUrl, options);
   const subscriber = new Redis(redisUrl, options);
-  const pubsub = new RedisPubSub({ publisher, subscriber });
+  const redisPubSub = new RedisPubSub({ publisher, subscriber });
   return {
-    pubsub,
+    pubsub: new PrefixedPubSub(redisPubSub, channelPrefix),
     kind: 'redis',
     close: async () => {
-      pubsub.close();
+      redisPubSub.close();
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);
     },
   };

@@ -44,6 +44,7 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
     { ...commonEnv, ...databaseEnv, ...eventsEnv, [portVar]: port(defaultSubgraphPorts[definition.name]) },
     options.source,
   );
+  const auth = loadAuthConfig(options.source);
   const logger = createLogger(`${definition.name}-subgraph`, env.LOG_LEVEL);
   const database = await openDatabase({
     subgraph: definition.name,
@@ -54,7 +55,7 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
   await definition.seed(database.db, options.source ?? process.env);
   const pubsub = options.pubsub
     ? { pubsub: options.pubsub, kind: 'shared', close: async () => {} }
-    : openPubSub(env.REDIS_URL);
+    : openPubSub(env.REDIS_URL, env.REDIS_KEY_PREFIX);
   const ownEvents = options.events
     ? null
     : openEventBus({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, consumerName: env.EVENT_CONSUMER_NAME, logger });
@@ -66,7 +67,7 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
     logger,
     port: (env as Record<string, unknown>)[portVar] as number,
     host: env.HOST,
-    auth: loadAuthConfig(options.source),
+    auth,
     source: options.source,
   });
   logger.info({ url: server.url, database: database.description, pubsub: pubsub.kind, events: events.kind }, 'subgraph started');

@@ -50,7 +50,8 @@ export interface StartStackOptions {
  */
 export async function startStack(source: NodeJS.ProcessEnv = process.env, options: StartStackOptions = {}): Promise<RunningStack> {
   const env = loadGatewayEnv(source);
-  const pubsub = openPubSub(env.REDIS_URL);
+  const auth = loadAuthConfig(source); // config errors before anything starts
+  const pubsub = openPubSub(env.REDIS_URL, env.REDIS_KEY_PREFIX);
   const eventConfig = loadEnv(eventsEnv, source);
   const events = openEventBus({
     redisUrl: env.REDIS_URL,
@@ -87,7 +88,7 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
     production: env.NODE_ENV === 'production',
     introspection: env.INTROSPECTION === undefined ? undefined : env.INTROSPECTION === 'true',
     logger: gatewayLogger,
-    auth: loadAuthConfig(source),
+    auth,
     subscriptions: env.subscriptions,
   });
   announce(gatewayLogger, 'gateway', gateway.url);
