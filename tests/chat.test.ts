@@ -51,6 +51,17 @@ describe(`chat through the gateway (${backends.database}, ${backends.pubsub} pub
     expect(data.conversations.map((c: { id: string }) => c.id)).toContain(id);
   });
 
+  it('shows a member id that matches no account as "Deleted user" instead of failing the conversation', async () => {
+    const nobody = '6a1b0c9e-dead-4000-8000-000000000099';
+    const { startConversation } = await graphqlData(url, START, { token: alice.accessToken, variables: { ids: [bob.id, nobody] } });
+    const data = await graphqlData(url, `query($id: ID!) { conversation(id: $id) { members { id displayName email } } }`, {
+      token: alice.accessToken,
+      variables: { id: startConversation.id },
+    });
+    expect(data.conversation.members).toContainEqual({ id: nobody, displayName: 'Deleted user', email: null });
+    expect(data.conversation.members).toContainEqual({ id: alice.id, displayName: 'Alice', email: alice.email });
+  });
+
   it('refuses outsiders and bad input with codes, through the gateway too', async () => {
     const outsider = await signUpUser(url);
     const { startConversation } = await graphqlData(url, START, { token: alice.accessToken, variables: { ids: [bob.id] } });

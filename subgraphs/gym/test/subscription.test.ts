@@ -51,7 +51,7 @@ describe(`machineStatusChanged over graphql-ws (${backends.database}, ${backends
   });
 
   it("does not deliver other gyms' events, and hides the holder from anonymous subscribers", async () => {
-    const [{ gym: a, machines: aMachines }, { gym: b, machines: bMachines }] = [await createGym(gym.db, 2), await createGym(gym.db, 1)];
+    const [{ gym: a, machines: aMachines }, { machines: bMachines }] = [await createGym(gym.db, 2), await createGym(gym.db, 1)];
     const sub = await liveSubscription(a.id, aMachines[0]!.id);
     const member = await viewer();
     await graphqlData(gym.url, CLAIM, { token: member.token, variables: { machineId: bMachines[0]!.id } });

@@ -18,6 +18,16 @@ export const deletedUserPlaceholder: schema.UserRow = {
   createdAt: new Date(0),
 };
 
+/**
+ * What an entity reference to a user who does not exist (any more) resolves to: references
+ * live in other subgraphs' databases and can dangle (an event not yet processed, an id a
+ * client made up), and one dangling member must not fail a whole conversation or workout list.
+ */
+export const placeholderFor = (id: string): schema.UserRow => ({ ...deletedUserPlaceholder, id });
+
+/** Placeholders have no email; every real account has one. */
+export const isPlaceholder = (user: schema.UserRow): boolean => user.email === '';
+
 /** Per-request loaders: each batch is one SQL statement however many keys it holds. */
 export function createLoaders(db: Database<typeof schema>) {
   return {

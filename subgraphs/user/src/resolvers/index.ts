@@ -1,7 +1,8 @@
-import { deletedUserId, isSelfOr, scalarResolvers } from '@fitgraph/service-kit';
+import { isSelfOr, scalarResolvers } from '@fitgraph/service-kit';
 import { deleteAccount, setUserRole, signIn, signUp, updateProfile } from '../accounts';
 import type { UserContext } from '../context';
 import type { Resolvers } from '../generated/resolvers-types';
+import { isPlaceholder, placeholderFor } from '../loaders';
 import { endSession, refreshSession, type AuthPayload } from '../sessions';
 
 /** The payload's user is the one now signed in: let the rest of this request see them as such. */
@@ -27,10 +28,10 @@ export const resolvers: Resolvers = {
     setUserRole: (_parent, args, ctx) => setUserRole(args, ctx),
   },
   User: {
-    __resolveReference: ({ id }, { loaders }) => loaders.userById.load(id),
+    __resolveReference: async ({ id }, { loaders }) => (await loaders.userById.load(id)) ?? placeholderFor(id),
     // Private: the user themself and ADMIN only; null (not an error) for everyone else.
     email: (user, _args, ctx) =>
-      user.id !== deletedUserId && (isSelfOr(ctx, user.id, 'ADMIN') || ctx.authenticatedUserId === user.id) ? user.email : null,
+      !isPlaceholder(user) && (isSelfOr(ctx, user.id, 'ADMIN') || ctx.authenticatedUserId === user.id) ? user.email : null,
     homeGym: (user) => (user.homeGymId ? { id: user.homeGymId } : null),
   },
 };
