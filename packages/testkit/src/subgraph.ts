@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import {
   createLogger,
   createTokenSigner,
+  deleteRedisKeys,
   loadAuthConfig,
+  openEventBus,
   openPubSub,
   startSubgraphServer,
+  type EventBus,
   type Role,
   type SubgraphDefinition,
 } from '@fitgraph/service-kit';
@@ -14,28 +17,39 @@ export interface TestSubgraph<TSchema extends Record<string, unknown>> {
   url: string;
   /** The subgraph's own database; `db.queries` records every statement. */
   db: TestDatabase<TSchema>;
+  /** The durable event bus it consumes from and publishes to (its own Redis key prefix). */
+  events: EventBus;
+  /** Subscriptions open on it right now. */
+  activeSubscriptions(): number;
   stop(): Promise<void>;
 }
 
-/** One subgraph on a free port with its own migrated (and seeded) database, for integration tests. */
-export async function startTestSubgraph<TSchema extends Record<string, unknown>, TContext>(
-  definition: SubgraphDefinition<TSchema, TContext>,
+/**
+ * One subgraph on a free port with its own migrated (and seeded) database, the run's pub/sub
+ * (Redis when REDIS_URL is set) and an event bus of its own, for integration tests.
+ */
+export async function startTestSubgraph<TSchema extends Record<string, unknown>, TContext, TResources>(
+  definition: SubgraphDefinition<TSchema, TContext, TResources>,
 ): Promise<TestSubgraph<TSchema>> {
+  const logger = createLogger(`${definition.name}-test`, process.env.TEST_LOG_LEVEL ?? 'silent');
   const db = await openTestDatabase(definition.name, definition.dbSchema);
-  await definition.seed(db.db);
+  await definition.seed(db.db, process.env);
   const pubsub = openPubSub(process.env.REDIS_URL);
-  const server = await startSubgraphServer(definition, {
-    db: db.db,
-    pubsub: pubsub.pubsub,
-    logger: createLogger(`${definition.name}-test`, process.env.TEST_LOG_LEVEL ?? 'silent'),
-  });
+  const keyPrefix = `fgt:${randomUUID()}:`;
+  // Short retry so redelivery tests do not wait the production 5 s.
+  const events = openEventBus({ redisUrl: process.env.REDIS_URL, keyPrefix, logger, retryMs: 200 });
+  const server = await startSubgraphServer(definition, { db: db.db, pubsub: pubsub.pubsub, events, logger });
   return {
     url: server.url,
     db,
+    events,
+    activeSubscriptions: server.activeSubscriptions,
     stop: async () => {
       await server.stop();
+      await events.close();
       await pubsub.close();
       await db.close();
+      if (process.env.REDIS_URL) await deleteRedisKeys(process.env.REDIS_URL, keyPrefix);
     },
   };
 }

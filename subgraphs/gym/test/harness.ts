@@ -1,57 +1,16 @@
 /** The gym subgraph on a free port with its own database and the run's pub/sub, for integration tests. */
 import { randomUUID } from 'node:crypto';
 import { asc } from 'drizzle-orm';
-import {
-  createLogger,
-  createTokenSigner,
-  deleteRedisKeys,
-  loadAuthConfig,
-  openEventBus,
-  openPubSub,
-  type EventBus,
-  type Role,
-} from '@fitgraph/service-kit';
-import { graphqlData, openTestDatabase, subscribe, type TestDatabase, type TestSubscription } from '@fitgraph/testkit';
-import { createSubgraph, schema } from '../src/server';
+import { graphqlData, startTestSubgraph, subscribe, testViewer, type TestDatabase, type TestSubgraph, type TestSubscription } from '@fitgraph/testkit';
+import { gymSubgraph, schema } from '../src/server';
 
-export interface GymHarness {
-  url: string;
-  db: TestDatabase<typeof schema>;
-  /** The durable event bus the subgraph consumes from and its outbox publishes to (own Redis key prefix). */
-  events: EventBus;
-  stop(): Promise<void>;
-  activeSubscriptions(): number;
-}
+export type GymHarness = TestSubgraph<typeof schema>;
 
-export async function startGym(): Promise<GymHarness> {
-  const db = await openTestDatabase('gym', schema);
-  const pubsub = openPubSub(process.env.REDIS_URL);
-  const logger = createLogger('gym-test', process.env.TEST_LOG_LEVEL ?? 'silent');
-  const keyPrefix = `fgt:${randomUUID()}:`;
-  const events = openEventBus({ redisUrl: process.env.REDIS_URL, keyPrefix, logger, retryMs: 200 });
-  const server = await createSubgraph({ db: db.db, pubsub: pubsub.pubsub, events, logger });
-  return {
-    url: server.url,
-    db,
-    events,
-    activeSubscriptions: server.activeSubscriptions,
-    stop: async () => {
-      await server.stop();
-      await events.close();
-      await pubsub.close();
-      await db.close();
-      if (process.env.REDIS_URL) await deleteRedisKeys(process.env.REDIS_URL, keyPrefix);
-    },
-  };
-}
-
-const signer = createTokenSigner(loadAuthConfig());
+/** The gym subgraph on a free port with its own database, the run's pub/sub and its own event bus. */
+export const startGym = (): Promise<GymHarness> => startTestSubgraph(gymSubgraph);
 
 /** A viewer (random user id unless given) and its access token, as the user subgraph would sign it. */
-export async function viewer(role: Role = 'MEMBER', id: string = randomUUID()) {
-  const { accessToken } = await signer.sign({ id, role, sessionId: randomUUID() });
-  return { id, role, token: accessToken };
-}
+export const viewer = testViewer;
 
 /**
  * A gym of this test alone (fresh ids, so its pub/sub channel is not shared with other tests on
