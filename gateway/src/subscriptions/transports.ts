@@ -7,6 +7,7 @@ import {
   parse,
   validate,
   type DocumentNode,
+  type ExecutionArgs,
   type ExecutionResult,
   type FormattedExecutionResult,
   type GraphQLFormattedError,
@@ -67,6 +68,31 @@ function prepareOperation(schema: GraphQLSchema, request: Partial<OperationReque
   return { document, operationName, variables: request.variables ?? undefined };
 }
 
+/** What both transports do with a prepared operation: the same execution args, execute and subscribe. */
+function operationRunner({ schema, engine, executeOperation }: TransportOptions) {
+  const request = (args: ExecutionArgs) => ({
+    operationName: args.operationName ?? undefined,
+    variables: args.variableValues as Record<string, unknown> | undefined,
+  });
+  return {
+    executionArgs: (prepared: Prepared, contextValue: OperationContext) => ({
+      schema,
+      document: prepared.document,
+      operationName: prepared.operationName,
+      variableValues: prepared.variables,
+      contextValue,
+    }),
+    execute: async (args: ExecutionArgs) => {
+      const { session, query } = args.contextValue as OperationContext;
+      return (await executeOperation(session, { query, ...request(args) })) as ExecutionResult;
+    },
+    subscribe: (args: ExecutionArgs) =>
+      engine.subscribe((args.contextValue as OperationContext).session, { document: args.document, ...request(args) }) as
+        | AsyncGenerator<ExecutionResult>
+        | ExecutionResult,
+  };
+}
+
 const textParam = (params: Record<string, unknown> | undefined, key: string): string | null =>
   typeof params?.[key] === 'string' ? (params[key] as string) : null;
 
@@ -94,7 +120,8 @@ export interface WebSocketTransport {
 export function serveWebSocket(
   options: TransportOptions & { httpServer: Server; path: string; keepAliveMs: number },
 ): WebSocketTransport {
-  const { schema, engine, verifier } = options;
+  const { schema, verifier } = options;
+  const runner = operationRunner(options);
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path });
   const server = useServer<Record<string, unknown> | undefined, { session?: ClientSession }>(
     {
@@ -118,31 +145,10 @@ export function serveWebSocket(
       onSubscribe: (ctx, _id, payload) => {
         const prepared = prepareOperation(schema, payload);
         if (Array.isArray(prepared)) return prepared;
-        const contextValue: OperationContext = { session: ctx.extra.session!, query: payload.query };
-        return {
-          schema,
-          document: prepared.document,
-          operationName: prepared.operationName,
-          variableValues: prepared.variables,
-          contextValue,
-        };
+        return runner.executionArgs(prepared, { session: ctx.extra.session!, query: payload.query });
       },
-      execute: async (args) => {
-        const { session, query } = args.contextValue as OperationContext;
-        return (await options.executeOperation(session, {
-          query,
-          operationName: args.operationName,
-          variables: args.variableValues as Record<string, unknown> | undefined,
-        })) as ExecutionResult;
-      },
-      subscribe: (args) => {
-        const { session } = args.contextValue as OperationContext;
-        return engine.subscribe(session, {
-          document: args.document,
-          operationName: args.operationName,
-          variables: args.variableValues as Record<string, unknown> | undefined,
-        }) as AsyncGenerator<ExecutionResult> | ExecutionResult;
-      },
+      execute: runner.execute,
+      subscribe: runner.subscribe,
       // Results are formatted already (plain JSON): send them as they are.
       onNext: (_ctx, _id, _payload, _args, result) => result,
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => options.formatError(error.toJSON(), error)),
@@ -172,7 +178,8 @@ const tokenHeader = 'x-graphql-event-stream-token';
  * verified on every request; a bad token answers 401 before any stream opens.
  */
 export function serveSse(options: TransportOptions): SseTransport {
-  const { schema, engine, verifier } = options;
+  const { schema, verifier } = options;
+  const runner = operationRunner(options);
   const open = new Set<ServerResponse>();
   // Single-connection mode: one session per stream token, for the per-connection limit.
   const sessions = new Map<string, ClientSession>();
@@ -217,29 +224,10 @@ export function serveSse(options: TransportOptions): SseTransport {
       if (Array.isArray(prepared)) {
         return { errors: prepared.map((error) => options.formatError(error.toJSON(), error)) } as unknown as ExecutionResult;
       }
-      const contextValue: OperationContext = { session: sessionFor(req), query: params.query };
-      return {
-        schema,
-        document: prepared.document,
-        operationName: prepared.operationName,
-        variableValues: prepared.variables,
-        contextValue,
-      };
+      return runner.executionArgs(prepared, { session: sessionFor(req), query: params.query });
     },
-    execute: async (args) => {
-      const { session, query } = args.contextValue!;
-      return (await options.executeOperation(session, {
-        query,
-        operationName: args.operationName,
-        variables: args.variableValues as Record<string, unknown> | undefined,
-      })) as ExecutionResult;
-    },
-    subscribe: (args) =>
-      engine.subscribe(args.contextValue!.session, {
-        document: args.document,
-        operationName: args.operationName,
-        variables: args.variableValues as Record<string, unknown> | undefined,
-      }) as AsyncGenerator<ExecutionResult> | ExecutionResult,
+    execute: runner.execute,
+    subscribe: runner.subscribe,
     onComplete: (ctx, req) => {
       const token = streamToken(req);
       if (token && ctx?.session.subscriptions === 0 && sessions.get(token) === ctx.session) sessions.delete(token);
