@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { composeSupergraph, readSupergraph } from '@fitgraph/gateway/composition';
+import { composeSupergraph, CompositionError, readSupergraph } from '@fitgraph/gateway/composition';
 import { repoRoot } from '@fitgraph/service-kit';
 
 const run = promisify(execFile);
@@ -20,6 +20,26 @@ function listFiles(dir: string, prefix = ''): string[] {
 describe('generated files are up to date', () => {
   it('schema/supergraph.graphql equals a fresh composition (run `pnpm compose`)', () => {
     expect(readSupergraph()).toBe(composeSupergraph().supergraphSdl);
+  });
+
+  it('composition reports every error by code instead of writing a broken supergraph', () => {
+    const readSdl = (name: string) => readFileSync(join(repoRoot, `subgraphs/${name}/src/schema.graphql`), 'utf8');
+    // Two subgraphs disagreeing on a shared type: Gym.name becomes Int in the user subgraph.
+    const conflicting = (name: string) =>
+      name === 'user'
+        ? readSdl(name).replace('type Gym @key(fields: "id", resolvable: false) {\n  id: ID!\n}', 'type Gym @key(fields: "id") {\n  id: ID!\n  name: Int\n}')
+        : readSdl(name);
+    expect(conflicting('user')).not.toBe(readSdl('user'));
+    let failure: unknown;
+    try {
+      composeSupergraph(conflicting);
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(CompositionError);
+    const problems = (failure as CompositionError).problems;
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.join('\n')).toMatch(/^[A-Z_]+: .*Gym\.name/m);
   });
 
   it('resolver types equal a fresh codegen run (run `pnpm codegen`)', async () => {

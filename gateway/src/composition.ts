@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
-import { defaultSubgraphPorts, subgraphNames, subgraphSdlPath } from '@fitgraph/service-kit';
+import { defaultSubgraphPorts, subgraphNames, subgraphSdlPath, type SubgraphName } from '@fitgraph/service-kit';
 import { parse } from 'graphql';
 
 export const supergraphPath = new URL('../../schema/supergraph.graphql', import.meta.url);
@@ -16,11 +16,14 @@ export class CompositionError extends Error {
  * Composes the five subgraphs' SDL files into the supergraph SDL. Routing URLs are the local
  * defaults; the gateway overrides them from env at start-up, so the file is environment-free.
  */
-export function composeSupergraph(): { supergraphSdl: string; hints: string[] } {
+export function composeSupergraph(
+  /** SDL per subgraph; default: each subgraph's schema.graphql. */
+  sdlOf: (name: SubgraphName) => string = (name) => readFileSync(subgraphSdlPath(name), 'utf8'),
+): { supergraphSdl: string; hints: string[] } {
   const result = composeServices(
     subgraphNames.map((name) => ({
       name,
-      typeDefs: parse(readFileSync(subgraphSdlPath(name), 'utf8')),
+      typeDefs: parse(sdlOf(name)),
       url: `http://localhost:${defaultSubgraphPorts[name]}/graphql`,
     })),
   );
