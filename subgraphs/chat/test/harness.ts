@@ -1,7 +1,7 @@
 /** Chat subgraph servers for integration tests: one database, one or more processes' worth of servers. */
 import { randomUUID } from 'node:crypto';
 import { asc } from 'drizzle-orm';
-import { createLogger, openEventBus, openPubSub, type EventBus, type OpenedPubSub, type RunningSubgraph } from '@fitgraph/service-kit';
+import { createLogger, deleteRedisKeys, openEventBus, openPubSub, type EventBus, type OpenedPubSub, type RunningSubgraph } from '@fitgraph/service-kit';
 import { graphqlData, openTestDatabase, testViewer, type TestDatabase } from '@fitgraph/testkit';
 import { createSubgraph, schema } from '../src/server';
 
@@ -30,7 +30,8 @@ const logger = () => createLogger('chat-test', process.env.TEST_LOG_LEVEL ?? 'si
  */
 export async function startChat(): Promise<ChatHarness> {
   const db = await openTestDatabase('chat', schema);
-  const events = openEventBus({ redisUrl: process.env.REDIS_URL, keyPrefix: `fgt:chat:${randomUUID()}:`, logger: logger(), retryMs: 200 });
+  const keyPrefix = `fgt:chat:${randomUUID()}:`;
+  const events = openEventBus({ redisUrl: process.env.REDIS_URL, keyPrefix, logger: logger(), retryMs: 200 });
   const buses: OpenedPubSub[] = [];
   const servers: ChatServer[] = [];
   const addServer = async (): Promise<ChatServer> => {
@@ -53,6 +54,7 @@ export async function startChat(): Promise<ChatHarness> {
       await events.close();
       await Promise.allSettled(buses.map((bus) => bus.close()));
       await db.close();
+      if (process.env.REDIS_URL) await deleteRedisKeys(process.env.REDIS_URL, keyPrefix);
     },
   };
 }
