@@ -15,6 +15,8 @@ export interface ServiceProcess {
   health(): Promise<Record<string, any>>;
   /** What it printed (stdout and stderr), for failure messages. */
   output(): string;
+  /** Its OS process id (changes on restart). */
+  pid(): number;
   /** Kills it without warning (default SIGKILL: no graceful shutdown, like a crash). */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** SIGTERM: its graceful shutdown. */
@@ -91,6 +93,7 @@ export async function startServiceProcess(
       return (await response.json()) as Record<string, any>;
     },
     output: () => output,
+    pid: () => child.pid!,
     kill: (sig = 'SIGKILL') => signal(sig),
     stop: () => signal('SIGTERM'),
     restart: async () => {
