@@ -25,7 +25,7 @@ const refreshMutation = `mutation($token: String!) { refreshSession(refreshToken
 const signUpMutation = `mutation($input: SignUpInput!) { signUp(input: $input) { ${authFields} } }`;
 
 const devAuth = loadAuthConfig({});
-const devKey = createPrivateKey(devAuth.signingKeyPem);
+const devKey = createPrivateKey(devAuth.signingKeyPem!);
 
 /** A JWT made by hand, so tests can get every part wrong on purpose. */
 function craftToken(

@@ -15,6 +15,7 @@ import { errors as joseErrors, importPKCS8, importSPKI, jwtVerify, SignJWT, type
 import { z } from 'zod';
 import { ErrorCode, forbidden, unauthenticated } from './errors';
 import { loadEnv } from './env';
+import type { RevocationList } from './revocation';
 
 export const roles = ['MEMBER', 'TRAINER', 'GYM_STAFF', 'ADMIN'] as const;
 export type Role = (typeof roles)[number];
@@ -25,6 +26,8 @@ export interface Viewer {
   role: Role;
   /** The session (refresh-token family) the token belongs to. */
   sessionId: string;
+  /** When the access token expires (epoch seconds); set by the verifier, for long-lived connections. */
+  expiresAt?: number;
 }
 
 // DEV ONLY: a checked-in key pair so the embedded stack works out of the box. Production must
@@ -38,8 +41,11 @@ MCowBQYDK2VwAyEA2reb+EisnB7xYWx6/pgFE0vfEEg/DE0BbKUZeZnCLo4=
 -----END PUBLIC KEY-----`;
 
 export const authEnv = {
-  /** PKCS8 PEM Ed25519 private key; only the user subgraph signs. Default: the DEV-ONLY key. */
-  AUTH_SIGNING_KEY: z.string().default(devPrivateKey),
+  /**
+   * PKCS8 PEM Ed25519 private key. Only the user subgraph signs, so only it needs this; the
+   * gateway and the other subgraphs run without it. Default outside production: the DEV-ONLY key.
+   */
+  AUTH_SIGNING_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
   /** `kid` of the signing key. */
   AUTH_SIGNING_KEY_ID: z.string().default(devKeyId),
   /** JSON object kid -> SPKI PEM public key; every service verifies with these. */
@@ -55,14 +61,16 @@ export interface AuthConfig {
   audience: string;
   accessTokenTtlSeconds: number;
   signingKeyId: string;
-  signingKeyPem: string;
+  /** Null where this process does not sign (every service but the user subgraph, in production). */
+  signingKeyPem: string | null;
   verificationKeyPems: Record<string, string>;
 }
 
 export function loadAuthConfig(source: NodeJS.ProcessEnv = process.env): AuthConfig {
   const env = loadEnv(authEnv, source);
   const keys = z.record(z.string(), z.string()).parse(JSON.parse(env.AUTH_VERIFICATION_KEYS));
-  if (source.NODE_ENV === 'production' && (env.AUTH_SIGNING_KEY === devPrivateKey || keys[devKeyId] === devPublicKey)) {
+  const production = source.NODE_ENV === 'production';
+  if (production && (env.AUTH_SIGNING_KEY === devPrivateKey || keys[devKeyId] === devPublicKey)) {
     throw new Error('The DEV-ONLY auth keys cannot be used with NODE_ENV=production; set AUTH_SIGNING_KEY and AUTH_VERIFICATION_KEYS.');
   }
   return {
@@ -70,7 +78,7 @@ export function loadAuthConfig(source: NodeJS.ProcessEnv = process.env): AuthCon
     audience: env.AUTH_AUDIENCE,
     accessTokenTtlSeconds: env.AUTH_ACCESS_TOKEN_TTL,
     signingKeyId: env.AUTH_SIGNING_KEY_ID,
-    signingKeyPem: env.AUTH_SIGNING_KEY,
+    signingKeyPem: env.AUTH_SIGNING_KEY ?? (production ? null : devPrivateKey),
     verificationKeyPems: keys,
   };
 }
@@ -92,7 +100,14 @@ const invalidToken = (reason: string) =>
     extensions: { code: ErrorCode.Unauthenticated, http: { status: 401 } },
   });
 
-export function createTokenVerifier(config: AuthConfig): TokenVerifier {
+/** UNAUTHENTICATED for a token whose session was revoked (signed out, reused refresh token, account deleted). */
+export const sessionRevoked = () => invalidToken('session revoked');
+
+/**
+ * `revocations`: refuse tokens of revoked sessions and deleted accounts (revocation.ts); every
+ * service passes its list, the in-memory check costs nothing per request.
+ */
+export function createTokenVerifier(config: AuthConfig, revocations?: RevocationList): TokenVerifier {
   const keys = new Map<string, Promise<CryptoKey>>(
     Object.entries(config.verificationKeyPems).map(([kid, pem]) => [kid, importSPKI(pem, 'EdDSA')]),
   );
@@ -119,7 +134,9 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
       }
       const claims = claimsSchema.safeParse(payload);
       if (!claims.success) throw invalidToken('missing claims');
-      return { id: claims.data.sub, role: claims.data.role, sessionId: claims.data.sid };
+      const viewer: Viewer = { id: claims.data.sub, role: claims.data.role, sessionId: claims.data.sid, expiresAt: payload.exp };
+      if (revocations?.isRevoked(viewer)) throw sessionRevoked();
+      return viewer;
     },
   };
 }
@@ -130,6 +147,7 @@ export interface TokenSigner {
 }
 
 export function createTokenSigner(config: AuthConfig): TokenSigner {
+  if (!config.signingKeyPem) throw new Error('AUTH_SIGNING_KEY is not set: this service cannot sign access tokens.');
   const key = importPKCS8(config.signingKeyPem, 'EdDSA');
   return {
     async sign(viewer) {
