@@ -8,6 +8,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import {
   createErrorFormatter,
+  requestLogPlugin,
   createLogger,
   httpUrl,
   jsonErrorHandler,
@@ -15,8 +16,10 @@ import {
   requestIdOf,
   createTokenVerifier,
   loadAuthConfig,
+  openRevocationList,
   type AuthConfig,
   type Logger,
+  type RevocationList,
   type RunningServer,
   type Viewer,
 } from '@fitgraph/service-kit';
@@ -57,6 +60,11 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Token verification keys; default: from env (DEV-ONLY keys when unset). */
   auth?: AuthConfig;
+  /**
+   * Revoked sessions (service-kit revocation.ts), shared with the user subgraph through Redis or,
+   * in one process, by passing the same list; default: a private in-process list.
+   */
+  revocations?: RevocationList;
   /** Subscriptions over graphql-ws and SSE (see gateway/README.md). */
   subscriptions?: SubscriptionOptions;
 }
@@ -93,7 +101,12 @@ export function supergraphSubgraphUrls(supergraphSdl: string): Record<string, st
 export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger('gateway');
   const production = options.production ?? false;
-  const verifier = createTokenVerifier(options.auth ?? loadAuthConfig());
+  const auth = options.auth ?? loadAuthConfig();
+  const ownRevocations = options.revocations
+    ? null
+    : await openRevocationList({ keyPrefix: '', accessTokenTtlSeconds: auth.accessTokenTtlSeconds, logger });
+  const revocations = options.revocations ?? ownRevocations!;
+  const verifier = createTokenVerifier(auth, revocations);
   const subgraphUrls = { ...supergraphSubgraphUrls(options.supergraphSdl), ...options.subgraphUrls };
 
   const buildService = ({ name, url }: { name: string; url?: string }) =>
@@ -148,6 +161,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      requestLogPlugin<GatewayContext>(logger, (context) => context.requestId),
       // Before the HTTP drain: clients of both transports are told to go elsewhere (1001).
       {
         serverWillStart: async () => ({
@@ -172,7 +186,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     if (response.body.kind === 'single') return response.body.singleResult;
     return { errors: [{ message: 'Incremental delivery is not supported over this transport', extensions: { code: 'BAD_REQUEST' } }] };
   };
-  const transportOptions = { schema: planner.apiSchema, engine, verifier, executeOperation, formatError };
+  const transportOptions = { schema: planner.apiSchema, engine, verifier, revocations, executeOperation, formatError };
   const websockets = serveWebSocket({
     ...transportOptions,
     httpServer,
@@ -228,6 +242,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     subscriptions: subscriptionStats,
     stop: async () => {
       await apollo.stop();
+      await ownRevocations?.close();
     },
   };
 }

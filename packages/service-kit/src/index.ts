@@ -10,6 +10,8 @@ export * from './logger';
 export * from './outbox';
 export * from './pg-errors';
 export * from './pubsub';
+export * from './request-log';
+export * from './revocation';
 export * from './run-subgraph';
 export * from './scalars';
 export * from './subgraph-server';

@@ -14,6 +14,7 @@ import { WebSocketServer } from 'ws';
 import { createTokenVerifier, loadAuthConfig, type AuthConfig, type Viewer } from './auth';
 import type { Database } from './db';
 import { createErrorFormatter } from './errors';
+import { requestLogPlugin } from './request-log';
 import {
   ensureProcessedEventsTable,
   handleEventOnce,
@@ -27,6 +28,7 @@ import {
 import { httpUrl, jsonErrorHandler, listen, requestIdOf } from './http';
 import { createLogger, type Logger } from './logger';
 import type { PubSubEngine } from './pubsub';
+import { openRevocationList, type RevocationList } from './revocation';
 import { subgraphSdlPath, type SubgraphName } from './subgraphs';
 
 /** What a subgraph knows about the request it is serving, from HTTP headers or graphql-ws params. */
@@ -60,6 +62,8 @@ export interface ResourceDependencies<TSchema extends Record<string, unknown>> e
   /** The env the service was configured from. */
   source: NodeJS.ProcessEnv;
   auth: AuthConfig;
+  /** Revoked sessions: the user subgraph records revocations here; every verifier honours them. */
+  revocations: RevocationList;
 }
 
 /** Handlers of durable events; each runs in one transaction with the event's dedup record (events.ts). */
@@ -109,6 +113,8 @@ export interface SubgraphServerOptions<TSchema extends Record<string, unknown>> 
   auth?: AuthConfig;
   /** Env for the definition's resources. Default: process.env. */
   source?: NodeJS.ProcessEnv;
+  /** Revoked sessions shared with the other services (revocation.ts); default: a private in-process list. */
+  revocations?: RevocationList;
 }
 
 export interface RunningServer {
@@ -175,8 +181,12 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
   const ownEvents = options.events ? null : openEventBus({ keyPrefix: '', logger });
   const events = options.events ?? ownEvents!;
   const auth = options.auth ?? loadAuthConfig(options.source);
+  const ownRevocations = options.revocations
+    ? null
+    : await openRevocationList({ keyPrefix: '', accessTokenTtlSeconds: auth.accessTokenTtlSeconds, logger });
+  const revocations = options.revocations ?? ownRevocations!;
   const baseDeps = { db: options.db, pubsub: options.pubsub, logger, events };
-  const created = await definition.createResources?.({ ...baseDeps, source: options.source ?? process.env, auth });
+  const created = await definition.createResources?.({ ...baseDeps, source: options.source ?? process.env, auth, revocations });
   const deps = { ...baseDeps, resources: created?.resources as TResources };
   const consumers = await startEventConsumers(definition, options.db, events, logger, options.pubsub);
   const schema = buildSubgraphSchema({
@@ -188,8 +198,18 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
   app.disable('x-powered-by');
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const verifier = createTokenVerifier(auth);
+  const verifier = createTokenVerifier(auth, revocations);
   let activeSubscriptions = 0;
+  // Open graphql-ws sockets by the viewer they authenticated as: a revoked session's are closed.
+  const sockets = new Map<{ close(code: number, reason: string): void }, Viewer>();
+  const stopListening = revocations.onRevoked(({ sessionIds = [], userIds = [] }) => {
+    for (const [socket, viewer] of sockets) {
+      if (sessionIds.includes(viewer.sessionId) || userIds.includes(viewer.id)) {
+        sockets.delete(socket);
+        socket.close(4403, 'Session revoked');
+      }
+    }
+  });
   const wsCleanup = useServer<Record<string, unknown> | undefined, { viewer?: Viewer | null }>(
     {
       schema,
@@ -197,6 +217,11 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
       onConnect: async (ctx) => {
         try {
           ctx.extra.viewer = await verifier.viewerFromAuthorization(textParam(ctx.connectionParams, 'authorization'));
+          if (ctx.extra.viewer) {
+            const socket = ctx.extra.socket;
+            sockets.set(socket, ctx.extra.viewer);
+            socket.once('close', () => sockets.delete(socket));
+          }
           return true;
         } catch {
           return false;
@@ -235,6 +260,7 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
       ApolloServerPluginLandingPageDisabled(),
       // No Apollo Studio here; traces would only cost bytes on every response.
       ApolloServerPluginInlineTraceDisabled(),
+      requestLogPlugin<{ request?: RequestInfo }>(logger, (context) => context.request?.requestId),
       { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
     ],
   });
@@ -277,9 +303,11 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
     stop: async () => {
       // Consumers first: a handler in progress finishes while the database is still open.
       await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
+      stopListening();
       await apollo.stop();
       await created?.close();
       await ownEvents?.close();
+      await ownRevocations?.close();
     },
   };
 }
