@@ -109,8 +109,8 @@ describe(`account deletion across subgraphs (${backends.database}, ${backends.pu
 
     expect(await graphqlData(url, 'mutation { deleteAccount }', { token: member.accessToken })).toEqual({ deleteAccount: true });
 
-    // The user subgraph: gone at once; the session with it.
-    expect((await graphqlData(url, '{ me { id } }', { token: member.accessToken })).me).toBeNull();
+    // The user subgraph: gone at once; the session with it, and its access token is refused everywhere (tests/revocation.test.ts).
+    expect(errorCodes(await graphql(url, '{ me { id } }', { token: member.accessToken }))).toEqual(['UNAUTHENTICATED']);
     expect(errorCodes(await graphql(url, 'mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }', { variables: { t: member.refreshToken } }))).toEqual(['UNAUTHENTICATED']);
     expect(errorCodes(await graphql(url, 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { accessToken } }', { variables: { e: member.email, p: member.password } }))).toEqual(['UNAUTHENTICATED']);
     expect((await graphqlData(url, `{ user(id: "${member.id}") { id } }`)).user).toBeNull();

@@ -1,4 +1,4 @@
-import { announce, createLogger, loadAuthConfig, stopOnSignals } from '@fitgraph/service-kit';
+import { announce, createLogger, loadAuthConfig, openRevocationList, stopOnSignals } from '@fitgraph/service-kit';
 import { readSupergraph } from './composition';
 import { loadGatewayEnv } from './env';
 import { createGateway } from './server';
@@ -6,6 +6,14 @@ import { createGateway } from './server';
 const env = loadGatewayEnv();
 const logger = createLogger('gateway', env.LOG_LEVEL);
 const production = env.NODE_ENV === 'production';
+const auth = loadAuthConfig();
+// Revoked sessions recorded by the user subgraph reach this process through Redis.
+const revocations = await openRevocationList({
+  redisUrl: env.REDIS_URL,
+  keyPrefix: env.REDIS_KEY_PREFIX,
+  accessTokenTtlSeconds: auth.accessTokenTtlSeconds,
+  logger,
+});
 const gateway = await createGateway({
   supergraphSdl: readSupergraph(),
   subgraphUrls: env.subgraphUrls,
@@ -14,9 +22,13 @@ const gateway = await createGateway({
   production,
   introspection: env.INTROSPECTION === undefined ? undefined : env.INTROSPECTION === 'true',
   logger,
-  auth: loadAuthConfig(),
+  auth,
+  revocations,
   subscriptions: env.subscriptions,
 });
 logger.info({ url: gateway.url }, 'gateway started');
 announce(logger, 'gateway', production ? gateway.url : `${gateway.url}  (Apollo Sandbox: open it in a browser)`);
-stopOnSignals(() => gateway.stop());
+stopOnSignals(async () => {
+  await gateway.stop();
+  await revocations.close();
+});

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { TokenVerifier } from '@fitgraph/service-kit';
+import type { Revocation, RevocationList, TokenVerifier, Viewer } from '@fitgraph/service-kit';
 import {
   getOperationAST,
   GraphQLError,
@@ -33,6 +33,8 @@ export interface TransportOptions {
   schema: GraphQLSchema;
   engine: SubscriptionEngine;
   verifier: TokenVerifier;
+  /** Revoked sessions: connections of a session revoked while open are ended. */
+  revocations: RevocationList;
   /** Runs a query or mutation through Apollo Server (same pipeline as HTTP); formatted result. */
   executeOperation(session: ClientSession, request: OperationRequest): Promise<FormattedExecutionResult>;
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
@@ -96,6 +98,22 @@ function operationRunner({ schema, engine, executeOperation }: TransportOptions)
 const textParam = (params: Record<string, unknown> | undefined, key: string): string | null =>
   typeof params?.[key] === 'string' ? (params[key] as string) : null;
 
+const isRevokedBy = (viewer: Viewer | null | undefined, { sessionIds = [], userIds = [] }: Revocation): boolean =>
+  !!viewer && (sessionIds.includes(viewer.sessionId) || userIds.includes(viewer.id));
+
+/** Longest delay setTimeout takes; a later expiry is simply not scheduled (tokens live minutes). */
+const maxTimerMs = 2 ** 31 - 1;
+
+/** Calls `onExpiry` when the viewer's access token expires; returns a cancel. */
+function whenExpired(viewer: Viewer | null, onExpiry: () => void): () => void {
+  if (!viewer?.expiresAt) return () => {};
+  const delay = viewer.expiresAt * 1000 - Date.now();
+  if (delay > maxTimerMs) return () => {};
+  const timer = setTimeout(onExpiry, Math.max(0, delay));
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
 const newSession = (transport: ClientSession['transport'], identity: Identity, requestId: string | null): ClientSession => ({
   id: randomUUID(),
   transport,
@@ -123,6 +141,13 @@ export function serveWebSocket(
   const { schema, verifier } = options;
   const runner = operationRunner(options);
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path });
+  // Authenticated sockets: a socket whose session is revoked, or whose token expires, is closed (4401).
+  const authenticated = new Map<{ close(code: number, reason: string): void }, Viewer>();
+  const stopListening = options.revocations.onRevoked((revocation) => {
+    for (const [socket, viewer] of authenticated) {
+      if (isRevokedBy(viewer, revocation)) socket.close(CloseCode.Unauthorized, 'Session revoked');
+    }
+  });
   const server = useServer<Record<string, unknown> | undefined, { session?: ClientSession }>(
     {
       onConnect: async (ctx) => {
@@ -136,6 +161,15 @@ export function serveWebSocket(
             identityOf(authorization, viewer),
             textParam(params, 'requestId') ?? (typeof header === 'string' ? header : null),
           );
+          if (viewer) {
+            const socket = ctx.extra.socket;
+            authenticated.set(socket, viewer);
+            const cancel = whenExpired(viewer, () => socket.close(CloseCode.Unauthorized, 'Access token expired'));
+            socket.once('close', () => {
+              cancel();
+              authenticated.delete(socket);
+            });
+          }
           return true;
         } catch {
           ctx.extra.socket.close(CloseCode.Unauthorized, 'Invalid access token');
@@ -156,7 +190,13 @@ export function serveWebSocket(
     wss,
     options.keepAliveMs,
   );
-  return { connections: () => wss.clients.size, dispose: async () => void (await server.dispose()) };
+  return {
+    connections: () => wss.clients.size,
+    dispose: async () => {
+      stopListening();
+      await server.dispose();
+    },
+  };
 }
 
 export interface SseTransport {
@@ -180,7 +220,9 @@ const tokenHeader = 'x-graphql-event-stream-token';
 export function serveSse(options: TransportOptions): SseTransport {
   const { schema, verifier } = options;
   const runner = operationRunner(options);
-  const open = new Set<ServerResponse>();
+  // Open event streams and the request that opened them (its identity is in `identities`).
+  const open = new Map<ServerResponse, IncomingMessage>();
+  const responses = new WeakMap<IncomingMessage, ServerResponse>();
   // Single-connection mode: one session per stream token, for the per-connection limit.
   const sessions = new Map<string, ClientSession>();
   const identities = new WeakMap<IncomingMessage, Identity>();
@@ -201,6 +243,26 @@ export function serveSse(options: TransportOptions): SseTransport {
     return session;
   };
 
+  /**
+   * Ends a stream whose identity is no longer valid. A distinct-connection stream (one operation,
+   * no stream token) gets a last `next` with the UNAUTHENTICATED error and `complete`; a
+   * single-connection stream just ends (its client's reconnect then gets 401).
+   */
+  const endUnauthenticated = (res: ServerResponse, req: IncomingMessage, reason: string) => {
+    if (res.writableEnded) return;
+    const distinct = typeof req.headers[tokenHeader] !== 'string' && !new URL(req.url ?? '/', 'http://localhost/').searchParams.has('token');
+    if (distinct && res.headersSent && res.statusCode === 200) {
+      const error = { message: `Invalid access token: ${reason}`, extensions: { code: 'UNAUTHENTICATED' } };
+      res.write(`event: next\ndata: ${JSON.stringify({ errors: [error] })}\n\nevent: complete\ndata:\n\n`);
+    }
+    res.end();
+  };
+  const stopListening = options.revocations.onRevoked((revocation) => {
+    for (const [res, req] of open) {
+      if (isRevokedBy(identities.get(req)?.viewer, revocation)) endUnauthenticated(res, req, 'session revoked');
+    }
+  });
+
   const handler = createHandler<OperationContext | undefined>({
     schema,
     // prepareOperation validated already.
@@ -208,7 +270,13 @@ export function serveSse(options: TransportOptions): SseTransport {
     authenticate: async (req) => {
       const authorization = req.headers.get('authorization') ?? null;
       try {
-        identities.set(req.raw, identityOf(authorization, await verifier.viewerFromAuthorization(authorization)));
+        const viewer = await verifier.viewerFromAuthorization(authorization);
+        identities.set(req.raw, identityOf(authorization, viewer));
+        const res = responses.get(req.raw);
+        if (res && viewer) {
+          const cancel = whenExpired(viewer, () => endUnauthenticated(res, req.raw, 'expired'));
+          res.once('close', cancel);
+        }
       } catch (error) {
         return [
           JSON.stringify({
@@ -241,13 +309,15 @@ export function serveSse(options: TransportOptions): SseTransport {
       req.method === 'DELETE' ||
       typeof req.headers[tokenHeader] === 'string',
     handle: async (req, res) => {
-      open.add(res);
+      open.set(res, req);
+      responses.set(req, res);
       res.once('close', () => open.delete(res));
       await handler(req, res);
     },
     connections: () => open.size,
     dispose: () => {
-      for (const res of open) res.end();
+      stopListening();
+      for (const res of open.keys()) res.end();
       open.clear();
     },
   };

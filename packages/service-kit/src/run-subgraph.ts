@@ -4,6 +4,7 @@ import { commonEnv, databaseEnv, loadEnv, port } from './env';
 import { eventsEnv, openEventBus, type EventBus } from './events';
 import { announce, createLogger } from './logger';
 import { openPubSub, type PubSubEngine } from './pubsub';
+import { openRevocationList, type RevocationList } from './revocation';
 import { startSubgraphServer, type RunningSubgraph, type SubgraphDefinition } from './subgraph-server';
 import { defaultSubgraphPorts, envPrefix } from './subgraphs';
 
@@ -26,6 +27,8 @@ export interface StartSubgraphServiceOptions {
   pubsub?: PubSubEngine;
   /** Share one event bus between services of one process (the embedded dev stack). */
   events?: EventBus;
+  /** Share one list of revoked sessions between services of one process (the embedded dev stack). */
+  revocations?: RevocationList;
   source?: NodeJS.ProcessEnv;
   /** Called with the SQL of every statement this subgraph runs (tests count them per subgraph). */
   onQuery?: (sql: string) => void;
@@ -60,6 +63,9 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
     ? null
     : openEventBus({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, consumerName: env.EVENT_CONSUMER_NAME, logger });
   const events = options.events ?? ownEvents!;
+  const ownRevocations = options.revocations
+    ? null
+    : await openRevocationList({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, accessTokenTtlSeconds: auth.accessTokenTtlSeconds, logger });
   const server = await startSubgraphServer(definition, {
     db: database.db,
     pubsub: pubsub.pubsub,
@@ -69,6 +75,7 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
     host: env.HOST,
     auth,
     source: options.source,
+    revocations: options.revocations ?? ownRevocations!,
   });
   logger.info({ url: server.url, database: database.description, pubsub: pubsub.kind, events: events.kind }, 'subgraph started');
   announce(logger, definition.name, `${server.url}  (${database.description}, ${pubsub.kind} pub/sub)`);
@@ -77,6 +84,7 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
     stop: async () => {
       await server.stop();
       await ownEvents?.close();
+      await ownRevocations?.close();
       await pubsub.close();
       await database.close();
     },

@@ -13,6 +13,7 @@ import {
   loadEnv,
   openEventBus,
   openPubSub,
+  openRevocationList,
   startSubgraphService,
   type AnySubgraphDefinition,
   type EventBus,
@@ -59,10 +60,18 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
     consumerName: eventConfig.EVENT_CONSUMER_NAME,
     logger: createLogger('events', env.LOG_LEVEL),
   });
+  // One list of revoked sessions for every verifier of the process (Redis-backed when REDIS_URL is set).
+  const revocations = await openRevocationList({
+    redisUrl: env.REDIS_URL,
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    accessTokenTtlSeconds: auth.accessTokenTtlSeconds,
+    logger: createLogger('revocations', env.LOG_LEVEL),
+  });
   const results = await Promise.allSettled(
     allSubgraphs.map((definition) => startSubgraphService(definition, {
       pubsub: pubsub.pubsub,
       events,
+      revocations,
       source,
       onQuery: options.onQuery && ((sql) => options.onQuery!(definition.name, sql)),
     })),
@@ -72,6 +81,7 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
   if (failure) {
     await Promise.allSettled(started.map((service) => service.stop()));
     await events.close();
+    await revocations.close();
     await pubsub.close();
     throw failure.reason;
   }
@@ -89,6 +99,7 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
     introspection: env.INTROSPECTION === undefined ? undefined : env.INTROSPECTION === 'true',
     logger: gatewayLogger,
     auth,
+    revocations,
     subscriptions: env.subscriptions,
   });
   announce(gatewayLogger, 'gateway', gateway.url);
@@ -101,6 +112,7 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
       subgraphs[name] = await startSubgraphService(definition, {
         pubsub: pubsub.pubsub,
         events,
+        revocations,
         source: { ...source, [`${envPrefix(name)}_SUBGRAPH_PORT`]: String(subgraphs[name].port) },
         onQuery: options.onQuery && ((sql) => options.onQuery!(name, sql)),
       });
@@ -111,6 +123,7 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
       // The current entries: a restarted subgraph replaced its stopped predecessor.
       await Promise.allSettled(Object.values(subgraphs).map((service) => service.stop()));
       await events.close();
+      await revocations.close();
       await pubsub.close();
     },
   };

@@ -137,13 +137,15 @@ export async function updateProfile(args: unknown, ctx: UserContext): Promise<sc
 /**
  * Deletes the account (its sessions go with it) and, in the same transaction, records the
  * `user.deleted` event in the outbox, so every other subgraph learns of it even if the process
- * dies right after the commit.
+ * dies right after the commit. Every access token of the user is revoked before the commit, so
+ * before any subgraph handles the event: no write with an old token lands after its clean-up.
  */
 export async function deleteAccount(ctx: UserContext): Promise<boolean> {
   const viewer = requireUser(ctx);
   const deleted = await ctx.db.transaction(async (tx) => {
     const rows = await tx.delete(schema.users).where(eq(schema.users.id, viewer.id)).returning({ id: schema.users.id });
     if (rows.length === 0) return false;
+    await ctx.accounts.sessions.revocations.revoke({ userIds: [viewer.id] });
     await enqueueEvent(tx, 'user.deleted', { userId: viewer.id });
     return true;
   });

@@ -39,7 +39,7 @@ export async function createAccountResources(deps: ResourceDependencies<typeof s
   const outbox = startOutboxRelay(deps.db, deps.events, deps.logger);
   const dummyPasswordHash = hashPassword(`no one knows this ${Math.random()}`, scrypt);
   const resources: AccountResources = {
-    sessions: { signer, refreshTokenTtlSeconds: env.AUTH_REFRESH_TOKEN_TTL, logger: deps.logger },
+    sessions: { signer, refreshTokenTtlSeconds: env.AUTH_REFRESH_TOKEN_TTL, logger: deps.logger, revocations: deps.revocations },
     signer,
     throttle,
     outbox,

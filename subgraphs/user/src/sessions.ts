@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
-import { unauthenticated, type Database, type Logger, type TokenSigner } from '@fitgraph/service-kit';
+import { unauthenticated, type Database, type Logger, type RevocationList, type TokenSigner } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
 
 export interface AuthPayload {
@@ -20,6 +20,8 @@ export interface SessionOptions {
   signer: TokenSigner;
   refreshTokenTtlSeconds: number;
   logger: Logger;
+  /** Where revoked sessions are announced, so their access tokens are refused everywhere at once. */
+  revocations: RevocationList;
 }
 
 const newRefreshToken = () => randomBytes(32).toString('base64url');
@@ -80,23 +82,35 @@ export async function refreshSession(db: Tx, options: SessionOptions, refreshTok
   });
   if (outcome.kind === 'reused') {
     options.logger.warn({ sessionId: outcome.sessionId, userId: outcome.userId }, 'refresh token reused; session revoked');
+    // After the commit: the session must stay revoked even if announcing it fails (its tokens then expire on their own).
+    await options.revocations.revoke({ sessionIds: [outcome.sessionId] }).catch((error: unknown) => {
+      options.logger.error({ err: error, sessionId: outcome.sessionId }, 'announcing the revoked session failed');
+    });
     throw invalidRefreshToken();
   }
   if (outcome.kind === 'invalid') throw invalidRefreshToken();
   return payload(options, outcome.user, outcome.sessionId, outcome.refreshToken);
 }
 
-/** Revokes the session of any token of its family; true when a live session ended. */
-export async function endSession(db: Tx, refreshToken: string): Promise<boolean> {
+/**
+ * Revokes the session of any token of its family, and its access tokens everywhere; true when a
+ * live session ended. Announced before the commit: if that fails, nothing changed and the caller
+ * gets an error (signing out again works), rather than a "signed out" session whose tokens live on.
+ */
+export async function endSession(db: Tx, options: SessionOptions, refreshToken: string): Promise<boolean> {
   const [token] = await db
     .select({ sessionId: schema.refreshTokens.sessionId })
     .from(schema.refreshTokens)
     .where(eq(schema.refreshTokens.tokenHash, hashRefreshToken(refreshToken)));
   if (!token) return false;
-  const revoked = await db
-    .update(schema.sessions)
-    .set({ revokedAt: new Date(), revokedReason: 'sign_out' })
-    .where(and(eq(schema.sessions.id, token.sessionId), isNull(schema.sessions.revokedAt)))
-    .returning({ id: schema.sessions.id });
-  return revoked.length > 0;
+  return db.transaction(async (tx) => {
+    const revoked = await tx
+      .update(schema.sessions)
+      .set({ revokedAt: new Date(), revokedReason: 'sign_out' })
+      .where(and(eq(schema.sessions.id, token.sessionId), isNull(schema.sessions.revokedAt)))
+      .returning({ id: schema.sessions.id });
+    if (revoked.length === 0) return false;
+    await options.revocations.revoke({ sessionIds: [token.sessionId] });
+    return true;
+  });
 }
