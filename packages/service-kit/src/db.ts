@@ -8,7 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { migrationsFolder, type SubgraphName } from './subgraphs';
+import { migrationsFolder, repoRoot, type SubgraphName } from './subgraphs';
 
 /** A Drizzle database over either driver; resolvers never care which. */
 export type Database<TSchema extends Record<string, unknown>> = PgDatabase<PgQueryResultHKT, TSchema>;
@@ -55,7 +55,8 @@ export function resolveDatabaseTarget(
   }
   return {
     kind: 'pglite',
-    dataDir: env.PGLITE_DIR === 'memory' ? null : resolve(env.PGLITE_DIR, subgraph),
+    // Relative to the repository, so `pnpm start` and a service started alone share one folder.
+    dataDir: env.PGLITE_DIR === 'memory' ? null : resolve(repoRoot, env.PGLITE_DIR, subgraph),
   };
 }
 

@@ -49,6 +49,6 @@ export const databaseEnv = {
   DATABASE_URL: optionalUrl,
   /** Prefix of the per-subgraph database names derived from DATABASE_URL. Default: fitgraph_. */
   DATABASE_NAME_PREFIX: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('fitgraph_'),
-  /** Where embedded PGlite keeps its data when no database URL is set. Default: .data */
+  /** Where embedded PGlite keeps its data (relative to the repository; `memory`: none). Default: .data */
   PGLITE_DIR: z.string().default('.data'),
 };
