@@ -206,6 +206,26 @@ const matrix: MatrixRow[] = [
     note: "always the caller's own conversations",
   }),
   row({
+    member: 'Mutation.startConversation',
+    setup: async (url) => ({ friendId: (await signUpUser(url)).id }),
+    operation: ({ setup }) => ({
+      query: 'mutation($who: [ID!]!) { startConversation(memberIds: $who, title: "Spotting") { id } }',
+      variables: { who: [setup.friendId] },
+    }),
+    path: ['startConversation'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'n/a', owner: 'data' },
+    note: 'the caller is always a member of the conversation they start',
+  }),
+  row({
+    member: 'Mutation.joinGymRoom',
+    operation: () => ({
+      query: 'mutation { joinGymRoom(gymId: "6a1b0c9e-0001-4000-8000-000000000001") { id } }',
+    }),
+    path: ['joinGymRoom'],
+    expected: { anonymous: 'UNAUTHENTICATED', otherMember: 'n/a', owner: 'FORBIDDEN' },
+    note: 'only members who checked in at the gym may join its room; the owner here never did (tests/chat.test.ts covers the allowed case)',
+  }),
+  row({
     member: 'Mutation.sendMessage',
     setup: (url, owner) => chatWithFriend(url, owner),
     operation: ({ setup }) => ({
