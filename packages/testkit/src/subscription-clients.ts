@@ -22,7 +22,8 @@ export interface CollectedSubscription<TData = Record<string, any>> {
 
 type Sink = { next(value: unknown): void; error(error: unknown): void; complete(): void };
 
-function collect<TData>(label: string, start: (sink: Sink) => () => void): CollectedSubscription<TData> {
+/** Collects what a client subscription delivers; `start` subscribes a sink and returns its dispose. */
+export function collect<TData>(label: string, start: (sink: Sink) => () => void): CollectedSubscription<TData> {
   const results: FormattedExecutionResult<TData>[] = [];
   const waiters = new Set<() => void>();
   let isEnded = false;

@@ -1,5 +1,6 @@
 import type { FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
+import { collect } from './subscription-clients';
 import WebSocket from 'ws';
 
 export interface SubscribeOptions {
@@ -23,7 +24,7 @@ export interface TestSubscription<TData = Record<string, any>> {
 
 /**
  * One graphql-ws subscription on its own connection (`graphql-transport-ws`), collecting what
- * arrives so a test can await events in order without sleeping.
+ * arrives (see `collect`) so a test can await events one by one, in order, without sleeping.
  */
 export function subscribe<TData = Record<string, any>>(
   url: string,
@@ -40,78 +41,20 @@ export function subscribe<TData = Record<string, any>>(
       ...options.connectionParams,
     },
   });
-  const results: FormattedExecutionResult<TData>[] = [];
-  let taken = 0;
-  let failure: { error: unknown } | null = null;
-  let ended = false;
-  const waiters = new Set<() => void>();
-  const wake = () => {
-    for (const waiter of waiters) waiter();
-  };
-  let settle!: (value: { error?: unknown }) => void;
-  const finished = new Promise<{ error?: unknown }>((resolve) => (settle = resolve));
-
-  const unsubscribe = client.subscribe<TData>(
-    { query, variables: options.variables },
-    {
-      next: (result) => {
-        results.push(result as FormattedExecutionResult<TData>);
-        wake();
-      },
-      error: (error) => {
-        failure = { error };
-        ended = true;
-        settle({ error });
-        wake();
-      },
-      complete: () => {
-        ended = true;
-        settle({});
-        wake();
-      },
-    },
+  const collected = collect<TData>(`graphql-ws subscription\nquery: ${query}\n`, (sink) =>
+    client.subscribe<TData>({ query, variables: options.variables }, sink),
   );
-
-  const describe = () => `received so far: ${JSON.stringify(results, null, 2)}${failure ? `\nfailure: ${describeError(failure.error)}` : ''}`;
-
+  let taken = 0;
   return {
-    results,
-    finished,
-    next(timeoutMs = 10_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (taken < results.length) {
-            done();
-            resolve(results[taken++]!);
-          } else if (ended) {
-            done();
-            reject(new Error(`subscription ended without another result\nquery: ${query}\n${describe()}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          done();
-          reject(new Error(`no subscription result within ${timeoutMs} ms\nquery: ${query}\n${describe()}`));
-        }, timeoutMs);
-        const done = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
+    results: collected.results,
+    finished: collected.ended,
+    async next(timeoutMs = 10_000) {
+      await collected.waitFor(taken + 1, timeoutMs);
+      return collected.results[taken++]!;
     },
     async close() {
-      unsubscribe();
+      collected.unsubscribe();
       await client.dispose();
     },
   };
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (error && typeof error === 'object' && 'code' in error && 'reason' in error) {
-    const { code, reason } = error as { code: number; reason: string };
-    return `close ${code} ${reason}`;
-  }
-  return JSON.stringify(error);
 }
