@@ -14,6 +14,7 @@ export * from './request-log';
 export * from './revocation';
 export * from './run-subgraph';
 export * from './scalars';
+export * from './sequenced-stream';
 export * from './subgraph-server';
 export * from './subgraphs';
 export * from './validation';

@@ -1,5 +1,4 @@
-import { GraphQLError } from 'graphql';
-import { ErrorCode, type Logger } from '@fitgraph/service-kit';
+import { SequencedStream, type Logger } from '@fitgraph/service-kit';
 import type { MessageRow } from './db/schema';
 import { fromPayload, type ConversationEvent } from './events';
 
@@ -34,170 +33,71 @@ export interface StreamStart {
 }
 
 type Item = { messageAdded: MessageRow };
+type Entry = { row: MessageRow; membershipVersion: number };
 
 /**
- * The `messageAdded` stream: exact, ordered, exactly-once delivery of a conversation's messages.
- *
- * It subscribes to pub/sub *before* reading its starting position (the caller does that, then
- * calls {@link start}), so every message committed after that read also arrives as an event.
- * The stream tracks `lastQueued`, the highest seq it has handed out, and `target`, the highest
- * seq known to exist. Seqs are dense and commit in order (the sender holds the conversation row
- * lock until commit), so when an event for seq N arrives every seq below N is already readable:
- * an event that follows on from `lastQueued` is delivered from memory, anything else (the
- * backlog after `after`, a gap from events published out of order, payloads dropped for a slow
- * consumer) is read from the database in pages. Anything at or below `lastQueued` is dropped, so
- * there is no duplicate across the switch from replay to live.
+ * The `messageAdded` stream: exact, ordered, exactly-once delivery of a conversation's messages,
+ * by service-kit's replay-then-live {@link SequencedStream} over the conversation's dense `seq`
+ * (the sender holds the conversation row lock until commit, so seqs commit in order).
  *
  * Membership: an event for the subscriber's own removal ends the stream. Each message event
  * carries the conversation's membership version at send time; a message from a newer version
  * than the stream has verified is read through the database instead, which re-checks
  * membership, so a removed member never receives a message sent after the removal even if the
  * removal event is late.
- *
- * Written by hand rather than as an async generator so that `return()` ends the stream (and
- * unsubscribes) at once even while a `next()` is waiting for the next message.
  */
 export class MessageStream implements AsyncIterableIterator<Item> {
-  private readonly queue: MessageRow[] = [];
-  private readonly waiters: { resolve(result: IteratorResult<Item>): void; reject(error: unknown): void }[] = [];
-  private readonly live = new Map<number, { row: MessageRow; membershipVersion: number }>();
-  private readonly pageSize: number;
-  private readonly liveLimit: number;
-  private lastQueued = 0;
-  private target = 0;
   private knownVersion = 0;
-  private started = false;
-  private finished = false;
-  private pumping = false;
+  private readonly viewerId: string;
+  private readonly stream: SequencedStream<Entry, Item>;
 
-  constructor(private readonly options: MessageStreamOptions) {
-    this.pageSize = options.pageSize ?? 100;
-    this.liveLimit = options.liveLimit ?? 1000;
+  constructor(options: MessageStreamOptions) {
+    this.viewerId = options.viewerId;
+    this.stream = new SequencedStream<Entry, Item>({
+      seqOf: (entry) => entry.row.seq,
+      fetchPage: async (afterSeq, uptoSeq, limit) => {
+        const page = await options.fetchPage(afterSeq, uptoSeq, limit);
+        if (!page.isMember) return null;
+        this.knownVersion = Math.max(this.knownVersion, page.membershipVersion);
+        return page.messages.map((row) => ({ row, membershipVersion: page.membershipVersion }));
+      },
+      toValue: (entry) => ({ messageAdded: entry.row }),
+      trustLive: (entry) => entry.membershipVersion <= this.knownVersion,
+      onClose: options.onClose,
+      logger: options.logger,
+      failureMessage: 'The message stream failed; subscribe again with `after` set to the last id received',
+      pageSize: options.pageSize,
+      liveLimit: options.liveLimit,
+    });
   }
 
   /** The pub/sub listener; may run before {@link start} (events are then held until it). */
   readonly onEvent = (event: ConversationEvent): void => {
-    if (this.finished) return;
     if (event.type === 'memberRemoved') {
-      if (event.userId === this.options.viewerId) this.finish();
+      if (event.userId === this.viewerId) this.stream.end();
       return;
     }
-    const row = fromPayload(event.message);
-    this.target = Math.max(this.target, row.seq);
-    if (row.seq > this.lastQueued && this.live.size < this.liveLimit) {
-      this.live.set(row.seq, { row, membershipVersion: event.membershipVersion });
-    }
-    void this.pump();
+    this.stream.offer({ row: fromPayload(event.message), membershipVersion: event.membershipVersion });
   };
 
   start(position: StreamStart): void {
-    this.lastQueued = position.afterSeq;
-    this.target = Math.max(this.target, position.lastSeq);
     this.knownVersion = position.membershipVersion;
-    this.started = true;
-    this.pruneLive();
-    void this.pump();
+    this.stream.start(position);
   }
 
   next(): Promise<IteratorResult<Item>> {
-    const row = this.queue.shift();
-    if (row) return Promise.resolve({ value: { messageAdded: row }, done: false });
-    if (this.finished) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      void this.pump();
-    });
+    return this.stream.next();
   }
 
   return(): Promise<IteratorResult<Item>> {
-    this.finish();
-    return Promise.resolve({ value: undefined, done: true });
+    return this.stream.return();
   }
 
   throw(error?: unknown): Promise<IteratorResult<Item>> {
-    this.finish();
-    return Promise.reject(error);
+    return this.stream.throw(error);
   }
 
   [Symbol.asyncIterator](): this {
     return this;
-  }
-
-  /** Ends the stream: pending `next()` calls resolve as done (or reject with `error`). */
-  private finish(error?: unknown): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.queue.length = 0;
-    this.live.clear();
-    try {
-      this.options.onClose();
-    } catch (closeError) {
-      this.options.logger.warn({ err: closeError }, 'closing a message stream failed');
-    }
-    for (const waiter of this.waiters.splice(0)) {
-      if (error === undefined) waiter.resolve({ value: undefined, done: true });
-      else waiter.reject(error);
-    }
-  }
-
-  private pruneLive(): void {
-    for (const seq of this.live.keys()) if (seq <= this.lastQueued) this.live.delete(seq);
-  }
-
-  private deliver(): void {
-    while (this.waiters.length > 0 && this.queue.length > 0) {
-      this.waiters.shift()!.resolve({ value: { messageAdded: this.queue.shift()! }, done: false });
-    }
-  }
-
-  /** Fills the queue while someone waits and messages are known to exist; one run at a time. */
-  private async pump(): Promise<void> {
-    if (this.pumping || !this.started) return;
-    this.pumping = true;
-    try {
-      while (!this.finished && this.waiters.length > 0 && this.queue.length === 0 && this.lastQueued < this.target) {
-        const following = this.live.get(this.lastQueued + 1);
-        if (following && following.membershipVersion <= this.knownVersion) {
-          // Fast path: events that follow on, from a membership this stream has verified.
-          let entry: typeof following | undefined = following;
-          while (entry && entry.membershipVersion <= this.knownVersion) {
-            this.live.delete(entry.row.seq);
-            this.queue.push(entry.row);
-            this.lastQueued = entry.row.seq;
-            entry = this.live.get(this.lastQueued + 1);
-          }
-        } else {
-          const page = await this.options.fetchPage(this.lastQueued, this.target, this.pageSize);
-          if (this.finished) break;
-          if (!page.isMember) {
-            this.finish();
-            break;
-          }
-          this.knownVersion = Math.max(this.knownVersion, page.membershipVersion);
-          for (const row of page.messages) {
-            if (row.seq <= this.lastQueued) continue;
-            this.queue.push(row);
-            this.lastQueued = row.seq;
-          }
-          if (page.messages.length === 0) {
-            // Cannot happen while seqs are dense; never spin on it.
-            this.options.logger.warn({ afterSeq: this.lastQueued, target: this.target }, 'announced messages not found; skipping');
-            this.lastQueued = this.target;
-          }
-          this.pruneLive();
-        }
-        this.deliver();
-      }
-    } catch (error) {
-      this.options.logger.error({ err: error }, 'message stream failed');
-      // The cause stays in the log; the client learns only that it may resubscribe from its last id.
-      this.finish(
-        new GraphQLError('The message stream failed; subscribe again with `after` set to the last id received', {
-          extensions: { code: ErrorCode.Internal },
-        }),
-      );
-    } finally {
-      this.pumping = false;
-    }
   }
 }

@@ -3,6 +3,8 @@ import type { MachineStatus } from './db/schema';
 
 /** What the gym subgraph publishes per machine status change; `machine` is loaded fresh on delivery. */
 export interface MachineStatusEventPayload {
+  /** Position in the gym's status history (`machine_status_history.seq`): dense, in commit order. */
+  seq: number;
   machineId: string;
   gymId: string;
   previousStatus: MachineStatus;

@@ -3,7 +3,7 @@
  * status events to publish; callers publish only after the transaction has committed.
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { conflict, enqueueEvent, forbidden, isUniqueViolation, notFound, type Database, type Viewer } from '@fitgraph/service-kit';
+import { conflict, enqueueEvent, forbidden, isUniqueViolation, notFound, present, type Database, type Viewer } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
 import { checkIns, gyms, machines, machineStatusHistory, type MachineRow, type MachineStatus } from './db/schema';
 import { deviceKeyMatches, generateDeviceKey, hashDeviceKey } from './device-keys';
@@ -29,7 +29,17 @@ async function recordChange(
   changedBy: string | null,
   source: Source,
 ): Promise<MachineStatusEventPayload> {
+  // Takes the gym's next position under the gym row's lock (held to commit), so a gym's changes
+  // commit in seq order with no gaps: what resumable `machineStatusChanged` streams rely on.
+  const [position] = await tx
+    .update(gyms)
+    .set({ statusSeq: sql`${gyms.statusSeq} + 1` })
+    .where(eq(gyms.id, machine.gymId))
+    .returning({ seq: gyms.statusSeq });
+  const seq = present(position, `gym ${machine.gymId}`).seq;
   await tx.insert(machineStatusHistory).values({
+    gymId: machine.gymId,
+    seq,
     machineId: machine.id,
     previousStatus,
     status: machine.status,
@@ -38,6 +48,7 @@ async function recordChange(
     at: machine.statusChangedAt,
   });
   return {
+    seq,
     machineId: machine.id,
     gymId: machine.gymId,
     previousStatus,
@@ -73,6 +84,8 @@ async function releaseHeldMachines(
     .where(and(eq(machines.currentUserId, userId), eq(machines.status, 'IN_USE'), gymId ? eq(machines.gymId, gymId) : undefined))
     .returning();
   const events: MachineStatusEventPayload[] = [];
+  // Gym rows locked in one order (by id) whatever the order of the machines: no deadlock between two of these.
+  released.sort((a, b) => a.gymId.localeCompare(b.gymId));
   for (const machine of released) events.push(await recordChange(tx, machine, 'IN_USE', changedBy, source));
   return events;
 }

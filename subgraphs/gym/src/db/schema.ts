@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const machineStatus = pgEnum('machine_status', ['AVAILABLE', 'IN_USE', 'OUT_OF_ORDER', 'MAINTENANCE']);
 export type MachineStatus = (typeof machineStatus.enumValues)[number];
@@ -11,6 +11,8 @@ export const gyms = pgTable('gyms', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
   city: text('city').notNull(),
+  /** Position of the gym's newest status change (`machine_status_history.seq`); 0 before the first. */
+  statusSeq: bigint('status_seq', { mode: 'number' }).notNull().default(0),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -44,6 +46,16 @@ export const machineStatusHistory = pgTable(
   'machine_status_history',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** The machine's gym (fixed for a machine), so a gym's history reads by (gym_id, seq). */
+    gymId: uuid('gym_id')
+      .notNull()
+      .references(() => gyms.id, { onDelete: 'cascade' }),
+    /**
+     * Position in the gym's history: 1, 2, 3, … with no gaps, taken from `gyms.status_seq` under
+     * the gym row's lock, so a gym's changes commit in seq order (the resume cursor of
+     * `machineStatusChanged`).
+     */
+    seq: bigint('seq', { mode: 'number' }).notNull(),
     machineId: uuid('machine_id')
       .notNull()
       .references(() => machines.id, { onDelete: 'cascade' }),
@@ -54,7 +66,10 @@ export const machineStatusHistory = pgTable(
     source: statusChangeSource('source').notNull(),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [index('machine_status_history_machine_at_idx').on(table.machineId, table.at)],
+  (table) => [
+    index('machine_status_history_machine_at_idx').on(table.machineId, table.at),
+    uniqueIndex('machine_status_history_gym_seq_idx').on(table.gymId, table.seq),
+  ],
 );
 
 /** Members on a gym floor: an open check-in has no `checkedOutAt`. */

@@ -62,6 +62,8 @@ export type MachineStatus =
 export type MachineStatusEvent = {
   __typename?: 'MachineStatusEvent';
   at: Scalars['DateTime']['output'];
+  /** The change's position in its gym's history (1, 2, 3, … per gym): pass it as `after` to resume `machineStatusChanged`. */
+  id: Scalars['ID']['output'];
   /** The machine as it is now (loaded when the event is delivered). */
   machine: Machine;
   previousStatus: MachineStatus;
@@ -137,12 +139,19 @@ export type QueryMachineArgs = {
 
 export type Subscription = {
   __typename?: 'Subscription';
-  /** Every status change of the gym's machines, after it is committed. */
+  /**
+   * Every status change of the gym's machines, after it is committed, in order. With `after` (the
+   * `id` of an event received earlier) it first replays every change of the gym after that one,
+   * then continues live: nothing missed, nothing twice. The replay is bounded: a cursor more than
+   * 1000 changes behind, or not an event of this gym, is refused with BAD_USER_INPUT (reload
+   * `gym.machines` and subscribe again without `after`). NOT_FOUND for an unknown gym.
+   */
   machineStatusChanged: MachineStatusEvent;
 };
 
 
 export type SubscriptionMachineStatusChangedArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
   gymId: Scalars['ID']['input'];
 };
 
@@ -314,6 +323,7 @@ export type MachineResolvers<ContextType = GymContext, ParentType extends Resolv
 
 export type MachineStatusEventResolvers<ContextType = GymContext, ParentType extends ResolversParentTypes['MachineStatusEvent'] = ResolversParentTypes['MachineStatusEvent']> = ResolversObject<{
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   machine?: Resolver<ResolversTypes['Machine'], ParentType, ContextType>;
   previousStatus?: Resolver<ResolversTypes['MachineStatus'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['MachineStatus'], ParentType, ContextType>;

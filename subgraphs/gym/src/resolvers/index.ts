@@ -1,14 +1,15 @@
 import { asc } from 'drizzle-orm';
-import { notFound, parseInput, present, scalarResolvers, uuidInput } from '@fitgraph/service-kit';
+import { notFound, parseInput, present, scalarResolvers, SequencedStream, uuidInput } from '@fitgraph/service-kit';
 import { z } from 'zod';
 import { gyms } from '../db/schema';
 import type { GymContext } from '../context';
 import { machineStatusChannel, type MachineStatusEventPayload } from '../events';
 import type { Resolvers } from '../generated/resolvers-types';
 import { clearLoaders } from '../loaders';
+import { resumePosition, statusPage, statusPosition } from '../status-stream';
 import { mutationResolvers } from './mutations';
 
-const subscribeArgs = z.object({ gymId: uuidInput() });
+const subscribeArgs = z.object({ gymId: uuidInput(), after: z.string().nullish() });
 
 export const resolvers: Resolvers = {
   DateTime: scalarResolvers.DateTime,
@@ -20,10 +21,36 @@ export const resolvers: Resolvers = {
   Mutation: mutationResolvers,
   Subscription: {
     machineStatusChanged: {
-      subscribe: async (_parent, args, { loaders, pubsub }) => {
-        const { gymId } = parseInput(subscribeArgs, args);
-        if (!(await loaders.gymById.load(gymId))) throw notFound('Gym', gymId);
-        return pubsub.asyncIterableIterator(machineStatusChannel(gymId));
+      subscribe: async (_parent, args, { db, pubsub, logger }) => {
+        const { gymId, after } = parseInput(subscribeArgs, args);
+        let subscriptionId: number | null = null;
+        const stream = new SequencedStream<MachineStatusEventPayload, MachineStatusEventPayload>({
+          seqOf: (event) => event.seq,
+          fetchPage: (from, upto, limit) => statusPage(db, gymId, from, upto, limit),
+          toValue: (event) => event,
+          onClose: () => {
+            if (subscriptionId !== null) pubsub.unsubscribe(subscriptionId);
+          },
+          logger,
+          failureMessage: 'The machine status stream failed; subscribe again with `after` set to the last id received',
+        });
+        // Subscribe before reading the position, so nothing committed after the read can be missed.
+        subscriptionId = await pubsub.subscribe(
+          machineStatusChannel(gymId),
+          (event: MachineStatusEventPayload) => {
+            if (typeof event.seq === 'number') stream.offer(event);
+          },
+          {},
+        );
+        try {
+          const lastSeq = await statusPosition(db, gymId);
+          if (lastSeq === null) throw notFound('Gym', gymId);
+          stream.start({ afterSeq: after == null ? lastSeq : resumePosition(after, lastSeq), lastSeq });
+          return stream;
+        } catch (error) {
+          await stream.return();
+          throw error;
+        }
       },
       // One context serves the whole subscription: drop what earlier events cached.
       resolve: (event: MachineStatusEventPayload, _args: unknown, { loaders }: GymContext) => {
@@ -45,6 +72,7 @@ export const resolvers: Resolvers = {
       viewer && machine.status === 'IN_USE' && machine.currentUserId ? { __typename: 'User', id: machine.currentUserId } : null,
   },
   MachineStatusEvent: {
+    id: (event) => String(event.seq),
     machine: async (event, _args, { loaders }) => present(await loaders.machineById.load(event.machineId), `machine ${event.machineId}`),
   },
 };
