@@ -256,6 +256,46 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
     expect(sub.results).toHaveLength(7);
   });
 
+  it('survives a gym subgraph crash: status changes before the kill and after the restart arrive once, in order', async () => {
+    const { addMachine } = await graphqlData(
+      gateway.url,
+      'mutation($gymId: ID!, $name: String!) { addMachine(gymId: $gymId, name: $name, kind: "ROWER") { machine { id } } }',
+      { token: staffToken, variables: { gymId: ironHarbor, name: `Subscription crash ${randomUUID().slice(0, 6)}` } },
+    );
+    const machineId = addMachine.machine.id as string;
+    const set = (status: string) =>
+      graphqlData(gateway.url, 'mutation($id: ID!, $s: MachineStatus!) { setMachineStatus(machineId: $id, status: $s) { id } }', {
+        token: staffToken,
+        variables: { id: machineId, s: status },
+      });
+    const sub = (await ws(gateway.url)).subscribe({
+      query: `subscription($gymId: ID!) { machineStatusChanged(gymId: $gymId) { id previousStatus status machine { id name gym { name } } } }`,
+      variables: { gymId: ironHarbor },
+    });
+    await warmUp([sub]);
+    // Each differs from the one before, so each is a change with an event.
+    const statuses = ['MAINTENANCE', 'AVAILABLE', 'OUT_OF_ORDER', 'AVAILABLE', 'MAINTENANCE', 'AVAILABLE', 'OUT_OF_ORDER'];
+    await set(statuses[0]!);
+    await set(statuses[1]!);
+    await eventually(() => eventsOf(sub, machineId).length === 2, { what: 'the first two changes' });
+    // Committed right before the kill: their events may be in flight or never published.
+    await set(statuses[2]!);
+    await set(statuses[3]!);
+    await gym.restart();
+    await set(statuses[4]!);
+    await set(statuses[5]!);
+    await eventually(() => eventsOf(sub, machineId).length >= 6, { timeoutMs: 30_000, what: 'every change after the restart' });
+    // Nothing more arrives (no late duplicates from the replay).
+    await set(statuses[6]!);
+    await eventually(() => eventsOf(sub, machineId).length >= 7, { what: 'the last change' });
+    expect(eventsOf(sub, machineId).map((e) => e.status)).toEqual(statuses);
+    expect(eventsOf(sub, machineId).every((e) => e.machine.gym.name === 'Iron Harbor Fitness')).toBe(true);
+    // Across the whole stream (warm-up events too): every id once, in the gym's order.
+    const ids = sub.results.map((r) => Number(r.data?.machineStatusChanged?.id));
+    expect(ids.every((id, i) => Number.isInteger(id) && (i === 0 || id === ids[i - 1]! + 1))).toBe(true);
+    expect((await gatewayStats()).reconnects).toBeGreaterThanOrEqual(1);
+  });
+
   it('ends the upstream subscription when the client completes', async () => {
     const { startConversation } = await graphqlData(gateway.url, 'mutation($m: [ID!]!) { startConversation(memberIds: $m) { id } }', {
       token: await tokenFor(alex),
