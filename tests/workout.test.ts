@@ -1,6 +1,6 @@
 /** Workouts through the gateway: sets on machines resolved by gym, owners resolved by user, visibility, errors. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, errorCodes, graphql, graphqlData, startTestStack, testViewer, type TestStack } from '@fitgraph/testkit';
+import { backends, errorCodes, graphql, graphqlData, signUpUser, startTestStack, testViewer, type TestStack } from '@fitgraph/testkit';
 
 const alex = '6a1b0c9e-0005-4000-8000-000000000001';
 const taylorTrainer = '6a1b0c9e-0005-4000-8000-000000000003';
@@ -19,9 +19,11 @@ describe(`workouts through the gateway (${backends.database})`, () => {
   });
 
   it('logs a workout whose sets, machines and owner resolve across subgraphs', async () => {
-    const { token } = await testViewer('MEMBER', alex);
+    // A fresh member: the demo members come with seeded workouts (tests/demo-data.test.ts).
+    const member = await signUpUser(gateway);
+    const token = member.accessToken;
     const { startWorkout } = await graphqlData(gateway, 'mutation { startWorkout { id user { displayName } } }', { token });
-    expect(startWorkout.user.displayName).toBe('Alex Demo');
+    expect(startWorkout.user.displayName).toBe(member.displayName);
     const logged = await graphqlData(
       gateway,
       `mutation($w: ID!, $input: LogSetInput!) { logSet(workoutId: $w, input: $input) { reps weightKg exercise { name } machine { name kind gym { name } } } }`,
@@ -42,7 +44,7 @@ describe(`workouts through the gateway (${backends.database})`, () => {
     const seen = await graphqlData(
       gateway,
       `query($id: ID!) { user(id: $id) { displayName workouts(first: 1) { nodes { id totalVolumeKg } hasNextPage endCursor } personalRecords { exercise { name } weightKg reps } } }`,
-      { token: trainer.token, variables: { id: alex } },
+      { token: trainer.token, variables: { id: member.id } },
     );
     expect(seen.user.workouts).toMatchObject({ nodes: [{ id: startWorkout.id, totalVolumeKg: 725 }], hasNextPage: false });
     expect(seen.user.personalRecords).toEqual([{ exercise: { name: 'Back Squat' }, weightKg: 100, reps: 3 }]);

@@ -87,3 +87,94 @@ export const foodSeeds: FoodSeed[] = [
   { id: '6a1b0c9e-0004-4000-8000-000000000082', name: 'Rice cakes, brown rice, plain', kcalPer100g: 387, proteinPer100g: 8.2, carbsPer100g: 81.5, fatPer100g: 2.8 },
   { id: '6a1b0c9e-0004-4000-8000-000000000083', name: 'Honey', kcalPer100g: 304, proteinPer100g: 0.3, carbsPer100g: 82.4, fatPer100g: 0.0 },
 ];
+
+// ---------------------------------------------------------------- demo activity (dev only)
+// What the demo members ate over the last week, and their goals. Ids are fixed (a second seed
+// is a no-op); days are counted back from the member's local date at the first seed.
+
+/** Demo members of the user subgraph (another package: copied, not imported). */
+export const demoMemberIds = { alex: '6a1b0c9e-0005-4000-8000-000000000001', sam: '6a1b0c9e-0005-4000-8000-000000000002' } as const;
+
+const food = (prefix: string): string => {
+  const found = foodSeeds.find((f) => f.name.startsWith(prefix));
+  if (!found) throw new Error(`demo seed: no food named ${prefix}`);
+  return found.id;
+};
+
+export interface DemoGoalsSeed { userId: string; kcal: number; proteinG: number; carbsG: number; fatG: number; }
+
+export const demoGoalsSeeds: DemoGoalsSeed[] = [
+  { userId: demoMemberIds.alex, kcal: 2600, proteinG: 160, carbsG: 300, fatG: 80 },
+  { userId: demoMemberIds.sam, kcal: 1900, proteinG: 120, carbsG: 200, fatG: 65 },
+];
+
+/** One meal: eaten `atUtcHours` hours after 00:00 UTC of the member's local date. */
+interface Meal { atUtcHours: number; items: [food: string, grams: number][]; }
+
+export interface DemoMealSeed { id: string; userId: string; timeZone: string; daysAgo: number; atUtcHours: number; foodId: string; grams: number; }
+
+/**
+ * `days` menus, one per day for the 7 days before the seed day, cycled. Meal times are UTC hours
+ * from 00:00 UTC of the local date, chosen so that every meal falls on that local date in the
+ * member's zone in summer and winter (Berlin UTC+1/+2; New York UTC-5/-4, dinner past 00:00 UTC).
+ */
+function week(user: 0 | 1, userId: string, timeZone: string, days: Meal[][]): DemoMealSeed[] {
+  const seeds: DemoMealSeed[] = [];
+  for (let daysAgo = 1; daysAgo <= 7; daysAgo++) {
+    let n = 0;
+    for (const meal of days[(daysAgo - 1) % days.length]!) {
+      for (const [name, grams] of meal.items) {
+        const id = `6a1b0c9e-0008-4000-8000-00${user}0000${String(daysAgo).padStart(2, '0')}${String(n++).padStart(3, '0')}`;
+        seeds.push({ id, userId, timeZone, daysAgo, atUtcHours: meal.atUtcHours, foodId: food(name), grams });
+      }
+    }
+  }
+  return seeds;
+}
+
+// Alex (Europe/Berlin): breakfast ~7:30, lunch ~13:00, snack ~16:30, dinner ~19:30 local.
+const alexDays: Meal[][] = [
+  [
+    { atUtcHours: 5.5, items: [['Oats, rolled', 100], ['Whole milk', 300], ['Banana', 120]] },
+    { atUtcHours: 11, items: [['Chicken breast', 200], ['White rice', 300], ['Broccoli', 150]] },
+    { atUtcHours: 14.5, items: [['Greek yogurt', 250], ['Almonds', 30]] },
+    { atUtcHours: 17.5, items: [['Salmon', 180], ['Potato, baked', 350], ['Olive oil', 10]] },
+  ],
+  [
+    { atUtcHours: 5.5, items: [['Egg, whole, raw', 150], ['Whole-wheat bread', 100], ['Butter', 10]] },
+    { atUtcHours: 11, items: [['Spaghetti, enriched', 350], ['Ground beef', 150], ['Tomatoes', 150]] },
+    { atUtcHours: 14.5, items: [['Apple', 180], ['Peanut butter', 30]] },
+    { atUtcHours: 17.5, items: [['Turkey breast', 200], ['Brown rice', 300], ['Spinach', 100]] },
+  ],
+  [
+    { atUtcHours: 5.5, items: [['Oats, rolled', 90], ['Blueberries', 100], ['Greek yogurt', 200]] },
+    { atUtcHours: 11, items: [['Chicken thigh', 180], ['Sweet potato', 300], ['Red bell pepper', 100]] },
+    { atUtcHours: 14.5, items: [['Rice cakes', 30], ['Peanut butter', 30], ['Banana', 120]] },
+    { atUtcHours: 17.5, items: [['Pork tenderloin', 200], ['Quinoa', 250], ['Zucchini', 150], ['Olive oil', 10]] },
+  ],
+];
+
+// Sam (America/New_York): breakfast ~7:00, lunch ~12:30, dinner ~19:30 local (00:30 UTC next day).
+const samDays: Meal[][] = [
+  [
+    { atUtcHours: 12, items: [['Greek yogurt', 200], ['Strawberries', 100], ['Chia seeds', 15]] },
+    { atUtcHours: 17.5, items: [['Tuna, light', 120], ['Whole-wheat bread', 70], ['Cucumber', 100]] },
+    { atUtcHours: 24.5, items: [['Chicken breast', 150], ['Quinoa', 200], ['Broccoli', 150]] },
+  ],
+  [
+    { atUtcHours: 12, items: [['Egg white', 200], ['Bagel', 90]] },
+    { atUtcHours: 17.5, items: [['Black beans', 150], ['Corn tortilla', 60], ['Avocado', 70]] },
+    { atUtcHours: 21, items: [['Cottage cheese', 150], ['Pineapple', 100]] },
+    { atUtcHours: 24.5, items: [['Cod', 200], ['Sweet potato', 250], ['Spinach', 80]] },
+  ],
+  [
+    { atUtcHours: 12, items: [['Oats, rolled', 60], ['Skim milk', 250], ['Banana', 100]] },
+    { atUtcHours: 17.5, items: [['Tofu', 200], ['Brown rice', 200], ['Edamame', 80]] },
+    { atUtcHours: 24.5, items: [['Shrimp', 180], ['Spaghetti, whole-wheat', 250], ['Tomatoes', 120], ['Olive oil', 8]] },
+  ],
+];
+
+export const demoMealSeeds: DemoMealSeed[] = [
+  ...week(0, demoMemberIds.alex, 'Europe/Berlin', alexDays),
+  ...week(1, demoMemberIds.sam, 'America/New_York', samDays),
+];
