@@ -1,6 +1,7 @@
 export * from './auth';
 export * from './context';
 export * from './db';
+export * from './demo';
 export * from './env';
 export * from './errors';
 export * from './events';

@@ -1,12 +1,6 @@
-import type { Database } from '@fitgraph/service-kit';
+import { seedsDemoData, type Database } from '@fitgraph/service-kit';
 import * as schema from './schema';
 import { demoGoalsSeeds, demoMealSeeds, foodSeeds } from './seed-data';
-
-/**
- * The demo members' activity exists only where they can sign in (the user subgraph's rule:
- * outside production, or with DEMO_PASSWORD set), so a production database holds no fake history.
- */
-export const seedsDemoActivity = (source: NodeJS.ProcessEnv): boolean => source.NODE_ENV !== 'production' || !!source.DEMO_PASSWORD;
 
 /** YYYY-MM-DD of `instant` in `timeZone` (en-CA formats dates that way). */
 const localDate = (instant: Date, timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
@@ -18,7 +12,7 @@ const localDate = (instant: Date, timeZone: string) => new Intl.DateTimeFormat('
  */
 export async function seedNutrition(db: Database<typeof schema>, source: NodeJS.ProcessEnv = process.env): Promise<void> {
   await db.insert(schema.foods).values(foodSeeds).onConflictDoNothing();
-  if (!seedsDemoActivity(source)) return;
+  if (!seedsDemoData(source)) return;
   const now = new Date();
   const meals = demoMealSeeds.map(({ id, userId, timeZone, daysAgo, atUtcHours, foodId, grams }) => {
     const day = Date.parse(`${localDate(now, timeZone)}T00:00:00Z`) - daysAgo * 24 * 3_600_000;

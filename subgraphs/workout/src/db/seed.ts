@@ -1,4 +1,4 @@
-import type { Database } from '@fitgraph/service-kit';
+import { seedsDemoData, type Database } from '@fitgraph/service-kit';
 import * as schema from './schema';
 import { demoWorkoutSeeds, exerciseSeeds } from './seed-data';
 
@@ -6,18 +6,12 @@ const minute = 60_000;
 const day = 24 * 60 * minute;
 
 /**
- * The demo members' activity exists only where they can sign in (the user subgraph's rule:
- * outside production, or with DEMO_PASSWORD set), so a production database holds no fake history.
- */
-export const seedsDemoActivity = (source: NodeJS.ProcessEnv): boolean => source.NODE_ENV !== 'production' || !!source.DEMO_PASSWORD;
-
-/**
  * The exercise catalogue, and (dev only) the demo members' workouts. Fixed ids make a second
  * run a no-op; workout times are relative to the first seed, so a fresh start shows recent weeks.
  */
 export async function seedWorkout(db: Database<typeof schema>, source: NodeJS.ProcessEnv = process.env): Promise<void> {
   await db.insert(schema.exercises).values(exerciseSeeds).onConflictDoNothing();
-  if (!seedsDemoActivity(source)) return;
+  if (!seedsDemoData(source)) return;
   const now = Date.now();
   const today = now - (now % day);
   const workouts: (typeof schema.workouts.$inferInsert)[] = [];

@@ -1,0 +1,6 @@
+/**
+ * Demo accounts can sign in outside production, or in production when DEMO_PASSWORD is set
+ * (the user subgraph's rule); their demo activity (workouts, meals) is seeded under the same
+ * rule, so a production database holds no fake history.
+ */
+export const seedsDemoData = (source: NodeJS.ProcessEnv): boolean => source.NODE_ENV !== 'production' || !!source.DEMO_PASSWORD;
