@@ -11,6 +11,7 @@ export * from './logger';
 export * from './outbox';
 export * from './pg-errors';
 export * from './pubsub';
+export * from './rate-limit';
 export * from './request-log';
 export * from './revocation';
 export * from './run-subgraph';

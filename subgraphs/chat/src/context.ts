@@ -1,6 +1,13 @@
-import { contextWithLoaders, type SubgraphContext } from '@fitgraph/service-kit';
+import { contextWithLoaders, type RequestInfo, type SubgraphContext, type SubgraphDependencies } from '@fitgraph/service-kit';
 import type * as schema from './db/schema';
 import { createLoaders, type ChatLoaders } from './loaders';
+import type { ChatResources } from './resources';
 
-export type ChatContext = SubgraphContext<typeof schema, ChatLoaders>;
-export const createContext = contextWithLoaders(createLoaders);
+export type ChatContext = SubgraphContext<typeof schema, ChatLoaders> & ChatResources;
+
+const baseContext = contextWithLoaders(createLoaders);
+
+export const createContext = (
+  deps: Required<SubgraphDependencies<typeof schema>> & { resources: ChatResources },
+  request: RequestInfo,
+): ChatContext => ({ ...baseContext(deps, request), ...deps.resources });

@@ -199,6 +199,11 @@ export async function conversationsOf(db: ChatDatabase, viewer: Viewer): Promise
 
 // ---------------------------------------------------------------- messages
 
+/** A send's outcome; `replayed`: a retry answered with the message stored before (nothing new). */
+export interface SendOutcome extends Outcome<MessageRow> {
+  replayed: boolean;
+}
+
 /**
  * Stores a message (members only) and describes its event. With `clientMessageId`, a retry of a
  * send that already committed returns the stored message (and announces it again: streams drop
@@ -210,7 +215,7 @@ export async function sendMessage(
   conversationId: string,
   body: string,
   clientMessageId: string | null,
-): Promise<Outcome<MessageRow>> {
+): Promise<SendOutcome> {
   type Sent = { row: MessageRow; membershipVersion: number } | { duplicate: true } | { refused: true };
   const sent = await rollbackable<Sent>(() =>
     db.transaction(async (tx) => {
@@ -232,18 +237,38 @@ export async function sendMessage(
   );
   if ('refused' in sent) throw await refusal(db, conversationId);
   if ('duplicate' in sent) {
-    const [row] = await db
-      .select()
-      .from(messages)
-      .where(and(eq(messages.conversationId, conversationId), eq(messages.senderId, viewer.id), eq(messages.clientMessageId, clientMessageId!)));
-    const [conversation] = await db
-      .select({ membershipVersion: conversations.membershipVersion })
-      .from(conversations)
-      .where(eq(conversations.id, conversationId));
-    if (!row || !conversation) throw new Error('duplicate message vanished');
-    return messageOutcome(row, conversation.membershipVersion);
+    // Membership was just checked under the conversation's lock; a leave since must not turn this into an error.
+    const replay = await replayOfSend(db, viewer, conversationId, clientMessageId!, { checkMembership: false });
+    if (!replay) throw new Error('duplicate message vanished');
+    return replay;
   }
-  return messageOutcome(sent.row, sent.membershipVersion);
+  return { ...messageOutcome(sent.row, sent.membershipVersion), replayed: false };
+}
+
+/**
+ * What a retry of the viewer's send with `clientMessageId` gets when it already committed (and
+ * the viewer is still a member, as for any send); null when there is no such message.
+ */
+export async function replayOfSend(
+  db: ChatDatabase,
+  viewer: Viewer,
+  conversationId: string,
+  clientMessageId: string,
+  { checkMembership = true } = {},
+): Promise<SendOutcome | null> {
+  const [found] = await db
+    .select({ row: messages, membershipVersion: conversations.membershipVersion })
+    .from(messages)
+    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+    .where(
+      and(
+        eq(messages.conversationId, conversationId),
+        eq(messages.senderId, viewer.id),
+        eq(messages.clientMessageId, clientMessageId),
+        checkMembership ? exists(memberOf(db, conversationId, viewer.id)) : undefined,
+      ),
+    );
+  return found ? { ...messageOutcome(found.row, found.membershipVersion), replayed: true } : null;
 }
 
 const messageOutcome = (row: MessageRow, membershipVersion: number): Outcome<MessageRow> => ({

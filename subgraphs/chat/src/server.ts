@@ -4,12 +4,14 @@ import { forgetUser, recordCheckIn } from './conversations';
 import { publishConversationEvents } from './events';
 import * as schema from './db/schema';
 import { seedChat } from './db/seed';
+import { createChatResources, type ChatResources } from './resources';
 import { resolvers } from './resolvers';
 
-export const chatSubgraph: SubgraphDefinition<typeof schema, ChatContext> = {
+export const chatSubgraph: SubgraphDefinition<typeof schema, ChatContext, ChatResources> = {
   name: 'chat',
   dbSchema: schema,
   resolvers,
+  createResources: createChatResources,
   createContext,
   seed: seedChat,
   eventHandlers: {

@@ -27,10 +27,13 @@ const logger = () => createLogger('chat-test', process.env.TEST_LOG_LEVEL ?? 'si
 /**
  * A chat subgraph on its own database. With REDIS_URL every server opens its own pub/sub
  * connections (as separate processes would); without it they share one in-process pub/sub.
+ * `env`: settings for every server (e.g. CHAT_SEND_RATE_LIMIT), over process.env.
  */
-export async function startChat(): Promise<ChatHarness> {
+export async function startChat(env: NodeJS.ProcessEnv = {}): Promise<ChatHarness> {
   const db = await openTestDatabase('chat', schema);
   const keyPrefix = `fgt:chat:${randomUUID()}:`;
+  // Own Redis keys (rate-limit counters too), removed on stop.
+  const source = { ...process.env, REDIS_KEY_PREFIX: keyPrefix, ...env };
   const events = openEventBus({ redisUrl: process.env.REDIS_URL, keyPrefix, logger: logger(), retryMs: 200 });
   const buses: OpenedPubSub[] = [];
   const servers: ChatServer[] = [];
@@ -38,7 +41,7 @@ export async function startChat(): Promise<ChatHarness> {
     const bus = process.env.REDIS_URL || buses.length === 0 ? openPubSub(process.env.REDIS_URL) : buses[0]!;
     if (!buses.includes(bus)) buses.push(bus);
     // Only the first server consumes the durable events (an in-process bus allows one consumer per group).
-    const running = await createSubgraph({ db: db.db, pubsub: bus.pubsub, logger: logger(), ...(servers.length === 0 ? { events } : {}) });
+    const running = await createSubgraph({ db: db.db, pubsub: bus.pubsub, logger: logger(), source, ...(servers.length === 0 ? { events } : {}) });
     const server = { url: running.url, running };
     servers.push(server);
     return server;

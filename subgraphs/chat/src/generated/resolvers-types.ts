@@ -90,6 +90,8 @@ export type Mutation = {
    * Sends a message (members only). `body`: 1–4000 characters after trimming; stored trimmed.
    * `clientMessageId` (1–100 characters) makes retries safe: a second send with the same id
    * in the same conversation returns the first message instead of storing another.
+   * RATE_LIMITED (with `extensions.retryAfter` in seconds) when the sender sent too many
+   * messages recently (default 30 per 10 s); retries of an already stored message never are.
    */
   sendMessage: Message;
   /**

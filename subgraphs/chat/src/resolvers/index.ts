@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badUserInput, deletedUserId, forbidden, isUuid, parseInput, present, requireUser, scalarResolvers, uuidInput } from '@fitgraph/service-kit';
+import { badUserInput, deletedUserId, forbidden, isUuid, parseInput, present, rateLimited, requireUser, scalarResolvers, uuidInput } from '@fitgraph/service-kit';
 import type { ChatContext } from '../context';
 import * as chat from '../conversations';
 import { conversationChannel, publishConversationEvents } from '../events';
@@ -104,7 +104,18 @@ export const resolvers: Resolvers = {
     sendMessage: async (_parent, args, ctx) => {
       const viewer = requireUser(ctx);
       const { conversationId, body, clientMessageId } = parseInput(sendArgs, args);
+      const verdict = await ctx.sendLimit.consume(viewer.id);
+      if (verdict.limited) {
+        // A retry of a send that already went through is not a new message: it still gets its answer.
+        const replay = clientMessageId ? await chat.replayOfSend(ctx.db, viewer, conversationId, clientMessageId) : null;
+        if (!replay) {
+          ctx.logger.info({ senderId: viewer.id, conversationId, requestId: ctx.request.requestId }, 'send rate limited');
+          throw rateLimited(verdict.retryAfterSeconds, 'Too many messages; try again later');
+        }
+        return committed(ctx, replay);
+      }
       const outcome = await chat.sendMessage(ctx.db, viewer, conversationId, body, clientMessageId ?? null);
+      if (outcome.replayed) await ctx.sendLimit.reward(viewer.id);
       ctx.logger.debug({ conversationId, seq: outcome.result.seq, requestId: ctx.request.requestId }, 'message sent');
       return committed(ctx, outcome);
     },

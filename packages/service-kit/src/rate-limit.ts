@@ -1,0 +1,73 @@
+/**
+ * Fixed-window rate limits (rate-limiter-flexible): counters in Redis when REDIS_URL is set, so
+ * every replica counts against the same budget; in memory otherwise. If Redis is unreachable,
+ * counting continues per process (the insurance limiter) rather than failing every request.
+ * Keys live under `<keyPrefix><name>:`; callers turn a refusal into `rateLimited(...)` (errors.ts).
+ */
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Logger } from './logger';
+
+/** The outcome of one attempt: allowed, or refused with the seconds until the window resets. */
+export type RateLimitVerdict = { limited: false } | { limited: true; retryAfterSeconds: number };
+
+export interface RateLimiter {
+  /**
+   * Takes `points` (default 1) from `key`'s budget for the current window. A refused attempt
+   * still counts, but never moves the window's end.
+   */
+  consume(key: string, points?: number): Promise<RateLimitVerdict>;
+  /** Gives points back (e.g. the attempt turned out not to count). */
+  reward(key: string, points?: number): Promise<void>;
+  /** Forgets `key`'s count entirely. */
+  reset(key: string): Promise<void>;
+}
+
+export interface RateLimiters {
+  /** A limit of `points` per `durationSeconds` per key; keys under `<keyPrefix><name>:`. */
+  limiter(name: string, limit: { points: number; durationSeconds: number }): RateLimiter;
+  close(): Promise<void>;
+}
+
+export interface RateLimitOptions {
+  redisUrl?: string;
+  /** Usually REDIS_KEY_PREFIX. */
+  keyPrefix: string;
+  logger: Logger;
+}
+
+/** Opens one Redis connection (when `redisUrl` is set) shared by every limiter made from it. */
+export function openRateLimiters(options: RateLimitOptions): RateLimiters {
+  const redis = options.redisUrl ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : null;
+  redis?.on('error', (error) => options.logger.warn({ err: error }, 'rate limiter: redis error'));
+  return {
+    limiter(name, { points, durationSeconds: duration }) {
+      const keyPrefix = `${options.keyPrefix}${name}`;
+      const memory = new RateLimiterMemory({ keyPrefix, points, duration });
+      const store: RateLimiterAbstract = redis
+        ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, insuranceLimiter: memory })
+        : memory;
+      return {
+        async consume(key, cost = 1) {
+          try {
+            await store.consume(key, cost);
+            return { limited: false };
+          } catch (error) {
+            // rate-limiter-flexible rejects with a RateLimiterRes when over the limit, an Error otherwise.
+            if (error instanceof RateLimiterRes) return { limited: true, retryAfterSeconds: error.msBeforeNext / 1000 };
+            throw error;
+          }
+        },
+        async reward(key, cost = 1) {
+          await store.reward(key, cost);
+        },
+        async reset(key) {
+          await store.delete(key);
+        },
+      };
+    },
+    async close() {
+      redis?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,9 @@
+import { z } from 'zod';
+
+/** Settings of the chat subgraph beyond the common ones (service-kit `commonEnv`). */
+export const chatEnv = {
+  /** Messages one sender may send within the window before RATE_LIMITED (all conversations together). Default: 30. */
+  CHAT_SEND_RATE_LIMIT: z.coerce.number().int().positive().default(30),
+  /** The send-counting window in seconds. Default: 10. */
+  CHAT_SEND_RATE_WINDOW: z.coerce.number().int().positive().default(10),
+};
