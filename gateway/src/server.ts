@@ -112,6 +112,10 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const buildService = ({ name, url }: { name: string; url?: string }) =>
     new RemoteGraphQLDataSource<GatewayContext>({
       url: subgraphUrls[name] ?? url,
+      // Node's fetch (undici) honours the subgraphs' `Keep-Alive: timeout` and retires idle
+      // sockets before the server closes them; the default agent keeps them forever and, under
+      // load, reuses one the subgraph is closing (ECONNRESET -> INTERNAL_SERVER_ERROR).
+      fetcher: fetch,
       willSendRequest: ({ request, context }) => {
         const headers = request.http?.headers;
         if (!headers || !context.requestId) return;
