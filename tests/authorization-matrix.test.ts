@@ -9,9 +9,7 @@
  * that code), `null` (no error, the value is null), `data` (no error, the value is there), or
  * `n/a` with a `note` saying why the caller cannot even address the owner's data.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenSigner, loadAuthConfig } from '@fitgraph/service-kit';
 import {
   backends,
   demoAdmin,
@@ -20,6 +18,7 @@ import {
   signIn,
   signUpUser,
   startTestStack,
+  testViewer,
   type GraphQLResponse,
   type TestAccount,
   type TestStack,
@@ -387,7 +386,7 @@ const ironHarbor = '6a1b0c9e-0001-4000-8000-000000000001';
 
 /** A machine of its own for one cell (added by GYM_STAFF, a token minted with the dev keys), claimed by `holder` when given. */
 async function newMachine(url: string, holder?: TestAccount): Promise<{ machineId: string }> {
-  const { accessToken: staffToken } = await createTokenSigner(loadAuthConfig()).sign({ id: randomUUID(), role: 'GYM_STAFF', sessionId: randomUUID() });
+  const { token: staffToken } = await testViewer('GYM_STAFF');
   const { addMachine } = await graphqlData(url, `mutation { addMachine(gymId: "${ironHarbor}", name: "Matrix Treadmill", kind: "TREADMILL") { machine { id } } }`, {
     token: staffToken,
   });

@@ -1,8 +1,8 @@
 /** The gym floor through the gateway: mutations, the user subgraph filling in `currentUser`, device keys. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenSigner, loadAuthConfig, type Role } from '@fitgraph/service-kit';
-import { backends, errorCodes, graphql, graphqlData, startTestStack, type TestStack } from '@fitgraph/testkit';
+import type { Role } from '@fitgraph/service-kit';
+import { backends, errorCodes, graphql, graphqlData, startTestStack, testViewer, type TestStack } from '@fitgraph/testkit';
 
 // Seeded demo data (user and gym subgraphs).
 const alex = '6a1b0c9e-0005-4000-8000-000000000001';
@@ -10,8 +10,7 @@ const sam = '6a1b0c9e-0005-4000-8000-000000000002';
 const ironHarbor = '6a1b0c9e-0001-4000-8000-000000000001';
 const treadmill1 = '6a1b0c9e-0002-4000-8000-001000000001';
 
-const signer = createTokenSigner(loadAuthConfig());
-const tokenFor = async (id: string, role: Role = 'MEMBER') => (await signer.sign({ id, role, sessionId: randomUUID() })).accessToken;
+const tokenFor = async (id: string, role: Role = 'MEMBER') => (await testViewer(role, id)).token;
 
 describe(`gym floor through the gateway (${backends.database})`, () => {
   let stack: TestStack;

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createTokenSigner, deleteRedisKeys, loadAuthConfig, type Role } from '@fitgraph/service-kit';
+import { deleteRedisKeys, type Role } from '@fitgraph/service-kit';
 import {
   backends,
   dropDatabasesWithPrefix,
@@ -20,6 +20,7 @@ import {
   stackEnv,
   startCountingProxy,
   startServiceProcess,
+  testViewer,
   type CollectedSubscription,
   type CountingProxy,
   type GraphQLWsTestClient,
@@ -32,8 +33,7 @@ const alex = '6a1b0c9e-0005-4000-8000-000000000001';
 const sam = '6a1b0c9e-0005-4000-8000-000000000002';
 const ironHarbor = '6a1b0c9e-0001-4000-8000-000000000001';
 
-const signer = createTokenSigner(loadAuthConfig());
-const tokenFor = async (id: string, role: Role = 'MEMBER') => (await signer.sign({ id, role, sessionId: randomUUID() })).accessToken;
+const tokenFor = async (id: string, role: Role = 'MEMBER') => (await testViewer(role, id)).token;
 
 const MACHINE_EVENTS = `subscription($gymId: ID!) {
   machineStatusChanged(gymId: $gymId) {
