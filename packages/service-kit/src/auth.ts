@@ -101,7 +101,7 @@ const invalidToken = (reason: string) =>
   });
 
 /** UNAUTHENTICATED for a token whose session was revoked (signed out, reused refresh token, account deleted). */
-export const sessionRevoked = () => invalidToken('session revoked');
+const sessionRevoked = () => invalidToken('session revoked');
 
 /**
  * `revocations`: refuse tokens of revoked sessions and deleted accounts (revocation.ts); every

@@ -12,6 +12,9 @@ import { migrationsFolder, repoRoot, type SubgraphName } from './subgraphs';
 
 /** A Drizzle database over either driver; resolvers never care which. */
 export type Database<TSchema extends Record<string, unknown>> = PgDatabase<PgQueryResultHKT, TSchema>;
+/** Any subgraph's database, for tables every producing/consuming database has (outbox, processed events). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyDatabase = Database<any>;
 
 export interface OpenDatabaseOptions<TSchema extends Record<string, unknown>> {
   subgraph: SubgraphName;

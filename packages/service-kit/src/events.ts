@@ -18,8 +18,9 @@ import { sql } from 'drizzle-orm';
 import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { Database } from './db';
+import type { AnyDatabase, Database } from './db';
 import type { Logger } from './logger';
+import { pgErrorOf } from './pg-errors';
 
 /** Every topic and its payload: the one place producers and consumers agree on. */
 export interface EventTopics {
@@ -106,7 +107,7 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** Streams keep this many events (approximately); far more than any consumer falls behind. */
 const streamMaxLength = 100_000;
 
-export const eventStreamKey = (keyPrefix: string, topic: Topic) => `${keyPrefix}events:${topic}`;
+const eventStreamKey = (keyPrefix: string, topic: Topic) => `${keyPrefix}events:${topic}`;
 
 function redisEventBus(options: EventBusOptions & { redisUrl: string }): EventBus {
   const { logger, keyPrefix } = options;
@@ -146,8 +147,9 @@ function redisEventBus(options: EventBusOptions & { redisUrl: string }): EventBu
       };
 
       const handleEntry = async (id: string, fields: string[] | null) => {
-        const raw = fields?.[fields.indexOf('event') + 1];
-        if (!fields || fields.indexOf('event') < 0 || raw === undefined) {
+        const at = fields?.indexOf('event') ?? -1;
+        const raw = at < 0 ? undefined : fields![at + 1];
+        if (raw === undefined) {
           log.warn({ entryId: id }, 'event entry without payload (trimmed?); acknowledging');
           await connection.xack(key, group, id);
           return;
@@ -387,9 +389,6 @@ export const processedEvents = pgTable('processed_events', {
   processedAt: timestamp('processed_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyDatabase = Database<any>;
-
 export async function ensureProcessedEventsTable(db: AnyDatabase): Promise<void> {
   try {
     await db.execute(sql`create table if not exists processed_events (
@@ -399,7 +398,7 @@ export async function ensureProcessedEventsTable(db: AnyDatabase): Promise<void>
     )`);
   } catch (error) {
     // Replicas racing on IF NOT EXISTS can still collide on the catalog (23505 / 42P07).
-    const code = (error as { code?: string }).code;
+    const code = pgErrorOf(error)?.code;
     if (code !== '23505' && code !== '42P07') throw error;
   }
 }

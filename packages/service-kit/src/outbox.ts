@@ -12,7 +12,7 @@
  */
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { Database } from './db';
+import type { AnyDatabase } from './db';
 import type { EventBus, EventTopics, Topic } from './events';
 import type { Logger } from './logger';
 
@@ -28,9 +28,6 @@ export const eventOutbox = pgTable(
   },
   (table) => [index('event_outbox_unpublished_idx').on(table.createdAt).where(sql`${table.publishedAt} is null`)],
 );
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyDatabase = Database<any>;
 
 /** Records `payload` for `topic` in the caller's transaction; published after it commits. */
 export async function enqueueEvent<T extends Topic>(tx: AnyDatabase, topic: T, payload: EventTopics[T]): Promise<void> {

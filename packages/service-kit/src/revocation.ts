@@ -66,7 +66,7 @@ const fromMembers = (members: string[]): Revocation => ({
   userIds: members.filter((m) => m.startsWith('sub:')).map((m) => m.slice(4)),
 });
 
-export const revocationKey = (keyPrefix: string) => `${keyPrefix}auth:revoked`;
+const revocationKey = (keyPrefix: string) => `${keyPrefix}auth:revoked`;
 
 /** Redis when `redisUrl` is set, in-process otherwise. Resolves once the current set is loaded. */
 export async function openRevocationList(options: RevocationListOptions): Promise<RevocationList> {

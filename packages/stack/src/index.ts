@@ -67,15 +67,16 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
     accessTokenTtlSeconds: auth.accessTokenTtlSeconds,
     logger: createLogger('revocations', env.LOG_LEVEL),
   });
-  const results = await Promise.allSettled(
-    allSubgraphs.map((definition) => startSubgraphService(definition, {
+  // Every subgraph (and a restarted one) shares the stack's pub/sub, event bus and revocations.
+  const startService = (definition: AnySubgraphDefinition, serviceSource: NodeJS.ProcessEnv) =>
+    startSubgraphService(definition, {
       pubsub: pubsub.pubsub,
       events,
       revocations,
-      source,
+      source: serviceSource,
       onQuery: options.onQuery && ((sql) => options.onQuery!(definition.name, sql)),
-    })),
-  );
+    });
+  const results = await Promise.allSettled(allSubgraphs.map((definition) => startService(definition, source)));
   const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failure = results.find((result) => result.status === 'rejected');
   if (failure) {
@@ -109,13 +110,7 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
     events,
     restartSubgraph: async (name) => {
       const definition = allSubgraphs.find((d) => d.name === name)!;
-      subgraphs[name] = await startSubgraphService(definition, {
-        pubsub: pubsub.pubsub,
-        events,
-        revocations,
-        source: { ...source, [`${envPrefix(name)}_SUBGRAPH_PORT`]: String(subgraphs[name].port) },
-        onQuery: options.onQuery && ((sql) => options.onQuery!(name, sql)),
-      });
+      subgraphs[name] = await startService(definition, { ...source, [`${envPrefix(name)}_SUBGRAPH_PORT`]: String(subgraphs[name].port) });
       return subgraphs[name];
     },
     stop: async () => {
