@@ -27,7 +27,7 @@ import express from 'express';
 import type { FormattedExecutionResult } from 'graphql';
 import { checkSubgraphs } from './readiness';
 import { SubscriptionEngine, type SubscriptionLimits, type SubscriptionStats } from './subscriptions/engine';
-import type { ClientSession } from './subscriptions/identity';
+import type { ClientSession, Identity } from './subscriptions/identity';
 import { SubscriptionPlanner, type ResumeRules } from './subscriptions/planner';
 import { serveSse, serveWebSocket, type OperationRequest } from './subscriptions/transports';
 import type { UpstreamOptions } from './subscriptions/upstream';
@@ -140,17 +140,17 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const formatError = createErrorFormatter(logger);
   const planner = new SubscriptionPlanner(options.supergraphSdl, { resume: options.subscriptions?.resume });
   const dataSources: ServiceMap = Object.fromEntries(Object.keys(subgraphUrls).map((name) => [name, buildService({ name })]));
-  const contextFor = (session: Pick<ClientSession, 'identity' | 'requestId'>): GatewayContext => ({
-    requestId: session.requestId,
-    authorization: session.identity.authorization,
+  const contextFor = (identity: Identity, requestId: string): GatewayContext => ({
+    requestId,
+    authorization: identity.authorization,
     deviceKey: null,
-    viewer: session.identity.viewer,
+    viewer: identity.viewer,
   });
   const engine = new SubscriptionEngine({
     planner,
     subgraphUrls,
     dataSources,
-    contextFor: (identity, requestId) => contextFor({ identity, requestId }),
+    contextFor,
     formatError,
     logger,
     limits: options.subscriptions?.limits,
@@ -185,7 +185,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const executeOperation = async (session: ClientSession, request: OperationRequest): Promise<FormattedExecutionResult> => {
     const response = await apollo.executeOperation(
       { query: request.query, operationName: request.operationName ?? undefined, variables: request.variables ?? undefined },
-      { contextValue: { ...contextFor(session), requestId: randomUUID() } },
+      { contextValue: contextFor(session.identity, randomUUID()) },
     );
     if (response.body.kind === 'single') return response.body.singleResult;
     return { errors: [{ message: 'Incremental delivery is not supported over this transport', extensions: { code: 'BAD_REQUEST' } }] };

@@ -4,7 +4,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { createLogger, createTokenSigner, loadAuthConfig } from '@fitgraph/service-kit';
-import { graphqlWsClient, sseClient, type GraphQLWsTestClient } from '@fitgraph/testkit';
+import { eventually, graphqlWsClient, sseClient, type GraphQLWsTestClient } from '@fitgraph/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient as createSseClient } from 'graphql-sse';
 import WebSocket from 'ws';
@@ -22,14 +22,9 @@ const auth = loadAuthConfig({});
 const signer = createTokenSigner(auth);
 const tokenFor = async (id: string, sessionId = `s-${id}`) => (await signer.sign({ id, role: 'MEMBER', sessionId })).accessToken;
 
-/** Polls `condition` (no sleeps in between beyond a tick) until it holds or `timeoutMs` passes. */
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** testkit's `eventually`, polling every 10 ms. */
+const until = (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) =>
+  eventually(condition, { what, timeoutMs, intervalMs: 10 });
 
 const tickQuery = `subscription($room: ID!, $after: ID) {
   tick(room: $room, after: $after) { id text room { name } author { displayName } }

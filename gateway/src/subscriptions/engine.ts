@@ -24,7 +24,7 @@ export interface SubscriptionLimits {
   maxQueuedEvents: number;
 }
 
-export const defaultSubscriptionLimits: SubscriptionLimits = { perConnection: 100, total: 10_000, maxQueuedEvents: 1000 };
+const defaultSubscriptionLimits: SubscriptionLimits = { perConnection: 100, total: 10_000, maxQueuedEvents: 1000 };
 
 export interface SubscriptionEngineOptions {
   planner: SubscriptionPlanner;
@@ -281,6 +281,11 @@ export class SubscriptionEngine {
       stream.unsubscribe();
       this.options.logger.debug({ subgraph: stream.prepared.upstream.subgraph, connection: stream.connection.id }, 'upstream subscription closed');
     }
+    this.forget(stream);
+  }
+
+  /** Drops a stream that ended from the map and releases its share of the connection. */
+  private forget(stream: UpstreamStream): void {
     if (this.streams.get(stream.key) === stream) {
       this.streams.delete(stream.key);
       this.releaseConnection(stream.connection);
@@ -323,10 +328,7 @@ export class SubscriptionEngine {
       { subgraph: stream.prepared.upstream.subgraph, connection: stream.connection.id, reason: reason.kind },
       'upstream subscription ended by the subgraph',
     );
-    if (this.streams.get(stream.key) === stream) {
-      this.streams.delete(stream.key);
-      this.releaseConnection(stream.connection);
-    }
+    this.forget(stream);
     const last: FormattedExecutionResult | undefined =
       reason.kind === 'errors' ? { errors: reason.errors.map((error) => this.options.formatError(error, error)) } : undefined;
     for (const group of stream.groups.values()) {

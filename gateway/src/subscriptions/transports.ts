@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Revocation, RevocationList, TokenVerifier, Viewer } from '@fitgraph/service-kit';
+import type { RevocationList, TokenVerifier, Viewer } from '@fitgraph/service-kit';
 import {
   getOperationAST,
   GraphQLError,
@@ -98,9 +98,6 @@ function operationRunner({ schema, engine, executeOperation }: TransportOptions)
 const textParam = (params: Record<string, unknown> | undefined, key: string): string | null =>
   typeof params?.[key] === 'string' ? (params[key] as string) : null;
 
-const isRevokedBy = (viewer: Viewer | null | undefined, { sessionIds = [], userIds = [] }: Revocation): boolean =>
-  !!viewer && (sessionIds.includes(viewer.sessionId) || userIds.includes(viewer.id));
-
 /** Longest delay setTimeout takes; a later expiry is simply not scheduled (tokens live minutes). */
 const maxTimerMs = 2 ** 31 - 1;
 
@@ -143,9 +140,10 @@ export function serveWebSocket(
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path });
   // Authenticated sockets: a socket whose session is revoked, or whose token expires, is closed (4401).
   const authenticated = new Map<{ close(code: number, reason: string): void }, Viewer>();
-  const stopListening = options.revocations.onRevoked((revocation) => {
+  // The list records a revocation before telling its listeners, so asking it is enough.
+  const stopListening = options.revocations.onRevoked(() => {
     for (const [socket, viewer] of authenticated) {
-      if (isRevokedBy(viewer, revocation)) socket.close(CloseCode.Unauthorized, 'Session revoked');
+      if (options.revocations.isRevoked(viewer)) socket.close(CloseCode.Unauthorized, 'Session revoked');
     }
   });
   const server = useServer<Record<string, unknown> | undefined, { session?: ClientSession }>(
@@ -257,9 +255,10 @@ export function serveSse(options: TransportOptions): SseTransport {
     }
     res.end();
   };
-  const stopListening = options.revocations.onRevoked((revocation) => {
+  const stopListening = options.revocations.onRevoked(() => {
     for (const [res, req] of open) {
-      if (isRevokedBy(identities.get(req)?.viewer, revocation)) endUnauthenticated(res, req, 'session revoked');
+      const viewer = identities.get(req)?.viewer;
+      if (viewer && options.revocations.isRevoked(viewer)) endUnauthenticated(res, req, 'session revoked');
     }
   });
 
