@@ -8,7 +8,7 @@
  * `membership_version`, so each message records which membership it was sent under.
  */
 import { and, asc, eq, exists, getTableColumns, gt, inArray, lte, sql } from 'drizzle-orm';
-import { badUserInput, forbidden, isUuid, notFound, type Database, type Viewer } from '@fitgraph/service-kit';
+import { badUserInput, deletedUserId, forbidden, isUuid, notFound, type Database, type Viewer } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
 import { conversationMembers, conversations, gymVisitors, messages, type ConversationRow, type MessageRow } from './db/schema';
 import { toPayload, type ConversationEvent } from './events';
@@ -344,7 +344,7 @@ export async function recordCheckIn(tx: ChatDatabase, payload: { gymId: string; 
  * events (published after commit) end their open streams; the membership versions move too, so
  * even a lost event stops those streams before the next message.
  */
-export async function forgetUser(tx: ChatDatabase, userId: string, deletedUserId: string): Promise<Outcome<{ conversationsLeft: number }>> {
+export async function forgetUser(tx: ChatDatabase, userId: string): Promise<Outcome<{ conversationsLeft: number }>> {
   const left = await tx.delete(conversationMembers).where(eq(conversationMembers.userId, userId)).returning({ id: conversationMembers.conversationId });
   const bumped =
     left.length === 0

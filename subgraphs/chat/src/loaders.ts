@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, getTableColumns, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
-import { byKey, groupByKey, onlyUuids, type Database } from '@fitgraph/service-kit';
+import { byKey, groupByKey, isUuid, onlyUuids, type Database } from '@fitgraph/service-kit';
 import DataLoader from 'dataloader';
 import * as schema from './db/schema';
-import { parseMessageId, type MessageKey } from './ids';
+import { messageId, parseMessageId, type MessageKey } from './ids';
 
 const { conversations, conversationMembers, messages } = schema;
 
@@ -25,7 +25,7 @@ export function createLoaders(db: Database<typeof schema>) {
     /** Whether a user is a member; key `{ conversationId, userId }`. */
     isMember: new DataLoader(
       async (keys: readonly { conversationId: string; userId: string }[]) => {
-        const valid = keys.filter((key) => onlyUuids([key.conversationId, key.userId]).length === 2);
+        const valid = keys.filter((key) => isUuid(key.conversationId) && isUuid(key.userId));
         const rows =
           valid.length === 0
             ? []
@@ -60,7 +60,8 @@ export function createLoaders(db: Database<typeof schema>) {
 
     /** Messages by public id (null for unknown or malformed ids). */
     messageById: new DataLoader(async (ids: readonly string[]) => {
-      const keys = ids.map(parseMessageId).filter((key): key is MessageKey => key !== null);
+      const parsed = ids.map(parseMessageId);
+      const keys = parsed.filter((key): key is MessageKey => key !== null);
       const rows =
         keys.length === 0
           ? []
@@ -68,11 +69,8 @@ export function createLoaders(db: Database<typeof schema>) {
               .select()
               .from(messages)
               .where(or(...keys.map((key) => and(eq(messages.conversationId, key.conversationId), eq(messages.seq, key.seq)))));
-      const byId = new Map(rows.map((row) => [`${row.conversationId}.${row.seq}`, row]));
-      return ids.map((id) => {
-        const key = parseMessageId(id);
-        return (key && byId.get(`${key.conversationId}.${key.seq}`)) ?? null;
-      });
+      const byId = new Map(rows.map((row) => [messageId(row), row]));
+      return parsed.map((key) => (key && byId.get(messageId(key))) ?? null);
     }),
 
     /** Pages of `Conversation.messages`, oldest first; one statement per distinct (last, before). */

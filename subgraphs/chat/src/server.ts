@@ -1,4 +1,4 @@
-import { deletedUserId, startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/service-kit';
+import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/service-kit';
 import { createContext, type ChatContext } from './context';
 import { forgetUser, recordCheckIn } from './conversations';
 import { publishConversationEvents } from './events';
@@ -19,7 +19,7 @@ export const chatSubgraph: SubgraphDefinition<typeof schema, ChatContext, ChatRe
     'gym.checked_in': (tx, payload) => recordCheckIn(tx, payload),
     // Messages stay under the deleted-user placeholder; memberships go and open streams end after commit.
     'user.deleted': async (tx, { userId }, event, { pubsub, logger, afterCommit }) => {
-      const { result, events } = await forgetUser(tx, userId, deletedUserId);
+      const { result, events } = await forgetUser(tx, userId);
       logger.info({ userId, eventId: event.id, ...result }, 'deleted user forgotten');
       afterCommit(() => publishConversationEvents(pubsub, logger, events));
     },

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { eq, or } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventOutbox, type DomainEvent } from '@fitgraph/service-kit';
-import { backends, graphqlData, type TestSubscription } from '@fitgraph/testkit';
+import { backends, eventually, graphqlData, type TestSubscription } from '@fitgraph/testkit';
 import { schema } from '../src/server';
 import { createGym, liveMachineEvents, startGym, viewer, type GymHarness } from './harness';
 
@@ -27,31 +27,19 @@ describe(`gym durable events (${backends.database}, ${backends.pubsub})`, () => 
     const { gym: g } = await createGym(gym.db, 0);
     const member = await viewer();
     const received: DomainEvent<'gym.checked_in'>[] = [];
-    let notify = () => {};
     const consumer = gym.events.consume('gym.checked_in', `test-${randomUUID()}`, async (event) => {
       received.push(event);
-      notify();
     });
     try {
       await graphqlData(gym.url, CHECK_IN, { token: member.token, variables: { gymId: g.id } });
       const mine = () => received.filter((e) => e.payload.userId === member.id);
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no gym.checked_in event; received ${JSON.stringify(received)}`)), 10_000);
-        notify = () => {
-          if (mine().length > 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        notify();
-      });
+      await eventually(() => mine().length > 0, { what: 'a gym.checked_in event of the member' });
       const [event] = mine();
       const [checkIn] = await gym.db.db.select().from(schema.checkIns).where(eq(schema.checkIns.userId, member.id));
       expect(event!.payload).toEqual({ gymId: g.id, userId: member.id, at: checkIn!.checkedInAt.toISOString() });
       // The relay marks the row in the transaction that published it, which commits just after.
       const outboxRow = async () => (await gym.db.db.select().from(eventOutbox).where(eq(eventOutbox.id, event!.id)))[0]!;
-      const deadline = Date.now() + 5000;
-      while ((await outboxRow()).publishedAt === null && Date.now() < deadline);
+      await eventually(async () => (await outboxRow()).publishedAt !== null, { timeoutMs: 5000, what: 'the outbox row marked published' });
       expect(await outboxRow()).toMatchObject({ topic: 'gym.checked_in', publishedAt: expect.any(Date) });
     } finally {
       await consumer.stop();

@@ -1,6 +1,6 @@
 /** `machineStatusChanged` straight from the gym subgraph over graphql-ws. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, errorCodes, graphql, graphqlData, subscribe, type TestSubscription } from '@fitgraph/testkit';
+import { backends, errorCodes, eventually, graphql, graphqlData, subscribe, type TestSubscription } from '@fitgraph/testkit';
 import { createGym, liveMachineEvents, MACHINE_EVENTS, startGym, viewer, type GymHarness } from './harness';
 
 const CLAIM = `mutation($machineId: ID!) { claimMachine(machineId: $machineId) { id } }`;
@@ -83,8 +83,7 @@ describe(`machineStatusChanged over graphql-ws (${backends.database}, ${backends
     const sub = await liveSubscription(g.id, machines[0]!.id);
     expect(gym.activeSubscriptions()).toBe(baseline + 1);
     await sub.close();
-    const deadline = Date.now() + 5000;
-    while (gym.activeSubscriptions() !== baseline && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    await eventually(() => gym.activeSubscriptions() === baseline, { timeoutMs: 5000, what: 'the server-side stream to stop' });
     expect(gym.activeSubscriptions()).toBe(baseline);
   });
 });

@@ -1,5 +1,5 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
-import { byKey, onlyUuids, type Database } from '@fitgraph/service-kit';
+import { byKey, isUuid, onlyUuids, type Database } from '@fitgraph/service-kit';
 import DataLoader from 'dataloader';
 import * as schema from './db/schema';
 
@@ -24,7 +24,7 @@ async function loadDays(
   foodById: DataLoader<string, schema.FoodRow | null>,
   keys: readonly DayKey[],
 ): Promise<schema.MealEntryRow[][]> {
-  const valid = keys.filter((key) => onlyUuids([key.userId]).length === 1);
+  const valid = keys.filter((key) => isUuid(key.userId));
   if (valid.length === 0) return keys.map(() => []);
   const list = (values: string[]) => sql.join(values.map((value) => sql`${value}`), sql`, `);
   const days = sql`(select * from unnest(array[${list(valid.map((k) => k.userId))}]::uuid[], array[${list(valid.map((k) => k.date))}]::date[], array[${list(valid.map((k) => k.timeZone))}]::text[]) as d(user_id, day, tz)) as days`;

@@ -9,9 +9,9 @@ import {
   parseInput,
   requireRole,
   requireUser,
+  roles,
   unauthenticated,
   uuidInput,
-  type Role,
 } from '@fitgraph/service-kit';
 import { z } from 'zod';
 import type { UserContext } from './context';
@@ -68,7 +68,7 @@ const updateProfileArgs = z.object({
   }),
 });
 
-const setUserRoleArgs = z.object({ userId: uuidInput(), role: z.enum(['MEMBER', 'TRAINER', 'GYM_STAFF', 'ADMIN']) });
+const setUserRoleArgs = z.object({ userId: uuidInput(), role: z.enum(roles) });
 
 export async function signUp(args: unknown, ctx: UserContext): Promise<AuthPayload> {
   const { input } = parseInput(signUpArgs, args);
@@ -160,7 +160,7 @@ export async function setUserRole(args: unknown, ctx: UserContext): Promise<sche
   const { userId, role } = parseInput(setUserRoleArgs, args);
   // An admin demoting themself could leave the platform without one.
   if (userId === admin.id) throw forbidden('Admins cannot change their own role');
-  const [user] = await ctx.db.update(schema.users).set({ role: role as Role }).where(eq(schema.users.id, userId)).returning();
+  const [user] = await ctx.db.update(schema.users).set({ role }).where(eq(schema.users.id, userId)).returning();
   if (!user) throw notFound('User', userId);
   ctx.logger.info({ userId, role, by: admin.id, requestId: ctx.request.requestId }, 'role changed');
   return user;

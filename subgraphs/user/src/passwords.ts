@@ -11,6 +11,13 @@ export interface ScryptParams {
   p: number;
 }
 
+/** The cost of new hashes from the PASSWORD_SCRYPT_* settings (r is fixed at 8). */
+export const scryptParams = (env: { PASSWORD_SCRYPT_N: number; PASSWORD_SCRYPT_P: number }): ScryptParams => ({
+  N: env.PASSWORD_SCRYPT_N,
+  r: 8,
+  p: env.PASSWORD_SCRYPT_P,
+});
+
 const keyLength = 32;
 
 const scrypt = (password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> =>

@@ -9,7 +9,7 @@ import {
 } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
 import { userEnv } from './env';
-import { hashPassword, type ScryptParams } from './passwords';
+import { hashPassword, scryptParams, type ScryptParams } from './passwords';
 import type { SessionOptions } from './sessions';
 import { createSignInThrottle, type SignInThrottle } from './throttle';
 
@@ -27,7 +27,7 @@ export interface AccountResources {
 export async function createAccountResources(deps: ResourceDependencies<typeof schema>) {
   const env = loadEnv({ ...commonEnv, ...userEnv }, deps.source);
   const signer = createTokenSigner(deps.auth);
-  const scrypt: ScryptParams = { N: env.PASSWORD_SCRYPT_N, r: 8, p: env.PASSWORD_SCRYPT_P };
+  const scrypt = scryptParams(env);
   const throttle = createSignInThrottle({
     redisUrl: env.REDIS_URL,
     keyPrefix: env.REDIS_KEY_PREFIX,

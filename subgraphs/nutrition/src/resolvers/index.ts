@@ -35,14 +35,24 @@ const foodOf = async (entry: MealEntryRow, { loaders }: NutritionContext) =>
 
 const entryNutrients = async (entry: MealEntryRow, ctx: NutritionContext) => nutrientsOf(entry.grams, await foodOf(entry, ctx));
 
-async function dayTotals(day: DailyNutritionModel, ctx: NutritionContext): Promise<Nutrients> {
+async function sumEntries(entries: MealEntryRow[], ctx: NutritionContext): Promise<Nutrients> {
   const totals: Nutrients = { kcal: 0, proteinG: 0, carbsG: 0, fatG: 0 };
-  for (const entry of day.entries) {
-    const n = await entryNutrients(entry, ctx);
+  for (const n of await Promise.all(entries.map((entry) => entryNutrients(entry, ctx)))) {
     totals.kcal += n.kcal;
     totals.proteinG += n.proteinG;
     totals.carbsG += n.carbsG;
     totals.fatG += n.fatG;
+  }
+  return totals;
+}
+
+/** A day's totals, summed once however many of its fields (kcal, remaining, ...) a query selects. */
+const totalsOfDay = new WeakMap<DailyNutritionModel, Promise<Nutrients>>();
+function dayTotals(day: DailyNutritionModel, ctx: NutritionContext): Promise<Nutrients> {
+  let totals = totalsOfDay.get(day);
+  if (!totals) {
+    totals = sumEntries(day.entries, ctx);
+    totalsOfDay.set(day, totals);
   }
   return totals;
 }
@@ -56,9 +66,12 @@ const isTimeZone = (zone: string): boolean => {
   }
 };
 
-const nutrientKeys = ['kcal', 'proteinG', 'carbsG', 'fatG'] as const;
-const combine = (goals: NutritionGoalsRow, totals: Nutrients, f: (goal: number, total: number) => number): Nutrients =>
-  Object.fromEntries(nutrientKeys.map((k) => [k, f(goals[k], totals[k])])) as unknown as Nutrients;
+const combine = (goals: NutritionGoalsRow, totals: Nutrients, f: (goal: number, total: number) => number): Nutrients => ({
+  kcal: f(goals.kcal, totals.kcal),
+  proteinG: f(goals.proteinG, totals.proteinG),
+  carbsG: f(goals.carbsG, totals.carbsG),
+  fatG: f(goals.fatG, totals.fatG),
+});
 
 // ---------------------------------------------------------------- input models
 

@@ -1,8 +1,7 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { loadEnv, type Database } from '@fitgraph/service-kit';
-import { z } from 'zod';
+import { loadEnv, seedsDemoData, type Database } from '@fitgraph/service-kit';
 import { devDemoPassword, userEnv } from '../env';
-import { hashPassword } from '../passwords';
+import { hashPassword, scryptParams } from '../passwords';
 import * as schema from './schema';
 import { demoUserSeeds } from './seed-data';
 
@@ -11,16 +10,16 @@ import { demoUserSeeds } from './seed-data';
  * DEV-ONLY default outside production; none in production unless DEMO_PASSWORD is set).
  */
 export async function seedUser(db: Database<typeof schema>, source: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const env = loadEnv({ ...userEnv, NODE_ENV: z.string().optional() }, source);
+  const env = loadEnv(userEnv, source);
   await db.insert(schema.users).values(demoUserSeeds).onConflictDoNothing();
-  const password = env.DEMO_PASSWORD ?? (env.NODE_ENV === 'production' ? null : devDemoPassword);
+  const password = seedsDemoData(source) ? (env.DEMO_PASSWORD ?? devDemoPassword) : null;
   if (!password) return;
   const ids = demoUserSeeds.map((user) => user.id);
   const withoutPassword = await db
     .select({ id: schema.users.id })
     .from(schema.users)
     .where(and(inArray(schema.users.id, ids), isNull(schema.users.passwordHash)));
-  const params = { N: env.PASSWORD_SCRYPT_N, r: 8, p: env.PASSWORD_SCRYPT_P };
+  const params = scryptParams(env);
   for (const { id } of withoutPassword) {
     // One salt per account, as for every other password.
     const passwordHash = await hashPassword(password, params);
