@@ -202,9 +202,10 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
   let activeSubscriptions = 0;
   // Open graphql-ws sockets by the viewer they authenticated as: a revoked session's are closed.
   const sockets = new Map<{ close(code: number, reason: string): void }, Viewer>();
-  const stopListening = revocations.onRevoked(({ sessionIds = [], userIds = [] }) => {
+  // The list records a revocation before telling listeners, so isRevoked already answers for it.
+  const stopListening = revocations.onRevoked(() => {
     for (const [socket, viewer] of sockets) {
-      if (sessionIds.includes(viewer.sessionId) || userIds.includes(viewer.id)) {
+      if (revocations.isRevoked(viewer)) {
         sockets.delete(socket);
         socket.close(4403, 'Session revoked');
       }
