@@ -5,8 +5,9 @@ WORKDIR /app
 RUN npm install -g pnpm@10.34.9
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
 COPY packages/service-kit/package.json packages/service-kit/
-COPY packages/stack/package.json packages/stack/
-COPY packages/testkit/package.json packages/testkit/
+COPY packages/platform/package.json packages/platform/
+COPY stack/package.json stack/
+COPY testkit/package.json testkit/
 COPY gateway/package.json gateway/
 COPY subgraphs/user/package.json subgraphs/user/
 COPY subgraphs/gym/package.json subgraphs/gym/
@@ -17,7 +18,7 @@ RUN pnpm install --frozen-lockfile
 
 FROM deps AS runtime
 COPY . .
-ENV NODE_ENV=production HOST=0.0.0.0 LOG_LEVEL=info
+ENV NODE_ENV=production HOST=0.0.0.0 LOG_LEVEL=info APOLLO_TELEMETRY_DISABLED=true
 # SERVICE: gateway | user-subgraph | gym-subgraph | workout-subgraph | nutrition-subgraph | chat-subgraph
 ENV SERVICE=gateway
 USER node

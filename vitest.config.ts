@@ -8,6 +8,8 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }] },
   test: {
     globalSetup: ['./tests/global-setup.ts'],
+    // @apollo/gateway reads this when a gateway is constructed; the start scripts set it the same way.
+    env: { APOLLO_TELEMETRY_DISABLED: 'true' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Two cores: files in parallel, each starting real servers, is as much as they take.

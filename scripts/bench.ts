@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { envPrefix, subgraphNames, type SubgraphName } from '@fitgraph/service-kit';
+import { envPrefix, subgraphNames, type SubgraphName } from '@fitgraph/platform';
 import {
   demoAdmin,
   dropDatabasesWithPrefix,

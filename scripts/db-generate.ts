@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot, subgraphNames, type SubgraphName } from '@fitgraph/service-kit';
+import { repoRoot, subgraphNames, type SubgraphName } from '@fitgraph/platform';
 
 const { values, positionals } = parseArgs({
   options: {

@@ -1,13 +1,15 @@
 /** `pnpm db:migrate`: creates (if missing) and migrates every subgraph's database; idempotent. */
-import { databaseEnv, loadEnv, openDatabase, resolveDatabaseTarget } from '@fitgraph/service-kit';
+import { databaseEnv, databaseTargetOf, migrationsFolder, subgraphDatabaseEnv } from '@fitgraph/platform';
+import { configOrExit, loadEnv, openDatabase } from '@fitgraph/service-kit';
 import { allSubgraphs } from '@fitgraph/stack';
 
-const env = loadEnv(databaseEnv);
+const shape = Object.assign({ ...databaseEnv }, ...allSubgraphs.map((definition) => subgraphDatabaseEnv(definition.name)));
+const env = configOrExit('db:migrate', () => loadEnv(shape, process.env)) as Parameters<typeof databaseTargetOf>[1];
 for (const definition of allSubgraphs) {
   const database = await openDatabase({
-    subgraph: definition.name,
     schema: definition.dbSchema,
-    target: resolveDatabaseTarget(definition.name, env),
+    migrationsFolder: migrationsFolder(definition.name),
+    target: databaseTargetOf(definition.name, env),
   });
   console.log(`${definition.name}: migrated ${database.description}`);
   await database.close();

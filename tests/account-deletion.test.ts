@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deletedUserId, type SubgraphName } from '@fitgraph/service-kit';
+import { deletedUserId, type SubgraphName } from '@fitgraph/platform';
 import {
   backends,
   errorCodes,

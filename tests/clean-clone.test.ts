@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { envPrefix, repoRoot, subgraphNames } from '@fitgraph/service-kit';
+import { envPrefix, repoRoot, subgraphNames } from '@fitgraph/platform';
 import { freePort, graphqlData, startProcess, type StartedProcess } from '@fitgraph/testkit';
 
 describe('a clean clone', () => {

@@ -18,7 +18,7 @@ import {
   type GraphQLSchema,
   type IntrospectionQuery,
 } from 'graphql';
-import { repoRoot } from '@fitgraph/service-kit';
+import { repoRoot } from '@fitgraph/platform';
 import { graphqlData, startTestStack, type TestStack } from '@fitgraph/testkit';
 
 const contractPath = `${repoRoot}schema/api-contract.graphql`;

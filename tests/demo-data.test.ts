@@ -6,9 +6,10 @@
 import { getTableName, is } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnySubgraphDefinition, Database } from '@fitgraph/service-kit';
+import { loadSubgraphConfig, seedOptionsOf, type AnySubgraphDefinition } from '@fitgraph/platform';
+import type { Database } from '@fitgraph/service-kit';
 import { allSubgraphs } from '@fitgraph/stack';
-import { backends, demoAdmin, graphqlData, openTestDatabase, signIn, startTestStack, type TestStack } from '@fitgraph/testkit';
+import { backends, demoAdmin, generatedAuthEnv, graphqlData, openTestDatabase, signIn, startTestStack, type TestStack } from '@fitgraph/testkit';
 
 const day = 24 * 3_600_000;
 /** YYYY-MM-DD of `instant` in `timeZone`. */
@@ -114,7 +115,7 @@ describe.each(['workout', 'nutrition'])('%s demo seed', (name) => {
     try {
       const runs = [];
       for (let i = 0; i < times; i++) {
-        await definition.seed(database.db, source);
+        await definition.seed(database.db, seedOptionsOf(loadSubgraphConfig(definition, { ...generatedAuthEnv(), ...source })));
         runs.push(await snapshot(database.db, definition.dbSchema));
         await new Promise((resolve) => setTimeout(resolve, 20)); // a later "now" would move any re-written time
       }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gymSubgraph } from '@fitgraph/gym-subgraph';
-import { envPrefix, startSubgraphService } from '@fitgraph/service-kit';
+import { envPrefix, loadSubgraphConfig, startSubgraphService } from '@fitgraph/platform';
 import { backends, generatedAuthEnv, graphql, graphqlData, startTestStack, type TestStack } from '@fitgraph/testkit';
 
 const alex = '6a1b0c9e-0005-4000-8000-000000000001';
@@ -98,9 +98,10 @@ describe(`gateway over the whole stack (${backends.database})`, () => {
     expect(degraded.status).toBe(503);
     expect(degraded.body.subgraphs.filter((s: any) => s.status === 'down').map((s: any) => s.name)).toEqual(['gym']);
 
-    stack.subgraphs.gym = await startSubgraphService(gymSubgraph, {
-      source: { ...stack.env, [`${envPrefix('gym')}_SUBGRAPH_PORT`]: String(port) },
-    });
+    stack.subgraphs.gym = await startSubgraphService(
+      gymSubgraph,
+      loadSubgraphConfig(gymSubgraph, { ...stack.env, [`${envPrefix('gym')}_SUBGRAPH_PORT`]: String(port) }),
+    );
     const recovered = await readyz();
     expect(recovered.status).toBe(200);
     const data = await graphqlData(stack.gateway.url, '{ gyms { name } }');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { composeSupergraph, CompositionError, readSupergraph } from '@fitgraph/gateway/composition';
-import { repoRoot } from '@fitgraph/service-kit';
+import { repoRoot } from '@fitgraph/platform';
 
 const run = promisify(execFile);
 const bin = (name: string) => join(repoRoot, 'node_modules', '.bin', name);

@@ -1,7 +1,7 @@
 /** The gym floor through the gateway: mutations, the user subgraph filling in `currentUser`, device keys. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '@fitgraph/service-kit';
+import type { Role } from '@fitgraph/platform';
 import { backends, errorCodes, graphql, graphqlData, startTestStack, testViewer, type TestStack } from '@fitgraph/testkit';
 
 // Seeded demo data (user and gym subgraphs).

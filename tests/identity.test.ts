@@ -4,7 +4,7 @@
  */
 import { createPrivateKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAuthConfig } from '@fitgraph/service-kit';
+import { loadAuthConfig } from '@fitgraph/platform';
 import {
   backends,
   demoAdmin,

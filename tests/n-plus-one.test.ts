@@ -4,7 +4,7 @@
  * for 100 workouts (each of 5 sets). Statements are counted by the driver hook of every subgraph.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SubgraphName } from '@fitgraph/service-kit';
+import type { SubgraphName } from '@fitgraph/platform';
 import { backends, graphqlData, signUpUser, startTestStack, type TestAccount, type TestStack } from '@fitgraph/testkit';
 
 const exercises = ['6a1b0c9e-0003-4000-8000-000000000001', '6a1b0c9e-0003-4000-8000-000000000005', '6a1b0c9e-0003-4000-8000-000000000003'];

@@ -6,14 +6,8 @@ import { count, getTableName, is } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  openDatabase,
-  resolveDatabaseTarget,
-  subgraphNames,
-  type AnySubgraphDefinition,
-  type Database,
-  type DatabaseTarget,
-} from '@fitgraph/service-kit';
+import { databaseTargetOf, loadSubgraphConfig, migrationsFolder, seedOptionsOf, subgraphNames, type AnySubgraphDefinition } from '@fitgraph/platform';
+import { openDatabase, type Database, type DatabaseTarget } from '@fitgraph/service-kit';
 import { allSubgraphs } from '@fitgraph/stack';
 import { dropDatabasesWithPrefix, uniqueDatabasePrefix } from '@fitgraph/testkit';
 
@@ -31,9 +25,9 @@ async function rowCounts(db: Database<Record<string, unknown>>, schema: Record<s
 
 /** Opens (migrating), seeds, counts, closes: what one service start does to its database. */
 async function startOnce(definition: AnySubgraphDefinition, target: DatabaseTarget) {
-  const database = await openDatabase({ subgraph: definition.name, schema: definition.dbSchema, target });
+  const database = await openDatabase({ schema: definition.dbSchema, migrationsFolder: migrationsFolder(definition.name), target });
   try {
-    await definition.seed(database.db);
+    await definition.seed(database.db, seedOptionsOf(loadSubgraphConfig(definition, {})));
     return await rowCounts(database.db, definition.dbSchema);
   } finally {
     await database.close();
@@ -45,7 +39,7 @@ describe('embedded PGlite persisted on disk', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each(allSubgraphs.map((d) => [d.name, d] as const))('%s: a restart keeps data, re-migrates and re-seeds without duplicates', async (_name, definition) => {
-    const target = resolveDatabaseTarget(definition.name, { DATABASE_NAME_PREFIX: 'unused_', PGLITE_DIR: dir }, {});
+    const target = databaseTargetOf(definition.name, { DATABASE_NAME_PREFIX: 'unused_', PGLITE_DIR: dir });
     expect(target).toEqual({ kind: 'pglite', dataDir: join(dir, definition.name) });
     const first = await startOnce(definition, target);
     const second = await startOnce(definition, target);
@@ -56,7 +50,7 @@ describe('embedded PGlite persisted on disk', () => {
     const counts = Object.assign(
       {},
       ...(await Promise.all(
-        allSubgraphs.map((d) => startOnce(d, resolveDatabaseTarget(d.name, { DATABASE_NAME_PREFIX: 'x_', PGLITE_DIR: dir }, {}))),
+        allSubgraphs.map((d) => startOnce(d, databaseTargetOf(d.name, { DATABASE_NAME_PREFIX: 'x_', PGLITE_DIR: dir }))),
       )),
     );
     expect(counts.gyms).toBeGreaterThanOrEqual(2);
@@ -76,7 +70,7 @@ describe.runIf(serverUrl)('PostgreSQL: a database per subgraph', () => {
 
   it('creates each database on first start; a second start changes nothing', async () => {
     for (const definition of allSubgraphs) {
-      const target = resolveDatabaseTarget(definition.name, env, {});
+      const target = databaseTargetOf(definition.name, env);
       const first = await startOnce(definition, target);
       const second = await startOnce(definition, target);
       expect(second, definition.name).toEqual(first);
@@ -112,6 +106,6 @@ describe.runIf(serverUrl)('PostgreSQL: a database per subgraph', () => {
 
   it('honours a per-subgraph URL over DATABASE_URL', () => {
     const own = 'postgres://postgres@127.0.0.1:5432/somewhere_else';
-    expect(resolveDatabaseTarget('gym', env, { GYM_DATABASE_URL: own })).toMatchObject({ kind: 'postgres', url: own, databaseName: 'somewhere_else' });
+    expect(databaseTargetOf('gym', { ...env, GYM_DATABASE_URL: own })).toMatchObject({ kind: 'postgres', url: own, databaseName: 'somewhere_else' });
   });
 });

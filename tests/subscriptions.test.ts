@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { deleteRedisKeys, type Role } from '@fitgraph/service-kit';
+import { type Role } from '@fitgraph/platform';
+import { deleteRedisKeys } from '@fitgraph/service-kit';
 import {
   backends,
   dropDatabasesWithPrefix,

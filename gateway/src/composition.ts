@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
-import { defaultSubgraphPorts, subgraphNames, subgraphSdlPath, type SubgraphName } from '@fitgraph/service-kit';
+import { defaultSubgraphPorts, subgraphNames, subgraphSdlPath, type SubgraphName } from '@fitgraph/platform';
 import { parse } from 'graphql';
 
 export const supergraphPath = new URL('../../schema/supergraph.graphql', import.meta.url);

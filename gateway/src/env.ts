@@ -1,13 +1,26 @@
-import { commonEnv, envPrefix, loadEnv, optionalUrl, port, subgraphNames } from '@fitgraph/service-kit';
+/**
+ * The gateway's whole configuration, parsed once by its composition root (index.ts, or the
+ * all-in-one stack) with every problem reported together; nothing below reads the environment.
+ */
+import {
+  authConfigOf,
+  authEnv,
+  commonEnv,
+  envPrefix,
+  subgraphNames,
+  withAuthRules,
+  type RedisConfig,
+  type Role,
+} from '@fitgraph/platform';
+import { loadEnv, optionalUrl, port, positiveInt, type AuthConfig } from '@fitgraph/service-kit';
 import { z } from 'zod';
 import type { SubscriptionOptions } from './server';
 
 const booleanFlag = z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).optional());
-const positiveInt = (fallback: number) =>
-  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().default(fallback));
 
 export const gatewayEnvShape = {
   ...commonEnv,
+  ...authEnv,
   /** Gateway port. Default: 4000. */
   PORT: port(4000),
   /** Force introspection on (`true`) or off (`false`); default: on outside production. */
@@ -26,8 +39,23 @@ export const gatewayEnvShape = {
   ...Object.fromEntries(subgraphNames.map((name) => [`${envPrefix(name)}_SUBGRAPH_URL`, optionalUrl])),
 };
 
-export const loadGatewayEnv = (source: NodeJS.ProcessEnv = process.env) => {
-  const env = loadEnv(gatewayEnvShape, source);
+export interface GatewayConfig {
+  production: boolean;
+  logLevel: string;
+  host: string;
+  port: number;
+  /** Overrides the production default of introspection when set. */
+  introspection: boolean | undefined;
+  redis: RedisConfig;
+  auth: AuthConfig<Role>;
+  /** Subgraph name -> URL, for the subgraphs whose URL is configured. */
+  subgraphUrls: Record<string, string>;
+  subscriptions: SubscriptionOptions;
+}
+
+/** Parses the gateway's configuration from `source`; one ConfigError lists every problem. */
+export const loadGatewayEnv = (source: NodeJS.ProcessEnv) => {
+  const env = loadEnv(withAuthRules(gatewayEnvShape), source);
   const subgraphUrls = Object.fromEntries(
     subgraphNames.flatMap((name) => {
       const url = (env as Record<string, unknown>)[`${envPrefix(name)}_SUBGRAPH_URL`];
@@ -42,5 +70,27 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv = process.env) => {
       retryMaxMs: env.SUBSCRIPTIONS_UPSTREAM_RETRY_MAX_MS,
     },
   };
-  return { ...env, subgraphUrls, subscriptions };
+  const config: GatewayConfig = {
+    production: env.NODE_ENV === 'production',
+    logLevel: env.LOG_LEVEL,
+    host: env.HOST,
+    port: env.PORT,
+    introspection: env.INTROSPECTION === undefined ? undefined : env.INTROSPECTION === 'true',
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    auth: authConfigOf(env),
+    subgraphUrls,
+    subscriptions,
+  };
+  return config;
 };
+
+/** The parts of {@link GatewayConfig} that `createGateway` takes as they are. */
+export const gatewayOptionsOf = (config: GatewayConfig) => ({
+  subgraphUrls: config.subgraphUrls,
+  port: config.port,
+  host: config.host,
+  production: config.production,
+  introspection: config.introspection,
+  auth: config.auth,
+  subscriptions: config.subscriptions,
+});

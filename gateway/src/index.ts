@@ -1,34 +1,25 @@
-import { announce, createLogger, loadAuthConfig, openRevocationList, stopOnSignals } from '@fitgraph/service-kit';
+/**
+ * The composition root of the gateway process: the only place it reads the environment.
+ * Configuration is parsed once (every problem printed, exit 1); what it opens (the revocation
+ * list, the server) lives in one dispose scope, closed in reverse on SIGINT/SIGTERM.
+ */
+import { announce, configOrExit, createLogger, DisposeScope, openRevocationList, stopOnSignals } from '@fitgraph/service-kit';
 import { readSupergraph } from './composition';
-import { loadGatewayEnv } from './env';
+import { gatewayOptionsOf, loadGatewayEnv } from './env';
 import { createGateway } from './server';
 
-const env = loadGatewayEnv();
-const logger = createLogger('gateway', env.LOG_LEVEL);
-const production = env.NODE_ENV === 'production';
-const auth = loadAuthConfig();
+const config = configOrExit('gateway', () => loadGatewayEnv(process.env));
+const logger = createLogger('gateway', config.logLevel);
+const scope = new DisposeScope();
 // Revoked sessions recorded by the user subgraph reach this process through Redis.
-const revocations = await openRevocationList({
-  redisUrl: env.REDIS_URL,
-  keyPrefix: env.REDIS_KEY_PREFIX,
-  accessTokenTtlSeconds: auth.accessTokenTtlSeconds,
-  logger,
-});
-const gateway = await createGateway({
-  supergraphSdl: readSupergraph(),
-  subgraphUrls: env.subgraphUrls,
-  port: env.PORT,
-  host: env.HOST,
-  production,
-  introspection: env.INTROSPECTION === undefined ? undefined : env.INTROSPECTION === 'true',
-  logger,
-  auth,
-  revocations,
-  subscriptions: env.subscriptions,
-});
+const revocations = scope.use(
+  await openRevocationList({ redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix, accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds, logger }),
+  (list) => list.close(),
+);
+const gateway = scope.use(
+  await createGateway({ ...gatewayOptionsOf(config), supergraphSdl: readSupergraph(), logger, revocations }),
+  (running) => running.stop(),
+);
 logger.info({ url: gateway.url }, 'gateway started');
-announce(logger, 'gateway', production ? gateway.url : `${gateway.url}  (Apollo Sandbox: open it in a browser)`);
-stopOnSignals(async () => {
-  await gateway.stop();
-  await revocations.close();
-});
+announce(logger, 'gateway', config.production ? gateway.url : `${gateway.url}  (Apollo Sandbox: open it in a browser)`);
+stopOnSignals(() => scope.dispose());

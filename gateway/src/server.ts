@@ -6,22 +6,20 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
+import type { Role, Viewer } from '@fitgraph/platform';
 import {
   createErrorFormatter,
   requestLogPlugin,
-  createLogger,
   httpUrl,
   jsonErrorHandler,
   listen,
   requestIdOf,
+  createConnectionGuard,
   createTokenVerifier,
-  loadAuthConfig,
-  openRevocationList,
   type AuthConfig,
   type Logger,
   type RevocationList,
   type RunningServer,
-  type Viewer,
 } from '@fitgraph/service-kit';
 import express from 'express';
 import type { FormattedExecutionResult } from 'graphql';
@@ -57,14 +55,14 @@ export interface GatewayOptions {
   production?: boolean;
   /** Overrides the production default for introspection. */
   introspection?: boolean;
-  logger?: Logger;
-  /** Token verification keys; default: from env (DEV-ONLY keys when unset). */
-  auth?: AuthConfig;
+  logger: Logger;
+  /** Token verification keys. */
+  auth: AuthConfig<Role>;
   /**
    * Revoked sessions (service-kit revocation.ts), shared with the user subgraph through Redis or,
-   * in one process, by passing the same list; default: a private in-process list.
+   * in one process, by passing the same list. The composition root opens (and closes) it.
    */
-  revocations?: RevocationList;
+  revocations: RevocationList;
   /** Subscriptions over graphql-ws and SSE (see gateway/README.md). */
   subscriptions?: SubscriptionOptions;
 }
@@ -99,14 +97,9 @@ export function supergraphSubgraphUrls(supergraphSdl: string): Record<string, st
 
 /** The FitGraph gateway: Apollo Gateway over a static supergraph, with Sandbox, health and readiness. */
 export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const logger = options.logger ?? createLogger('gateway');
+  const { logger, revocations } = options;
   const production = options.production ?? false;
-  const auth = options.auth ?? loadAuthConfig();
-  const ownRevocations = options.revocations
-    ? null
-    : await openRevocationList({ keyPrefix: '', accessTokenTtlSeconds: auth.accessTokenTtlSeconds, logger });
-  const revocations = options.revocations ?? ownRevocations!;
-  const verifier = createTokenVerifier(auth, revocations);
+  const verifier = createTokenVerifier(options.auth, revocations);
   const subgraphUrls = { ...supergraphSubgraphUrls(options.supergraphSdl), ...options.subgraphUrls };
 
   const buildService = ({ name, url }: { name: string; url?: string }) =>
@@ -126,9 +119,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
         if (context.clientIp) headers.set('x-forwarded-for', context.clientIp);
       },
     });
-  // @apollo/gateway reports usage metrics to Apollo by default; FitGraph sends nothing
-  // anywhere unless an operator opts in with APOLLO_TELEMETRY_DISABLED=false.
-  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  // @apollo/gateway reports usage metrics to Apollo unless APOLLO_TELEMETRY_DISABLED is set in
+  // the process's environment when it is constructed; FitGraph's start scripts set it (see
+  // gateway/README.md). The gateway itself never writes the environment.
   const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService });
 
   const app = express();
@@ -170,6 +163,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       {
         serverWillStart: async () => ({
           drainServer: async () => {
+            guard.dispose();
             sse.dispose();
             await websockets.dispose();
             await engine.close();
@@ -190,7 +184,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     if (response.body.kind === 'single') return response.body.singleResult;
     return { errors: [{ message: 'Incremental delivery is not supported over this transport', extensions: { code: 'BAD_REQUEST' } }] };
   };
-  const transportOptions = { schema: planner.apiSchema, engine, verifier, revocations, executeOperation, formatError };
+  const guard = createConnectionGuard(verifier, revocations);
+  const transportOptions = { schema: planner.apiSchema, engine, guard, executeOperation, formatError };
   const websockets = serveWebSocket({
     ...transportOptions,
     httpServer,
@@ -244,9 +239,6 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     url: httpUrl(host, port, '/graphql'),
     port,
     subscriptions: subscriptionStats,
-    stop: async () => {
-      await apollo.stop();
-      await ownRevocations?.close();
-    },
+    stop: () => apollo.stop(),
   };
 }

@@ -3,13 +3,13 @@
  * client transports, per-event entity resolution, sharing and batching, lifecycle, limits.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { createLogger, createTokenSigner, loadAuthConfig } from '@fitgraph/service-kit';
+import { loadAuthConfig } from '@fitgraph/platform';
+import { CloseCode, createLogger, createTokenSigner, openRevocationList } from '@fitgraph/service-kit';
 import { eventually, graphqlWsClient, sseClient, type GraphQLWsTestClient } from '@fitgraph/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient as createSseClient } from 'graphql-sse';
 import WebSocket from 'ws';
-import { createGateway, type RunningGateway } from '../src/server';
-import { CloseCode } from '../src/subscriptions/close-codes';
+import { createGateway, type GatewayOptions, type RunningGateway } from '../src/server';
 import {
   composeFixtures,
   startEventsSubgraph,
@@ -21,6 +21,19 @@ import {
 const auth = loadAuthConfig({});
 const signer = createTokenSigner(auth);
 const tokenFor = async (id: string, sessionId = `s-${id}`) => (await signer.sign({ id, role: 'MEMBER', sessionId })).accessToken;
+
+/** A gateway over the fixtures with its own in-process revocation list, closed with it. */
+async function startGateway(options: Omit<GatewayOptions, 'revocations' | 'logger'> & { logger?: GatewayOptions['logger'] }): Promise<RunningGateway> {
+  const revocations = await openRevocationList({ keyPrefix: '', accessTokenTtlSeconds: options.auth.accessTokenTtlSeconds });
+  const gateway = await createGateway({ logger: createLogger('gateway', process.env.TEST_LOG_LEVEL ?? 'silent'), revocations, ...options });
+  return {
+    ...gateway,
+    stop: async () => {
+      await gateway.stop();
+      await revocations.close();
+    },
+  };
+}
 
 /** testkit's `eventually`, polling every 10 ms. */
 const until = (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) =>
@@ -45,7 +58,7 @@ describe('gateway subscriptions (fixture subgraphs)', () => {
   beforeAll(async () => {
     events = await startEventsSubgraph(store);
     people = await startPeopleSubgraph();
-    gateway = await createGateway({
+    gateway = await startGateway({
       supergraphSdl: composeFixtures([events, people]),
       auth,
       logger: createLogger('gateway', process.env.TEST_LOG_LEVEL ?? 'silent'),
@@ -274,7 +287,7 @@ describe('gateway-wide subscription limit', () => {
     const store = new TickStore();
     const events = await startEventsSubgraph(store);
     const people = await startPeopleSubgraph();
-    const gateway = await createGateway({
+    const gateway = await startGateway({
       supergraphSdl: composeFixtures([events, people]),
       auth,
       logger: createLogger('gateway', 'silent'),
@@ -318,7 +331,7 @@ describe('a subgraph refusing the forwarded identity', () => {
     const store = new TickStore();
     const events = await startEventsSubgraph(store);
     const people = await startPeopleSubgraph();
-    const gateway = await createGateway({ supergraphSdl: composeFixtures([events, people]), auth: gatewayAuth, logger: createLogger('gateway', 'silent') });
+    const gateway = await startGateway({ supergraphSdl: composeFixtures([events, people]), auth: gatewayAuth, logger: createLogger('gateway', 'silent') });
     const { accessToken } = await createTokenSigner(gatewayAuth).sign({ id: 'u-ada', role: 'MEMBER', sessionId: 's' });
     const client = graphqlWsClient(gateway.url, { token: accessToken });
     try {
@@ -340,7 +353,7 @@ describe('gateway shutdown', () => {
     const store = new TickStore();
     const events = await startEventsSubgraph(store);
     const people = await startPeopleSubgraph();
-    const gateway = await createGateway({ supergraphSdl: composeFixtures([events, people]), auth, logger: createLogger('gateway', 'silent') });
+    const gateway = await startGateway({ supergraphSdl: composeFixtures([events, people]), auth, logger: createLogger('gateway', 'silent') });
     try {
       const client = graphqlWsClient(gateway.url);
       const sub = client.subscribe({ query: tickQuery, variables: { room: 'bye' } });

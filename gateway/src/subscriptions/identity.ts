@@ -1,4 +1,4 @@
-import type { Viewer } from '@fitgraph/service-kit';
+import type { Viewer } from '@fitgraph/platform';
 
 /**
  * Who a client subscription runs as. Upstream connections, upstream streams and per-event

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { RevocationList, TokenVerifier, Viewer } from '@fitgraph/service-kit';
+import type { Role } from '@fitgraph/platform';
+import { CloseCode, type ConnectionGuard } from '@fitgraph/service-kit';
 import {
   getOperationAST,
   GraphQLError,
@@ -17,7 +18,6 @@ import type { Request as SseRequest } from 'graphql-sse';
 import { createHandler } from 'graphql-sse/lib/use/http';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { CloseCode } from './close-codes';
 import type { SubscriptionEngine } from './engine';
 import { identityOf, type ClientSession, type Identity } from './identity';
 
@@ -32,9 +32,8 @@ export interface TransportOptions {
   /** The API schema operations are validated against. */
   schema: GraphQLSchema;
   engine: SubscriptionEngine;
-  verifier: TokenVerifier;
-  /** Revoked sessions: connections of a session revoked while open are ended. */
-  revocations: RevocationList;
+  /** Verifies each connection's token and ends it when its session is revoked or its token expires. */
+  guard: ConnectionGuard<Role>;
   /** Runs a query or mutation through Apollo Server (same pipeline as HTTP); formatted result. */
   executeOperation(session: ClientSession, request: OperationRequest): Promise<FormattedExecutionResult>;
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
@@ -98,19 +97,6 @@ function operationRunner({ schema, engine, executeOperation }: TransportOptions)
 const textParam = (params: Record<string, unknown> | undefined, key: string): string | null =>
   typeof params?.[key] === 'string' ? (params[key] as string) : null;
 
-/** Longest delay setTimeout takes; a later expiry is simply not scheduled (tokens live minutes). */
-const maxTimerMs = 2 ** 31 - 1;
-
-/** Calls `onExpiry` when the viewer's access token expires; returns a cancel. */
-function whenExpired(viewer: Viewer | null, onExpiry: () => void): () => void {
-  if (!viewer?.expiresAt) return () => {};
-  const delay = viewer.expiresAt * 1000 - Date.now();
-  if (delay > maxTimerMs) return () => {};
-  const timer = setTimeout(onExpiry, Math.max(0, delay));
-  timer.unref();
-  return () => clearTimeout(timer);
-}
-
 const newSession = (transport: ClientSession['transport'], identity: Identity, requestId: string | null): ClientSession => ({
   id: randomUUID(),
   transport,
@@ -135,24 +121,16 @@ export interface WebSocketTransport {
 export function serveWebSocket(
   options: TransportOptions & { httpServer: Server; path: string; keepAliveMs: number },
 ): WebSocketTransport {
-  const { schema, verifier } = options;
+  const { schema, guard } = options;
   const runner = operationRunner(options);
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path });
-  // Authenticated sockets: a socket whose session is revoked, or whose token expires, is closed (4401).
-  const authenticated = new Map<{ close(code: number, reason: string): void }, Viewer>();
-  // The list records a revocation before telling its listeners, so asking it is enough.
-  const stopListening = options.revocations.onRevoked(() => {
-    for (const [socket, viewer] of authenticated) {
-      if (options.revocations.isRevoked(viewer)) socket.close(CloseCode.Unauthorized, 'Session revoked');
-    }
-  });
   const server = useServer<Record<string, unknown> | undefined, { session?: ClientSession }>(
     {
       onConnect: async (ctx) => {
         const params = ctx.connectionParams;
         const authorization = textParam(params, 'authorization') ?? textParam(params, 'Authorization');
         try {
-          const viewer = await verifier.viewerFromAuthorization(authorization);
+          const viewer = await guard.authenticate(authorization);
           const header = ctx.extra.request.headers['x-request-id'];
           ctx.extra.session = newSession(
             'ws',
@@ -160,13 +138,14 @@ export function serveWebSocket(
             textParam(params, 'requestId') ?? (typeof header === 'string' ? header : null),
           );
           if (viewer) {
+            // A socket whose session is revoked, or whose token expires, is closed (4401).
             const socket = ctx.extra.socket;
-            authenticated.set(socket, viewer);
-            const cancel = whenExpired(viewer, () => socket.close(CloseCode.Unauthorized, 'Access token expired'));
-            socket.once('close', () => {
-              cancel();
-              authenticated.delete(socket);
-            });
+            const unwatch = guard.watch(
+              viewer,
+              (reason) => socket.close(CloseCode.Unauthorized, reason === 'expired' ? 'Access token expired' : 'Session revoked'),
+              { expiry: true },
+            );
+            socket.once('close', unwatch);
           }
           return true;
         } catch {
@@ -190,10 +169,7 @@ export function serveWebSocket(
   );
   return {
     connections: () => wss.clients.size,
-    dispose: async () => {
-      stopListening();
-      await server.dispose();
-    },
+    dispose: () => server.dispose() as Promise<void>,
   };
 }
 
@@ -216,7 +192,7 @@ const tokenHeader = 'x-graphql-event-stream-token';
  * verified on every request; a bad token answers 401 before any stream opens.
  */
 export function serveSse(options: TransportOptions): SseTransport {
-  const { schema, verifier } = options;
+  const { schema, guard } = options;
   const runner = operationRunner(options);
   // Open event streams and the request that opened them (its identity is in `identities`).
   const open = new Map<ServerResponse, IncomingMessage>();
@@ -255,12 +231,6 @@ export function serveSse(options: TransportOptions): SseTransport {
     }
     res.end();
   };
-  const stopListening = options.revocations.onRevoked(() => {
-    for (const [res, req] of open) {
-      const viewer = identities.get(req)?.viewer;
-      if (viewer && options.revocations.isRevoked(viewer)) endUnauthenticated(res, req, 'session revoked');
-    }
-  });
 
   const handler = createHandler<OperationContext | undefined>({
     schema,
@@ -269,12 +239,12 @@ export function serveSse(options: TransportOptions): SseTransport {
     authenticate: async (req) => {
       const authorization = req.headers.get('authorization') ?? null;
       try {
-        const viewer = await verifier.viewerFromAuthorization(authorization);
+        const viewer = await guard.authenticate(authorization);
         identities.set(req.raw, identityOf(authorization, viewer));
         const res = responses.get(req.raw);
         if (res && viewer) {
-          const cancel = whenExpired(viewer, () => endUnauthenticated(res, req.raw, 'expired'));
-          res.once('close', cancel);
+          const unwatch = guard.watch(viewer, (reason) => endUnauthenticated(res, req.raw, reason === 'expired' ? 'expired' : 'session revoked'), { expiry: true });
+          res.once('close', unwatch);
         }
       } catch (error) {
         return [
@@ -315,7 +285,6 @@ export function serveSse(options: TransportOptions): SseTransport {
     },
     connections: () => open.size,
     dispose: () => {
-      stopListening();
       for (const res of open.keys()) res.end();
       open.clear();
     },

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@fitgraph/service-kit';
+import { CloseCode, fatalCloseCodes, type Logger } from '@fitgraph/service-kit';
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { CloseCode, fatalUpstreamCloseCodes } from './close-codes';
 
 /** How the gateway talks to subgraphs over graphql-ws. */
 export interface UpstreamOptions {
@@ -72,7 +71,7 @@ export class UpstreamConnection {
       retryWait: (retries) =>
         new Promise((resolve) => setTimeout(resolve, Math.min(max, base * 2 ** retries) * (0.5 + Math.random() / 2))),
       // Connection refused arrives as an error event, not a close event: retry those too.
-      shouldRetry: (reason) => !(isCloseLike(reason) && fatalUpstreamCloseCodes.has(reason.code)),
+      shouldRetry: (reason) => !(isCloseLike(reason) && fatalCloseCodes.has(reason.code)),
       connectionParams: () => ({
         ...(this.authorization ? { authorization: this.authorization } : {}),
         requestId: this.id,

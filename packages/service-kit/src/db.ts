@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Logger as DrizzleLogger } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -8,19 +8,19 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { migrationsFolder, repoRoot, type SubgraphName } from './subgraphs';
 
-/** A Drizzle database over either driver; resolvers never care which. */
+/** A Drizzle database over either driver (PostgreSQL via postgres.js, or embedded PGlite); callers never care which. */
 export type Database<TSchema extends Record<string, unknown>> = PgDatabase<PgQueryResultHKT, TSchema>;
-/** Any subgraph's database, for tables every producing/consuming database has (outbox, processed events). */
+/** Any schema's database, for tables every producing/consuming database has (outbox, processed events). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyDatabase = Database<any>;
 
 export interface OpenDatabaseOptions<TSchema extends Record<string, unknown>> {
-  subgraph: SubgraphName;
-  /** The Drizzle schema (tables and relations) of the subgraph. */
+  /** The Drizzle schema (tables and relations). */
   schema: TSchema;
-  /** Where to connect, decided by {@link resolveDatabaseTarget}. */
+  /** The drizzle-kit migration folder applied on open. */
+  migrationsFolder: string;
+  /** Where to connect. */
   target: DatabaseTarget;
   /** Called with the SQL of every statement (tests count them). */
   onQuery?: (sql: string) => void;
@@ -36,31 +36,6 @@ export interface OpenedDatabase<TSchema extends Record<string, unknown>> {
   /** A short description for logs, without credentials. */
   description: string;
   close(): Promise<void>;
-}
-
-/**
- * Where a subgraph's database lives: `<NAME>_DATABASE_URL` as given; else its own database
- * `<prefix><name>` on the `DATABASE_URL` server; else embedded PGlite under `<pgliteDir>/<name>`
- * (`memory` keeps it in memory).
- */
-export function resolveDatabaseTarget(
-  subgraph: SubgraphName,
-  env: { DATABASE_URL?: string; DATABASE_NAME_PREFIX: string; PGLITE_DIR: string },
-  source: NodeJS.ProcessEnv = process.env,
-): DatabaseTarget {
-  const own = source[`${subgraph.toUpperCase()}_DATABASE_URL`];
-  if (own) return { kind: 'postgres', url: own, databaseName: new URL(own).pathname.slice(1) };
-  if (env.DATABASE_URL) {
-    const databaseName = `${env.DATABASE_NAME_PREFIX}${subgraph}`;
-    const url = new URL(env.DATABASE_URL);
-    url.pathname = `/${databaseName}`;
-    return { kind: 'postgres', url: url.toString(), databaseName, serverUrl: env.DATABASE_URL };
-  }
-  return {
-    kind: 'pglite',
-    // Relative to the repository, so `pnpm start` and a service started alone share one folder.
-    dataDir: env.PGLITE_DIR === 'memory' ? null : resolve(repoRoot, env.PGLITE_DIR, subgraph),
-  };
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -93,13 +68,12 @@ export async function dropDatabase(serverUrl: string, databaseName: string): Pro
   }
 }
 
-/** Opens (creating if needed) and migrates a subgraph's database. */
+/** Opens (creating if needed) and migrates a database. */
 export async function openDatabase<TSchema extends Record<string, unknown>>(
   options: OpenDatabaseOptions<TSchema>,
 ): Promise<OpenedDatabase<TSchema>> {
-  const { subgraph, schema, target, onQuery } = options;
+  const { schema, target, onQuery, migrationsFolder: folder } = options;
   const logger: DrizzleLogger | undefined = onQuery ? { logQuery: (query) => onQuery(query) } : undefined;
-  const folder = migrationsFolder(subgraph);
 
   if (target.kind === 'postgres') {
     if (target.serverUrl) await ensureDatabase(target.serverUrl, target.databaseName);

@@ -8,47 +8,45 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses `source` (process.env by default) against a zod object model, collecting all errors. */
-export function loadEnv<TShape extends z.ZodRawShape>(
-  shape: TShape,
-  source: NodeJS.ProcessEnv = process.env,
-): z.infer<z.ZodObject<TShape>> {
-  const result = z.object(shape).safeParse(source);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
-    );
-  }
+/** The problems of a zod failure, one line each (`VARIABLE: message`). */
+export const configProblems = (error: z.ZodError): string[] =>
+  error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`);
+
+/**
+ * Parses `source` (the environment a composition root was given) against a zod object model
+ * (or its shape), collecting all errors into one {@link ConfigError}.
+ */
+export function loadEnv<TShape extends z.ZodRawShape>(shape: TShape, source: NodeJS.ProcessEnv): z.infer<z.ZodObject<TShape>>;
+export function loadEnv<TSchema extends z.ZodType>(schema: TSchema, source: NodeJS.ProcessEnv): z.output<TSchema>;
+export function loadEnv(model: z.ZodType | z.ZodRawShape, source: NodeJS.ProcessEnv): unknown {
+  const schema = model instanceof z.ZodType ? model : z.object(model);
+  const result = schema.safeParse(source);
+  if (!result.success) throw new ConfigError(configProblems(result.error));
   return result.data;
+}
+
+/**
+ * For a composition root: the value `load` parses, or, on a {@link ConfigError}, every
+ * problem printed to stderr at once and the process ended with exit code 1.
+ */
+export function configOrExit<T>(service: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`[${service}] ${error.message}\n`);
+    process.exit(1);
+  }
 }
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 /** An optional URL; an empty string counts as unset (docker-compose passes `FOO=` through). */
 export const optionalUrl = z.preprocess(emptyAsUndefined, z.string().url().optional());
+/** An optional string; an empty string counts as unset. */
+export const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 export const port = (fallback: number) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(fallback));
-
-/** Settings every FitGraph service understands. */
-export const commonEnv = {
-  /** `production` turns off Sandbox and introspection. Default: development. */
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  /** pino level. Default: info. */
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Interface to bind. Default: 127.0.0.1 (containers set 0.0.0.0). */
-  HOST: z.string().default('127.0.0.1'),
-  /** Redis for pub/sub; unset means in-process pub/sub (single process only). */
-  REDIS_URL: optionalUrl,
-  /** Prefix of every Redis key FitGraph writes (event streams, rate-limit counters). Default: fitgraph: */
-  REDIS_KEY_PREFIX: z.string().min(1).default('fitgraph:'),
-};
-
-/** Database settings of one subgraph. */
-export const databaseEnv = {
-  /** A PostgreSQL server URL; each subgraph uses its own database on it, created if missing. */
-  DATABASE_URL: optionalUrl,
-  /** Prefix of the per-subgraph database names derived from DATABASE_URL. Default: fitgraph_. */
-  DATABASE_NAME_PREFIX: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('fitgraph_'),
-  /** Where embedded PGlite keeps its data (relative to the repository; `memory`: none). Default: .data */
-  PGLITE_DIR: z.string().default('.data'),
-};
+/** A positive whole number with a default; an empty string counts as unset. */
+export const positiveInt = (fallback: number) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(fallback));

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 
-/** The `extensions.code` values FitGraph clients can rely on. */
+/** The `extensions.code` values clients can rely on. */
 export const ErrorCode = {
   BadUserInput: 'BAD_USER_INPUT',
   Unauthenticated: 'UNAUTHENTICATED',

@@ -1,8 +1,8 @@
 /**
- * Durable domain events between subgraphs (e.g. `user.deleted`), delivered at least once.
+ * Durable domain events between services, delivered at least once.
  *
- * With `REDIS_URL`: one Redis Stream per topic and one consumer group per consuming subgraph, so
- * an event published while a subgraph is down waits in the stream and is delivered when it comes
+ * With `REDIS_URL`: one Redis Stream per topic and one consumer group per consuming service, so
+ * an event published while a consumer is down waits in the stream and is delivered when it comes
  * back; an entry is acknowledged (XACK) only after its handler committed, and entries left
  * unacknowledged (a crash mid-handler, a failing handler) are re-read by their consumer and, after
  * `claimIdleMs`, claimed by another one (XAUTOCLAIM). Without Redis: an in-process log with one
@@ -17,61 +17,41 @@ import { hostname } from 'node:os';
 import { sql } from 'drizzle-orm';
 import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { Redis } from 'ioredis';
-import { z } from 'zod';
 import type { AnyDatabase, Database } from './db';
 import type { Logger } from './logger';
 import { pgErrorOf } from './pg-errors';
 
-/** Every topic and its payload: the one place producers and consumers agree on. */
-export interface EventTopics {
-  /** The account is gone from the user subgraph; every other subgraph forgets or anonymises the user. */
-  'user.deleted': { userId: string };
-  /**
-   * A member checked in at a gym (published by the gym subgraph after the check-in commits; `at`
-   * ISO-8601). Chat lets members who have checked in somewhere join that gym's community room.
-   */
-  'gym.checked_in': { gymId: string; userId: string; at: string };
-}
-export type Topic = keyof EventTopics;
-
 /**
- * Stands in for a deleted account where a record keeps its author (chat messages stay, their
- * sender becomes this id); the user subgraph resolves it to a placeholder "Deleted user".
+ * An application's topics: topic name -> payload type. The kit is generic over it; the
+ * application declares its own map once and uses `EventBus<ItsTopics>`.
  */
-export const deletedUserId = '00000000-0000-4000-8000-000000000000';
+export type EventMap = object;
+export type TopicOf<TTopics extends EventMap> = keyof TTopics & string;
 
-export interface DomainEvent<T extends Topic = Topic> {
+export interface DomainEvent<TTopics extends EventMap = Record<string, unknown>, T extends TopicOf<TTopics> = TopicOf<TTopics>> {
   /** Unique per event; consumers deduplicate on it. */
   id: string;
   topic: T;
-  payload: EventTopics[T];
+  payload: TTopics[T];
   /** ISO-8601. */
   occurredAt: string;
 }
 
-export type EventHandler<T extends Topic> = (event: DomainEvent<T>) => Promise<void>;
+export type EventHandler<TTopics extends EventMap, T extends TopicOf<TTopics>> = (event: DomainEvent<TTopics, T>) => Promise<void>;
 
 export interface EventConsumer {
   /** Stops after the event being handled (if any) is finished; unhandled ones stay for the next start. */
   stop(): Promise<void>;
 }
 
-export interface EventBus {
+export interface EventBus<TTopics extends EventMap = Record<string, unknown>> {
   readonly kind: 'redis' | 'memory';
   /** Appends an event; `id`/`occurredAt` may be given (an outbox row's), so a re-publish deduplicates. */
-  publish<T extends Topic>(topic: T, payload: EventTopics[T], options?: { id?: string; occurredAt?: Date }): Promise<DomainEvent<T>>;
+  publish<T extends TopicOf<TTopics>>(topic: T, payload: TTopics[T], options?: { id?: string; occurredAt?: Date }): Promise<DomainEvent<TTopics, T>>;
   /** Delivers every event of `topic` not yet handled by `group` (from the start of retention) to `handler`, one at a time. */
-  consume<T extends Topic>(topic: T, group: string, handler: EventHandler<T>): EventConsumer;
+  consume<T extends TopicOf<TTopics>>(topic: T, group: string, handler: EventHandler<TTopics, T>): EventConsumer;
   close(): Promise<void>;
 }
-
-export const eventsEnv = {
-  /**
-   * This process's name within its consumer groups; keep it stable across restarts so the
-   * process re-reads events it received but never acknowledged. Default: the host name.
-   */
-  EVENT_CONSUMER_NAME: z.string().min(1).default(hostname()),
-};
 
 export interface EventBusOptions {
   /** Redis; unset means in-process. */
@@ -89,11 +69,20 @@ export interface EventBusOptions {
   stopGraceMs?: number;
 }
 
-export function openEventBus(options: EventBusOptions): EventBus {
-  return options.redisUrl ? redisEventBus({ ...options, redisUrl: options.redisUrl }) : memoryEventBus(options);
+/** What both implementations provide, untyped; {@link openEventBus} gives it the application's topic map. */
+interface UntypedEventBus {
+  readonly kind: 'redis' | 'memory';
+  publish(topic: string, payload: unknown, options?: { id?: string; occurredAt?: Date }): Promise<DomainEvent>;
+  consume(topic: string, group: string, handler: (event: DomainEvent) => Promise<void>): EventConsumer;
+  close(): Promise<void>;
 }
 
-const newEvent = <T extends Topic>(topic: T, payload: EventTopics[T], options: { id?: string; occurredAt?: Date } = {}): DomainEvent<T> => ({
+export function openEventBus<TTopics extends EventMap = Record<string, unknown>>(options: EventBusOptions): EventBus<TTopics> {
+  const bus = options.redisUrl ? redisEventBus({ ...options, redisUrl: options.redisUrl }) : memoryEventBus(options);
+  return bus as unknown as EventBus<TTopics>;
+}
+
+const newEvent = (topic: string, payload: unknown, options: { id?: string; occurredAt?: Date } = {}): DomainEvent => ({
   id: options.id ?? randomUUID(),
   topic,
   payload,
@@ -107,9 +96,9 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** Streams keep this many events (approximately); far more than any consumer falls behind. */
 const streamMaxLength = 100_000;
 
-const eventStreamKey = (keyPrefix: string, topic: Topic) => `${keyPrefix}events:${topic}`;
+const eventStreamKey = (keyPrefix: string, topic: string) => `${keyPrefix}events:${topic}`;
 
-function redisEventBus(options: EventBusOptions & { redisUrl: string }): EventBus {
+function redisEventBus(options: EventBusOptions & { redisUrl: string }): UntypedEventBus {
   const { logger, keyPrefix } = options;
   const consumerName = options.consumerName ?? hostname();
   const retryMs = options.retryMs ?? 5000;
@@ -154,9 +143,9 @@ function redisEventBus(options: EventBusOptions & { redisUrl: string }): EventBu
           await connection.xack(key, group, id);
           return;
         }
-        let event: DomainEvent<typeof topic>;
+        let event: DomainEvent;
         try {
-          event = JSON.parse(raw) as DomainEvent<typeof topic>;
+          event = JSON.parse(raw) as DomainEvent;
         } catch (error) {
           log.error({ entryId: id, err: error }, 'unreadable event; acknowledging so it cannot block the group');
           await connection.xack(key, group, id);
@@ -277,7 +266,7 @@ export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise
 /** Events kept per topic in memory; a group further behind than this loses the oldest (logged). */
 const memoryRetention = 10_000;
 
-function memoryEventBus(options: EventBusOptions): EventBus {
+function memoryEventBus(options: EventBusOptions): UntypedEventBus {
   const { logger } = options;
   const retryMs = options.retryMs ?? 5000;
   const stopGraceMs = options.stopGraceMs ?? 10_000;
@@ -288,8 +277,8 @@ function memoryEventBus(options: EventBusOptions): EventBus {
     groups: Map<string, { offset: number; active: boolean }>;
     waiters: Set<() => void>;
   }
-  const topics = new Map<Topic, TopicLog>();
-  const topicLog = (topic: Topic): TopicLog => {
+  const topics = new Map<string, TopicLog>();
+  const topicLog = (topic: string): TopicLog => {
     let found = topics.get(topic);
     if (!found) topics.set(topic, (found = { events: [], base: 0, groups: new Map(), waiters: new Set() }));
     return found;
@@ -346,7 +335,7 @@ function memoryEventBus(options: EventBusOptions): EventBus {
             continue;
           }
           try {
-            await handler(event as DomainEvent<typeof topic>);
+            await handler(event);
             state.offset += 1;
             failures = 0;
           } catch (error) {
@@ -379,9 +368,9 @@ function memoryEventBus(options: EventBusOptions): EventBus {
 // ---------------------------------------------------------------- idempotent handling
 
 /**
- * Event ids a subgraph has handled, in that subgraph's own database. Owned by this module like
- * Drizzle owns its migrations table: created by {@link ensureProcessedEventsTable}, identical
- * in every consuming database, never part of a subgraph's domain schema.
+ * Event ids a consumer has handled, in the consumer's own database. One definition, identical
+ * in every consuming database: a consuming service re-exports it from its Drizzle schema, so
+ * its own migrations create it (like `eventOutbox` for producers).
  */
 export const processedEvents = pgTable('processed_events', {
   eventId: uuid('event_id').primaryKey(),
@@ -409,7 +398,7 @@ export async function ensureProcessedEventsTable(db: AnyDatabase): Promise<void>
  */
 export async function handleEventOnce<TSchema extends Record<string, unknown>>(
   db: Database<TSchema>,
-  event: DomainEvent,
+  event: { id: string; topic: string },
   work: (tx: Database<TSchema>) => Promise<void>,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {

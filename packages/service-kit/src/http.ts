@@ -32,3 +32,17 @@ export const jsonErrorHandler: ErrorRequestHandler = (error, _req, res, next) =>
     errors: [{ message, extensions: { code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' } }],
   });
 };
+
+/** A server listening on a port, with its graceful stop. */
+export interface RunningServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** The last `x-forwarded-for` hop (the one the edge wrote), else the peer address. */
+export function clientIpOf(forwardedFor: string | string[] | undefined, peer: string | undefined): string | null {
+  const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;
+  const last = header?.split(',').map((part) => part.trim()).filter(Boolean).at(-1);
+  return last ?? peer ?? null;
+}

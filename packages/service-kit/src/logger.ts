@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 /** Structured JSON logs on stdout, one logger per service. */
-export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(service: string, level: string): Logger {
   return pino({ name: service, level, base: { service } });
 }
 

@@ -1,19 +1,18 @@
 /**
- * Transactional outbox for durable events (events.ts), for any subgraph that produces them:
+ * Transactional outbox for durable events (events.ts), for any service that produces them:
  * `enqueueEvent(tx, topic, payload)` writes the event in the same transaction as the change it
  * announces; `startOutboxRelay` publishes unpublished rows to the bus right after a commit
  * (`flush()`) and on a timer for whatever an earlier attempt could not publish (bus down,
  * process crashed after the commit). A row is marked published only after the bus took it; a
  * crash in between publishes it again with the same id, which consumers deduplicate.
  *
- * A producing subgraph re-exports {@link eventOutbox} from its Drizzle schema
- * (`export { eventOutbox } from '@fitgraph/service-kit'`), so its own migrations create the
- * table: one definition, the same table in every producing database.
+ * A producing service re-exports {@link eventOutbox} from its Drizzle schema, so its own
+ * migrations create the table: one definition, the same table in every producing database.
  */
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { AnyDatabase } from './db';
-import type { EventBus, EventTopics, Topic } from './events';
+import type { EventBus } from './events';
 import type { Logger } from './logger';
 
 export const eventOutbox = pgTable(
@@ -29,8 +28,11 @@ export const eventOutbox = pgTable(
   (table) => [index('event_outbox_unpublished_idx').on(table.createdAt).where(sql`${table.publishedAt} is null`)],
 );
 
-/** Records `payload` for `topic` in the caller's transaction; published after it commits. */
-export async function enqueueEvent<T extends Topic>(tx: AnyDatabase, topic: T, payload: EventTopics[T]): Promise<void> {
+/**
+ * Records `payload` for `topic` in the caller's transaction; published after it commits. An
+ * application wraps this with its own topic map for type-checked payloads.
+ */
+export async function enqueueOutboxEvent(tx: AnyDatabase, topic: string, payload: unknown): Promise<void> {
   await tx.insert(eventOutbox).values({ topic, payload });
 }
 
@@ -42,7 +44,8 @@ export interface OutboxRelay {
 
 const batchSize = 100;
 
-export function startOutboxRelay(db: AnyDatabase, events: EventBus, logger: Logger, intervalMs = 5000): OutboxRelay {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function startOutboxRelay(db: AnyDatabase, events: EventBus<any>, logger: Logger, intervalMs = 5000): OutboxRelay {
   let current: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -58,7 +61,7 @@ export function startOutboxRelay(db: AnyDatabase, events: EventBus, logger: Logg
         .limit(batchSize)
         .for('update', { skipLocked: true });
       for (const row of rows) {
-        const event = await events.publish(row.topic as Topic, row.payload as EventTopics[Topic], { id: row.id, occurredAt: row.createdAt });
+        const event = await events.publish(row.topic, row.payload, { id: row.id, occurredAt: row.createdAt });
         await tx
           .update(eventOutbox)
           .set({ publishedAt: new Date() })

@@ -3,8 +3,8 @@ import { PubSub, PubSubEngine } from 'graphql-subscriptions';
 import { Redis } from 'ioredis';
 
 /**
- * The one pub/sub interface of FitGraph: graphql-subscriptions' `PubSubEngine`, backed by
- * Redis when `REDIS_URL` is set (so replicas share events) or in-process otherwise.
+ * The one pub/sub interface: graphql-subscriptions' `PubSubEngine`, backed by Redis when a
+ * URL is given (so replicas share events) or in-process otherwise.
  */
 export type { PubSubEngine };
 
@@ -35,9 +35,9 @@ class PrefixedPubSub extends PubSubEngine {
 
 /**
  * Redis when `redisUrl` is set, in-process otherwise. On Redis, channels are named
- * `<channelPrefix><channel>` (REDIS_KEY_PREFIX, like every other FitGraph key).
+ * `<channelPrefix><channel>` (the deployment's key prefix, like every other key).
  */
-export function openPubSub(redisUrl: string | undefined, channelPrefix = 'fitgraph:'): OpenedPubSub {
+export function openPubSub(redisUrl: string | undefined, channelPrefix: string): OpenedPubSub {
   if (!redisUrl) {
     return { pubsub: new PubSub(), kind: 'memory', close: async () => {} };
   }

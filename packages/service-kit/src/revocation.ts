@@ -1,8 +1,8 @@
 /**
- * Revoked sessions and accounts, honoured by every token verifier (gateway and subgraphs).
+ * Revoked sessions and accounts, honoured by every token verifier (the edge and every service).
  *
  * Access tokens are stateless JWTs (auth.ts); signing out, refresh-token reuse and account
- * deletion must still stop them before they expire. Design: the user subgraph records the
+ * deletion must still stop them before they expire. Design: the signing service records the
  * revoked session ids (`sid`) or user ids (`sub`, account deletion) here; every process keeps
  * them in memory, so the check on the request path is a Map lookup (no Redis round trip).
  *

@@ -16,6 +16,11 @@ import { openTestDatabase, type TestDatabase } from '@fitgraph/testkit';
 const logger = createLogger('events-test', 'silent');
 const effects = pgTable('effects', { n: integer('n') });
 
+/** A topic map of the test's own: the kit knows no application's topics. */
+interface TestTopics {
+  'user.deleted': { userId: string };
+}
+
 /** Resolves once `predicate` holds, polling; fails after `timeoutMs`. */
 async function eventually(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -32,12 +37,12 @@ const backendsToTest = [
 
 describe.each(backendsToTest)('event bus ($kind)', ({ redisUrl }) => {
   const keyPrefix = `fgt:events-test:${randomUUID()}:`;
-  const buses: EventBus[] = [];
-  let shared: EventBus | undefined;
+  const buses: EventBus<TestTopics>[] = [];
+  let shared: EventBus<TestTopics> | undefined;
   /** A bus as a (re)started process opens it; in-process, there is only the one. */
   const open = (consumerName = 'test-consumer') => {
     if (!redisUrl && shared) return shared;
-    const bus = openEventBus({ redisUrl, keyPrefix, consumerName, logger, retryMs: 200, claimIdleMs: 500, stopGraceMs: 100 });
+    const bus = openEventBus<TestTopics>({ redisUrl, keyPrefix, consumerName, logger, retryMs: 200, claimIdleMs: 500, stopGraceMs: 100 });
     buses.push(bus);
     shared = bus;
     return bus;
@@ -66,7 +71,7 @@ describe.each(backendsToTest)('event bus ($kind)', ({ redisUrl }) => {
   it('a stopped group catches up on what was published meanwhile, without repeating what it acknowledged', async () => {
     const bus = open();
     const seen: string[] = [];
-    const handler = async (event: DomainEvent<'user.deleted'>) => void seen.push(event.payload.userId);
+    const handler = async (event: DomainEvent<TestTopics, 'user.deleted'>) => void seen.push(event.payload.userId);
     const consumer = bus.consume('user.deleted', 'group-catch-up', handler);
     await eventually(() => seen.length === 2); // u-1 and u-2 from the previous test
     await consumer.stop();
@@ -127,7 +132,7 @@ describe('handleEventOnce', () => {
   const count = async () => (await database.db.select({ n: countRows() }).from(effects))[0]!.n;
 
   it('applies an event delivered twice exactly once, and rolls back the record when the work fails', async () => {
-    const event: DomainEvent<'user.deleted'> = { id: randomUUID(), topic: 'user.deleted', payload: { userId: 'x' }, occurredAt: new Date().toISOString() };
+    const event: DomainEvent<TestTopics, 'user.deleted'> = { id: randomUUID(), topic: 'user.deleted', payload: { userId: 'x' }, occurredAt: new Date().toISOString() };
     const work = async (tx: typeof database.db) => void (await tx.execute(sql`insert into effects values (1)`));
     expect(await handleEventOnce(database.db, event, work)).toBe(true);
     expect(await handleEventOnce(database.db, event, work)).toBe(false);

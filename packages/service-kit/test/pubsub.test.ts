@@ -17,7 +17,7 @@ async function firstEvent(bus: OpenedPubSub, channel: string) {
 
 describe('pub/sub', () => {
   it('delivers in-process without REDIS_URL', async () => {
-    const bus = openPubSub(undefined);
+    const bus = openPubSub(undefined, 'fgt:');
     opened.push(bus);
     expect(bus.kind).toBe('memory');
     const { next, stop } = await firstEvent(bus, 'c1');
@@ -27,8 +27,8 @@ describe('pub/sub', () => {
   });
 
   it.runIf(redisUrl)('carries events between separate connections (replicas) over Redis', async () => {
-    const subscriberSide = openPubSub(redisUrl);
-    const publisherSide = openPubSub(redisUrl);
+    const subscriberSide = openPubSub(redisUrl, `fgt:${process.pid}:`);
+    const publisherSide = openPubSub(redisUrl, `fgt:${process.pid}:`);
     opened.push(subscriberSide, publisherSide);
     expect(publisherSide.kind).toBe('redis');
     const channel = `fitgraph-test-${crypto.randomUUID()}`;

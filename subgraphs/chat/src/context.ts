@@ -1,4 +1,4 @@
-import { contextWithLoaders, type RequestInfo, type SubgraphContext, type SubgraphDependencies } from '@fitgraph/service-kit';
+import { contextWithLoaders, type RequestInfo, type SubgraphContext, type SubgraphHandles } from '@fitgraph/platform';
 import type * as schema from './db/schema';
 import { createLoaders, type ChatLoaders } from './loaders';
 import type { ChatResources } from './resources';
@@ -8,6 +8,6 @@ export type ChatContext = SubgraphContext<typeof schema, ChatLoaders> & ChatReso
 const baseContext = contextWithLoaders(createLoaders);
 
 export const createContext = (
-  deps: Required<SubgraphDependencies<typeof schema>> & { resources: ChatResources },
+  deps: SubgraphHandles<typeof schema> & { resources: ChatResources },
   request: RequestInfo,
 ): ChatContext => ({ ...baseContext(deps, request), ...deps.resources });

@@ -8,7 +8,8 @@
  * `membership_version`, so each message records which membership it was sent under.
  */
 import { and, asc, eq, exists, getTableColumns, gt, inArray, lte, sql } from 'drizzle-orm';
-import { badUserInput, deletedUserId, forbidden, isUuid, notFound, type Database, type Viewer } from '@fitgraph/service-kit';
+import { deletedUserId, type Viewer } from '@fitgraph/platform';
+import { badUserInput, forbidden, isUuid, notFound, type Database } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
 import { conversationMembers, conversations, gymVisitors, messages, type ConversationRow, type MessageRow } from './db/schema';
 import { toPayload, type ConversationEvent } from './events';

@@ -1,4 +1,5 @@
-import { runSubgraph } from '@fitgraph/service-kit';
+// The composition root of the chat subgraph process: the only place it reads the environment.
+import { runSubgraphProcess } from '@fitgraph/platform';
 import { chatSubgraph } from './server';
 
-await runSubgraph(chatSubgraph);
+await runSubgraphProcess(chatSubgraph, process.env);

@@ -1,4 +1,5 @@
-import { SequencedStream, type Logger } from '@fitgraph/service-kit';
+import { SequencedStream } from '@fitgraph/platform';
+import { type Logger } from '@fitgraph/service-kit';
 import type { MessageRow } from './db/schema';
 import { fromPayload, type ConversationEvent } from './events';
 

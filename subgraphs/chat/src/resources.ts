@@ -1,6 +1,7 @@
-import { commonEnv, loadEnv, openRateLimiters, type RateLimiter, type ResourceDependencies } from '@fitgraph/service-kit';
+import type { ResourceDependencies } from '@fitgraph/platform';
+import { openRateLimiters, type RateLimiter } from '@fitgraph/service-kit';
 import type * as schema from './db/schema';
-import { chatEnv } from './env';
+import type { ChatSettings } from './env';
 
 /** Long-lived parts of the chat subgraph, shared by every request of one server. */
 export interface ChatResources {
@@ -8,11 +9,11 @@ export interface ChatResources {
   sendLimit: RateLimiter;
 }
 
-export async function createChatResources(deps: ResourceDependencies<typeof schema>) {
-  const env = loadEnv({ ...commonEnv, ...chatEnv }, deps.source);
-  const limiters = openRateLimiters({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, logger: deps.logger });
+export async function createChatResources(deps: ResourceDependencies<typeof schema, ChatSettings>) {
+  const { settings } = deps;
+  const limiters = openRateLimiters({ redisUrl: deps.redis.url, keyPrefix: deps.redis.keyPrefix, logger: deps.logger });
   const resources: ChatResources = {
-    sendLimit: limiters.limiter('chat:send', { points: env.CHAT_SEND_RATE_LIMIT, durationSeconds: env.CHAT_SEND_RATE_WINDOW }),
+    sendLimit: limiters.limiter('chat:send', { points: settings.CHAT_SEND_RATE_LIMIT, durationSeconds: settings.CHAT_SEND_RATE_WINDOW }),
   };
   return { resources, close: () => limiters.close() };
 }

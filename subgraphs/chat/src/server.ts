@@ -1,5 +1,6 @@
-import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/service-kit';
+import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/platform';
 import { createContext, type ChatContext } from './context';
+import { chatEnv } from './env';
 import { forgetUser, recordCheckIn } from './conversations';
 import { publishConversationEvents } from './events';
 import * as schema from './db/schema';
@@ -7,10 +8,11 @@ import { seedChat } from './db/seed';
 import { createChatResources, type ChatResources } from './resources';
 import { resolvers } from './resolvers';
 
-export const chatSubgraph: SubgraphDefinition<typeof schema, ChatContext, ChatResources> = {
+export const chatSubgraph: SubgraphDefinition<typeof schema, ChatContext, ChatResources, typeof chatEnv> = {
   name: 'chat',
   dbSchema: schema,
   resolvers,
+  settings: chatEnv,
   createResources: createChatResources,
   createContext,
   seed: seedChat,
@@ -27,6 +29,6 @@ export const chatSubgraph: SubgraphDefinition<typeof schema, ChatContext, ChatRe
 };
 
 /** Starts the chat subgraph on `options.port` (0 = a free port); used by `index.ts` and tests. */
-export const createSubgraph = (options: SubgraphServerOptions<typeof schema>) => startSubgraphServer(chatSubgraph, options);
+export const createSubgraph = (options: SubgraphServerOptions<typeof schema, ChatResources>) => startSubgraphServer(chatSubgraph, options);
 
 export { schema };

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deletedUserId } from '@fitgraph/service-kit';
+import { deletedUserId } from '@fitgraph/platform';
 import { backends, errorCodes, eventually, graphql, graphqlData, subscribe } from '@fitgraph/testkit';
 import {
   MESSAGE_ADDED,

@@ -1,15 +1,15 @@
 /** Chat subgraph servers for integration tests: one database, one or more processes' worth of servers. */
 import { randomUUID } from 'node:crypto';
 import { asc } from 'drizzle-orm';
-import { createLogger, deleteRedisKeys, openEventBus, openPubSub, type EventBus, type OpenedPubSub, type RunningSubgraph } from '@fitgraph/service-kit';
-import { graphqlData, openTestDatabase, testViewer, type TestDatabase } from '@fitgraph/testkit';
-import { createSubgraph, schema } from '../src/server';
+import type { EventBus } from '@fitgraph/platform';
+import { graphqlData, startTestSubgraph, testViewer, type TestDatabase, type TestSubgraph } from '@fitgraph/testkit';
+import { chatSubgraph, schema } from '../src/server';
 
 export type ChatDb = TestDatabase<typeof schema>;
 
 export interface ChatServer {
   url: string;
-  running: RunningSubgraph;
+  running: TestSubgraph<typeof schema>;
 }
 
 export interface ChatHarness {
@@ -22,42 +22,35 @@ export interface ChatHarness {
   stop(): Promise<void>;
 }
 
-const logger = () => createLogger('chat-test', process.env.TEST_LOG_LEVEL ?? 'silent');
-
 /**
  * A chat subgraph on its own database. With REDIS_URL every server opens its own pub/sub
  * connections (as separate processes would); without it they share one in-process pub/sub.
- * `env`: settings for every server (e.g. CHAT_SEND_RATE_LIMIT), over process.env.
+ * `env`: settings for every server (e.g. CHAT_SEND_RATE_LIMIT), parsed as the service would.
  */
 export async function startChat(env: NodeJS.ProcessEnv = {}): Promise<ChatHarness> {
-  const db = await openTestDatabase('chat', schema);
-  const keyPrefix = `fgt:chat:${randomUUID()}:`;
-  // Own Redis keys (rate-limit counters too), removed on stop.
-  const source = { ...process.env, REDIS_KEY_PREFIX: keyPrefix, ...env };
-  const events = openEventBus({ redisUrl: process.env.REDIS_URL, keyPrefix, logger: logger(), retryMs: 200 });
-  const buses: OpenedPubSub[] = [];
-  const servers: ChatServer[] = [];
+  const first = await startTestSubgraph(chatSubgraph, { env: { REDIS_KEY_PREFIX: `fgt:chat:${randomUUID()}:`, ...env } });
+  const servers: ChatServer[] = [{ url: first.url, running: first }];
+  // Further replicas share the database, the key prefix (pub/sub channels, rate-limit counters)
+  // and, in memory, the pub/sub; only the first consumes the durable events.
   const addServer = async (): Promise<ChatServer> => {
-    const bus = process.env.REDIS_URL || buses.length === 0 ? openPubSub(process.env.REDIS_URL) : buses[0]!;
-    if (!buses.includes(bus)) buses.push(bus);
-    // Only the first server consumes the durable events (an in-process bus allows one consumer per group).
-    const running = await createSubgraph({ db: db.db, pubsub: bus.pubsub, logger: logger(), source, ...(servers.length === 0 ? { events } : {}) });
+    const running = await startTestSubgraph(chatSubgraph, {
+      env: { REDIS_KEY_PREFIX: first.keyPrefix, ...env },
+      db: first.db,
+      ...(process.env.REDIS_URL ? {} : { pubsub: first.pubsub }),
+    });
     const server = { url: running.url, running };
     servers.push(server);
     return server;
   };
-  await addServer();
   return {
-    db,
-    events,
+    db: first.db,
+    events: first.events,
     servers,
     addServer,
     stop: async () => {
-      await Promise.allSettled(servers.map((server) => server.running.stop()));
-      await events.close();
-      await Promise.allSettled(buses.map((bus) => bus.close()));
-      await db.close();
-      if (process.env.REDIS_URL) await deleteRedisKeys(process.env.REDIS_URL, keyPrefix);
+      // Replicas first: the first owns the database.
+      await Promise.allSettled(servers.slice(1).map((server) => server.running.stop()));
+      await first.stop();
     },
   };
 }

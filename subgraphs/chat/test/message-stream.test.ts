@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, type Viewer } from '@fitgraph/service-kit';
+import { type Viewer } from '@fitgraph/platform';
+import { createLogger } from '@fitgraph/service-kit';
 import { backends, openTestDatabase } from '@fitgraph/testkit';
 import * as chat from '../src/conversations';
 import type { ConversationEvent } from '../src/events';

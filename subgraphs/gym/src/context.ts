@@ -1,4 +1,4 @@
-import { contextWithLoaders, type RequestInfo, type SubgraphContext, type SubgraphDependencies } from '@fitgraph/service-kit';
+import { contextWithLoaders, type RequestInfo, type SubgraphContext, type SubgraphHandles } from '@fitgraph/platform';
 import type * as schema from './db/schema';
 import { createLoaders, type GymLoaders } from './loaders';
 import type { GymResources } from './resources';
@@ -7,6 +7,6 @@ export type GymContext = SubgraphContext<typeof schema, GymLoaders> & GymResourc
 
 const withLoaders = contextWithLoaders(createLoaders);
 export const createContext = (
-  deps: Required<SubgraphDependencies<typeof schema>> & { resources: GymResources },
+  deps: SubgraphHandles<typeof schema> & { resources: GymResources },
   request: RequestInfo,
 ): GymContext => ({ ...withLoaders(deps, request), outbox: deps.resources.outbox });

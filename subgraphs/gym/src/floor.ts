@@ -3,7 +3,8 @@
  * status events to publish; callers publish only after the transaction has committed.
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { conflict, enqueueEvent, forbidden, isUniqueViolation, notFound, present, type Database, type Viewer } from '@fitgraph/service-kit';
+import { enqueueEvent, type Viewer } from '@fitgraph/platform';
+import { conflict, forbidden, isUniqueViolation, notFound, present, type Database } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
 import { checkIns, gyms, machines, machineStatusHistory, type MachineRow, type MachineStatus } from './db/schema';
 import { deviceKeyMatches, generateDeviceKey, hashDeviceKey } from './device-keys';

@@ -1,4 +1,5 @@
-import { runSubgraph } from '@fitgraph/service-kit';
+// The composition root of the gym subgraph process: the only place it reads the environment.
+import { runSubgraphProcess } from '@fitgraph/platform';
 import { gymSubgraph } from './server';
 
-await runSubgraph(gymSubgraph);
+await runSubgraphProcess(gymSubgraph, process.env);

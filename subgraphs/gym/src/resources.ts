@@ -1,4 +1,5 @@
-import { startOutboxRelay, type OutboxRelay, type ResourceDependencies } from '@fitgraph/service-kit';
+import { type ResourceDependencies } from '@fitgraph/platform';
+import { startOutboxRelay, type OutboxRelay } from '@fitgraph/service-kit';
 import type * as schema from './db/schema';
 
 /** Long-lived parts of the gym subgraph, shared by every request of one server. */

@@ -1,4 +1,4 @@
-import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/service-kit';
+import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/platform';
 import { createContext, type GymContext } from './context';
 import * as schema from './db/schema';
 import { seedGym } from './db/seed';
@@ -25,6 +25,6 @@ export const gymSubgraph: SubgraphDefinition<typeof schema, GymContext, GymResou
 };
 
 /** Starts the gym subgraph on `options.port` (0 = a free port); used by `index.ts` and tests. */
-export const createSubgraph = (options: SubgraphServerOptions<typeof schema>) => startSubgraphServer(gymSubgraph, options);
+export const createSubgraph = (options: SubgraphServerOptions<typeof schema, GymResources>) => startSubgraphServer(gymSubgraph, options);
 
 export { schema };

@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { eq, or } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventOutbox, type DomainEvent } from '@fitgraph/service-kit';
+import { type DomainEvent } from '@fitgraph/platform';
+import { eventOutbox } from '@fitgraph/service-kit';
 import { backends, eventually, graphqlData, type TestSubscription } from '@fitgraph/testkit';
 import { schema } from '../src/server';
 import { createGym, liveMachineEvents, startGym, viewer, type GymHarness } from './harness';

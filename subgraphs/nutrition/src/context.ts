@@ -1,4 +1,4 @@
-import { contextWithLoaders, type SubgraphContext } from '@fitgraph/service-kit';
+import { contextWithLoaders, type SubgraphContext } from '@fitgraph/platform';
 import type * as schema from './db/schema';
 import { createLoaders, type NutritionLoaders } from './loaders';
 

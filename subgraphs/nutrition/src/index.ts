@@ -1,4 +1,5 @@
-import { runSubgraph } from '@fitgraph/service-kit';
+// The composition root of the nutrition subgraph process: the only place it reads the environment.
+import { runSubgraphProcess } from '@fitgraph/platform';
 import { nutritionSubgraph } from './server';
 
-await runSubgraph(nutritionSubgraph);
+await runSubgraphProcess(nutritionSubgraph, process.env);

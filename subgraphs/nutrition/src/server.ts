@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/service-kit';
+import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/platform';
 import { createContext, type NutritionContext } from './context';
 import * as schema from './db/schema';
 import { seedNutrition } from './db/seed';
@@ -21,6 +21,6 @@ export const nutritionSubgraph: SubgraphDefinition<typeof schema, NutritionConte
 };
 
 /** Starts the nutrition subgraph on `options.port` (0 = a free port); used by `index.ts` and tests. */
-export const createSubgraph = (options: SubgraphServerOptions<typeof schema>) => startSubgraphServer(nutritionSubgraph, options);
+export const createSubgraph = (options: SubgraphServerOptions<typeof schema, undefined>) => startSubgraphServer(nutritionSubgraph, options);
 
 export { schema };

@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, openPubSub, type EventHandlerTools } from '@fitgraph/service-kit';
+import { type EventHandlerTools } from '@fitgraph/platform';
+import { createLogger, openPubSub } from '@fitgraph/service-kit';
 import { backends, graphql, graphqlData, startTestSubgraph, testViewer, type TestSubgraph } from '@fitgraph/testkit';
 import { nutritionSubgraph, schema } from '../src/server';
 
@@ -27,7 +28,7 @@ const DAY = `query($reps: [_Any!]!, $date: Date!) { _entities(representations: $
 const near = (actual: number, expected: number) => expect(Math.abs(actual - expected)).toBeLessThan(0.1);
 
 /** What the event consumer hands a handler; these handlers use none of it. */
-const handlerTools: EventHandlerTools = { pubsub: openPubSub(undefined).pubsub, logger: createLogger('test', 'silent'), afterCommit: () => {} };
+const handlerTools: EventHandlerTools = { pubsub: openPubSub(undefined, '').pubsub, logger: createLogger('test', 'silent'), afterCommit: () => {} };
 
 describe(`nutrition subgraph (${backends.database})`, () => {
   let sub: TestSubgraph<typeof schema>;

@@ -1,15 +1,14 @@
 /** Account operations behind the user subgraph's mutations. */
 import { eq, sql } from 'drizzle-orm';
+import { enqueueEvent, roles } from '@fitgraph/platform';
 import {
   badUserInput,
-  enqueueEvent,
   forbidden,
   isUniqueViolation,
   notFound,
   parseInput,
   requireRole,
   requireUser,
-  roles,
   unauthenticated,
   uuidInput,
 } from '@fitgraph/service-kit';

@@ -1,4 +1,4 @@
-import { contextWithLoaders, type RequestInfo, type SubgraphContext, type SubgraphDependencies } from '@fitgraph/service-kit';
+import { contextWithLoaders, type RequestInfo, type SubgraphContext, type SubgraphHandles } from '@fitgraph/platform';
 import type * as schema from './db/schema';
 import { createLoaders, type UserLoaders } from './loaders';
 import type { AccountResources } from './resources';
@@ -16,6 +16,6 @@ export type UserContext = SubgraphContext<typeof schema, UserLoaders> & {
 const baseContext = contextWithLoaders(createLoaders);
 
 export const createContext = (
-  deps: Required<SubgraphDependencies<typeof schema>> & { resources: AccountResources },
+  deps: SubgraphHandles<typeof schema> & { resources: AccountResources },
   request: RequestInfo,
 ): UserContext => ({ ...baseContext(deps, request), accounts: deps.resources, authenticatedUserId: null });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** DEV ONLY: the password of the seeded demo accounts when DEMO_PASSWORD is unset outside production. */
 export const devDemoPassword = 'fitgraph-demo-password';
 
-/** Settings of the user subgraph beyond the common ones (service-kit `commonEnv`, `authEnv`). */
+/** Settings of the user subgraph beyond the common ones (platform `commonEnv`, `authEnv`, `demoEnv`), parsed by its composition root. */
 export const userEnv = {
   /** Refresh-token lifetime in seconds; each refresh issues a new one. Default: 2592000 (30 days). */
   AUTH_REFRESH_TOKEN_TTL: z.coerce.number().int().positive().default(30 * 24 * 3600),
@@ -24,9 +24,6 @@ export const userEnv = {
     .default(32768),
   /** scrypt parallelisation p. Default: 3 (with N=2^15, r=8: OWASP's recommended minimum). */
   PASSWORD_SCRYPT_P: z.coerce.number().int().min(1).max(16).default(3),
-  /**
-   * Password of the seeded demo accounts. Unset: the DEV-ONLY default outside production; in
-   * production the demo accounts get no password and cannot sign in.
-   */
-  DEMO_PASSWORD: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(10).optional()),
 };
+
+export type UserSettings = z.infer<z.ZodObject<typeof userEnv>>;

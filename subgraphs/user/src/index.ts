@@ -1,4 +1,5 @@
-import { runSubgraph } from '@fitgraph/service-kit';
+// The composition root of the user subgraph process: the only place it reads the environment.
+import { runSubgraphProcess } from '@fitgraph/platform';
 import { userSubgraph } from './server';
 
-await runSubgraph(userSubgraph);
+await runSubgraphProcess(userSubgraph, process.env);

@@ -1,5 +1,6 @@
 import { inArray } from 'drizzle-orm';
-import { byKey, deletedUserId, onlyUuids, type Database } from '@fitgraph/service-kit';
+import { deletedUserId } from '@fitgraph/platform';
+import { byKey, onlyUuids, type Database } from '@fitgraph/service-kit';
 import DataLoader from 'dataloader';
 import * as schema from './db/schema';
 

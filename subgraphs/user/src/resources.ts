@@ -1,14 +1,7 @@
-import {
-  commonEnv,
-  createTokenSigner,
-  loadEnv,
-  startOutboxRelay,
-  type OutboxRelay,
-  type ResourceDependencies,
-  type TokenSigner,
-} from '@fitgraph/service-kit';
+import type { ResourceDependencies, Role } from '@fitgraph/platform';
+import { createTokenSigner, startOutboxRelay, type OutboxRelay, type TokenSigner } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
-import { userEnv } from './env';
+import type { UserSettings } from './env';
 import { hashPassword, scryptParams, type ScryptParams } from './passwords';
 import type { SessionOptions } from './sessions';
 import { createSignInThrottle, type SignInThrottle } from './throttle';
@@ -16,7 +9,7 @@ import { createSignInThrottle, type SignInThrottle } from './throttle';
 /** Long-lived parts of the user subgraph, shared by every request of one server. */
 export interface AccountResources {
   sessions: SessionOptions;
-  signer: TokenSigner;
+  signer: TokenSigner<Role>;
   throttle: SignInThrottle;
   outbox: OutboxRelay;
   scrypt: ScryptParams;
@@ -24,13 +17,13 @@ export interface AccountResources {
   dummyPasswordHash: Promise<string>;
 }
 
-export async function createAccountResources(deps: ResourceDependencies<typeof schema>) {
-  const env = loadEnv({ ...commonEnv, ...userEnv }, deps.source);
+export async function createAccountResources(deps: ResourceDependencies<typeof schema, UserSettings>) {
+  const env = deps.settings;
   const signer = createTokenSigner(deps.auth);
   const scrypt = scryptParams(env);
   const throttle = createSignInThrottle({
-    redisUrl: env.REDIS_URL,
-    keyPrefix: env.REDIS_KEY_PREFIX,
+    redisUrl: deps.redis.url,
+    keyPrefix: deps.redis.keyPrefix,
     maxFailuresPerAccount: env.SIGN_IN_MAX_FAILURES,
     maxFailuresPerIp: env.SIGN_IN_MAX_FAILURES_PER_IP,
     windowSeconds: env.SIGN_IN_FAILURE_WINDOW,

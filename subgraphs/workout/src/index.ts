@@ -1,4 +1,5 @@
-import { runSubgraph } from '@fitgraph/service-kit';
+// The composition root of the workout subgraph process: the only place it reads the environment.
+import { runSubgraphProcess } from '@fitgraph/platform';
 import { workoutSubgraph } from './server';
 
-await runSubgraph(workoutSubgraph);
+await runSubgraphProcess(workoutSubgraph, process.env);

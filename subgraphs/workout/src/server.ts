@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/service-kit';
+import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/platform';
 import { createContext, type WorkoutContext } from './context';
 import * as schema from './db/schema';
 import { seedWorkout } from './db/seed';
@@ -20,6 +20,6 @@ export const workoutSubgraph: SubgraphDefinition<typeof schema, WorkoutContext> 
 };
 
 /** Starts the workout subgraph on `options.port` (0 = a free port); used by `index.ts` and tests. */
-export const createSubgraph = (options: SubgraphServerOptions<typeof schema>) => startSubgraphServer(workoutSubgraph, options);
+export const createSubgraph = (options: SubgraphServerOptions<typeof schema, undefined>) => startSubgraphServer(workoutSubgraph, options);
 
 export { schema };

@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, openPubSub, type EventHandlerTools } from '@fitgraph/service-kit';
+import { type EventHandlerTools } from '@fitgraph/platform';
+import { createLogger, openPubSub } from '@fitgraph/service-kit';
 import { backends, graphql, graphqlData, startTestSubgraph, testViewer, type TestSubgraph } from '@fitgraph/testkit';
 import { schema, workoutSubgraph } from '../src/server';
 
@@ -22,7 +23,7 @@ const USER_WORKOUTS = `query($reps: [_Any!]!, $first: Int, $after: String) {
 }`;
 
 /** What the event consumer hands a handler; these handlers use none of it. */
-const handlerTools: EventHandlerTools = { pubsub: openPubSub(undefined).pubsub, logger: createLogger('test', 'silent'), afterCommit: () => {} };
+const handlerTools: EventHandlerTools = { pubsub: openPubSub(undefined, '').pubsub, logger: createLogger('test', 'silent'), afterCommit: () => {} };
 
 describe(`workout subgraph (${backends.database})`, () => {
   let sub: TestSubgraph<typeof schema>;

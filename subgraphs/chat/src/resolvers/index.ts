@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { badUserInput, deletedUserId, forbidden, isUuid, parseInput, present, rateLimited, requireUser, scalarResolvers, uuidInput } from '@fitgraph/service-kit';
+import { deletedUserId } from '@fitgraph/platform';
+import {
+  badUserInput,
+  forbidden,
+  isUuid,
+  parseInput,
+  present,
+  rateLimited,
+  requireUser,
+  scalarResolvers,
+  uuidInput,
+} from '@fitgraph/service-kit';
 import type { ChatContext } from '../context';
 import * as chat from '../conversations';
 import { conversationChannel, publishConversationEvents } from '../events';

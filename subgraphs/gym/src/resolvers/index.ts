@@ -1,5 +1,6 @@
 import { asc } from 'drizzle-orm';
-import { notFound, parseInput, present, scalarResolvers, SequencedStream, uuidInput } from '@fitgraph/service-kit';
+import { SequencedStream } from '@fitgraph/platform';
+import { notFound, parseInput, present, scalarResolvers, uuidInput } from '@fitgraph/service-kit';
 import { z } from 'zod';
 import { gyms } from '../db/schema';
 import type { GymContext } from '../context';

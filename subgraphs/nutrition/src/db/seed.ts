@@ -1,4 +1,5 @@
-import { seedsDemoData, type Database } from '@fitgraph/service-kit';
+import type { SeedOptions } from '@fitgraph/platform';
+import type { Database } from '@fitgraph/service-kit';
 import * as schema from './schema';
 import { demoGoalsSeeds, demoMealSeeds, foodSeeds } from './seed-data';
 
@@ -10,9 +11,9 @@ const localDate = (instant: Date, timeZone: string) => new Intl.DateTimeFormat('
  * make a second run a no-op (goals a member changed stay changed); the days are the 7 before
  * the member's local date at the first seed, so a fresh start shows the past week.
  */
-export async function seedNutrition(db: Database<typeof schema>, source: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function seedNutrition(db: Database<typeof schema>, { demoData }: SeedOptions): Promise<void> {
   await db.insert(schema.foods).values(foodSeeds).onConflictDoNothing();
-  if (!seedsDemoData(source)) return;
+  if (!demoData) return;
   const now = new Date();
   const meals = demoMealSeeds.map(({ id, userId, timeZone, daysAgo, atUtcHours, foodId, grams }) => {
     const day = Date.parse(`${localDate(now, timeZone)}T00:00:00Z`) - daysAgo * 24 * 3_600_000;

@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { loadEnv, seedsDemoData, type Database } from '@fitgraph/service-kit';
-import { devDemoPassword, userEnv } from '../env';
+import type { SeedOptions } from '@fitgraph/platform';
+import type { Database } from '@fitgraph/service-kit';
+import { devDemoPassword, type UserSettings } from '../env';
 import { hashPassword, scryptParams } from '../passwords';
 import * as schema from './schema';
 import { demoUserSeeds } from './seed-data';
@@ -9,17 +10,16 @@ import { demoUserSeeds } from './seed-data';
  * Demo members; fixed ids make a second run a no-op. Their password is DEMO_PASSWORD (the
  * DEV-ONLY default outside production; none in production unless DEMO_PASSWORD is set).
  */
-export async function seedUser(db: Database<typeof schema>, source: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const env = loadEnv(userEnv, source);
+export async function seedUser(db: Database<typeof schema>, { demoData, demoPassword, settings }: SeedOptions<UserSettings>): Promise<void> {
   await db.insert(schema.users).values(demoUserSeeds).onConflictDoNothing();
-  const password = seedsDemoData(source) ? (env.DEMO_PASSWORD ?? devDemoPassword) : null;
+  const password = demoData ? (demoPassword ?? devDemoPassword) : null;
   if (!password) return;
   const ids = demoUserSeeds.map((user) => user.id);
   const withoutPassword = await db
     .select({ id: schema.users.id })
     .from(schema.users)
     .where(and(inArray(schema.users.id, ids), isNull(schema.users.passwordHash)));
-  const params = scryptParams(env);
+  const params = scryptParams(settings);
   for (const { id } of withoutPassword) {
     // One salt per account, as for every other password.
     const passwordHash = await hashPassword(password, params);

@@ -1,4 +1,5 @@
-import { seedsDemoData, type Database } from '@fitgraph/service-kit';
+import type { SeedOptions } from '@fitgraph/platform';
+import type { Database } from '@fitgraph/service-kit';
 import * as schema from './schema';
 import { demoWorkoutSeeds, exerciseSeeds } from './seed-data';
 
@@ -9,9 +10,9 @@ const day = 24 * 60 * minute;
  * The exercise catalogue, and (dev only) the demo members' workouts. Fixed ids make a second
  * run a no-op; workout times are relative to the first seed, so a fresh start shows recent weeks.
  */
-export async function seedWorkout(db: Database<typeof schema>, source: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function seedWorkout(db: Database<typeof schema>, { demoData }: SeedOptions): Promise<void> {
   await db.insert(schema.exercises).values(exerciseSeeds).onConflictDoNothing();
-  if (!seedsDemoData(source)) return;
+  if (!demoData) return;
   const now = Date.now();
   const today = now - (now % day);
   const workouts: (typeof schema.workouts.$inferInsert)[] = [];

@@ -1,5 +1,5 @@
 import { deleteRedisKeys } from '@fitgraph/service-kit';
-import { startStack, type RunningStack, type StartStackOptions } from '@fitgraph/stack';
+import { loadStackConfig, startStack, type RunningStack, type StartStackOptions } from '@fitgraph/stack';
 import { dropDatabasesWithPrefix } from './databases';
 import { stackEnv } from './env';
 
@@ -10,7 +10,7 @@ export interface TestStack extends RunningStack {
 /** The whole supergraph on free ports with its own databases; `stop()` also drops them. */
 export async function startTestStack(overrides: NodeJS.ProcessEnv = {}, options: StartStackOptions = {}): Promise<TestStack> {
   const env = stackEnv(overrides);
-  const stack = await startStack(env, options);
+  const stack = await startStack(loadStackConfig(env), options);
   return {
     ...stack,
     env,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Role } from '@fitgraph/service-kit';
+import type { Role } from '@fitgraph/platform';
 import { graphqlData } from './graphql';
 
 /** A signed-in account made for a test. */

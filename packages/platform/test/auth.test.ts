@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createTokenSigner, createTokenVerifier, loadAuthConfig } from '@fitgraph/service-kit';
+import { loadAuthConfig } from '@fitgraph/platform';
+import { createTokenSigner, createTokenVerifier } from '@fitgraph/service-kit';
 
 const pair = () => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { envPrefix, repoRoot, type SubgraphName } from '@fitgraph/service-kit';
+import { envPrefix, repoRoot, type SubgraphName } from '@fitgraph/platform';
 import { freePort } from './processes';
 
 /** A FitGraph service (a subgraph or the gateway) running as its own OS process, as in production. */
@@ -48,7 +48,7 @@ export async function startServiceProcess(
   const launch = async () => {
     child = spawn(process.execPath, ['--import', 'tsx', entrypoint(service)], {
       cwd: repoRoot,
-      env: { ...process.env, ...env, HOST: '127.0.0.1', [portVariable]: String(port) },
+      env: { APOLLO_TELEMETRY_DISABLED: 'true', ...process.env, ...env, HOST: '127.0.0.1', [portVariable]: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const append = (chunk: Buffer) => {

@@ -3,4 +3,5 @@
  * (the user subgraph's rule); their demo activity (workouts, meals) is seeded under the same
  * rule, so a production database holds no fake history.
  */
-export const seedsDemoData = (source: NodeJS.ProcessEnv): boolean => source.NODE_ENV !== 'production' || !!source.DEMO_PASSWORD;
+export const seedsDemoData = (env: { NODE_ENV?: string; DEMO_PASSWORD?: string }): boolean =>
+  env.NODE_ENV !== 'production' || !!env.DEMO_PASSWORD;

@@ -1,11 +1,6 @@
 import postgres from 'postgres';
-import {
-  dropDatabase,
-  openDatabase,
-  resolveDatabaseTarget,
-  type OpenedDatabase,
-  type SubgraphName,
-} from '@fitgraph/service-kit';
+import { databaseTargetOf, migrationsFolder, type SubgraphName } from '@fitgraph/platform';
+import { dropDatabase, openDatabase, type OpenedDatabase } from '@fitgraph/service-kit';
 import { uniqueDatabasePrefix } from './env';
 
 /** Drops every database whose name starts with `prefix` (a test's own). */
@@ -34,13 +29,9 @@ export async function openTestDatabase<TSchema extends Record<string, unknown>>(
 ): Promise<TestDatabase<TSchema>> {
   const prefix = uniqueDatabasePrefix();
   const serverUrl = process.env.DATABASE_URL;
-  const target = resolveDatabaseTarget(
-    subgraph,
-    { DATABASE_URL: serverUrl, DATABASE_NAME_PREFIX: prefix, PGLITE_DIR: 'memory' },
-    {},
-  );
+  const target = databaseTargetOf(subgraph, { DATABASE_URL: serverUrl, DATABASE_NAME_PREFIX: prefix, PGLITE_DIR: 'memory' });
   const queries: string[] = [];
-  const opened = await openDatabase({ subgraph, schema, target, onQuery: (sql) => queries.push(sql) });
+  const opened = await openDatabase({ schema, migrationsFolder: migrationsFolder(subgraph), target, onQuery: (sql) => queries.push(sql) });
   return {
     ...opened,
     queries,

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { envPrefix, subgraphNames } from '@fitgraph/service-kit';
+import { envPrefix, subgraphNames } from '@fitgraph/platform';
 
 /** Real servers when CI (or a developer) sets the URLs; embedded defaults otherwise. */
 export const backends = {

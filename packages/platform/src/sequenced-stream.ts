@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from './errors';
-import type { Logger } from './logger';
+import { ErrorCode } from '@fitgraph/service-kit';
+import type { Logger } from '@fitgraph/service-kit';
 
 export interface SequencedStreamOptions<T, V> {
   /** The item's position: dense (1, 2, 3, …) per stream, and committed in that order. */

@@ -1,0 +1,155 @@
+/**
+ * FitGraph's configuration model: one zod shape per concern, composed by each service's
+ * composition root (its `index.ts`, the stack, the scripts) and parsed there once, with every
+ * problem reported together (service-kit `loadEnv` / `configOrExit`). Nothing below the roots
+ * reads the environment: they get the typed values this module derives.
+ */
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { AuthConfig } from '@fitgraph/service-kit';
+import { loadEnv, optionalString, optionalUrl, port, type DatabaseTarget } from '@fitgraph/service-kit';
+import { z } from 'zod';
+import { devKeyId, devPrivateKey, devPublicKey, roles, type Role } from './auth';
+import { defaultSubgraphPorts, envPrefix, repoRoot, type SubgraphName } from './subgraphs';
+
+/** Settings every FitGraph service understands. */
+export const commonEnv = {
+  /** `production` turns off Sandbox and introspection. Default: development. */
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** pino level. Default: info. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Interface to bind. Default: 127.0.0.1 (containers set 0.0.0.0). */
+  HOST: z.string().default('127.0.0.1'),
+  /** Redis for pub/sub; unset means in-process pub/sub (single process only). */
+  REDIS_URL: optionalUrl,
+  /** Prefix of every Redis key FitGraph writes (event streams, rate-limit counters). Default: fitgraph: */
+  REDIS_KEY_PREFIX: z.string().min(1).default('fitgraph:'),
+};
+
+/** Database settings of one subgraph. */
+export const databaseEnv = {
+  /** A PostgreSQL server URL; each subgraph uses its own database on it, created if missing. */
+  DATABASE_URL: optionalUrl,
+  /** Prefix of the per-subgraph database names derived from DATABASE_URL. Default: fitgraph_. */
+  DATABASE_NAME_PREFIX: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('fitgraph_'),
+  /** Where embedded PGlite keeps its data (relative to the repository; `memory`: none). Default: .data */
+  PGLITE_DIR: z.string().default('.data'),
+};
+
+/** `<NAME>_DATABASE_URL`: a full URL for one subgraph's database (wins over DATABASE_URL). */
+export const subgraphDatabaseEnv = (name: SubgraphName) => ({ [`${envPrefix(name)}_DATABASE_URL`]: optionalUrl });
+/** `<NAME>_SUBGRAPH_PORT` (defaults 4001–4005). */
+export const subgraphPortEnv = (name: SubgraphName) => ({ [`${envPrefix(name)}_SUBGRAPH_PORT`]: port(defaultSubgraphPorts[name]) });
+
+const verificationKeys = (fallback: string) => z.string().default(fallback).transform((text, ctx) => {
+  try {
+    const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(text));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: 'custom', message: 'must be a JSON object of key id -> SPKI PEM public key' });
+  return z.NEVER;
+});
+
+export const authEnv = {
+  /**
+   * PKCS8 PEM Ed25519 private key. Only the user subgraph signs, so only it needs this; the
+   * gateway and the other subgraphs run without it. Default outside production: the DEV-ONLY key.
+   */
+  AUTH_SIGNING_KEY: optionalString,
+  /** `kid` of the signing key. */
+  AUTH_SIGNING_KEY_ID: z.string().default(devKeyId),
+  /** JSON object kid -> SPKI PEM public key; every service verifies with these. */
+  AUTH_VERIFICATION_KEYS: verificationKeys(JSON.stringify({ [devKeyId]: devPublicKey })),
+  AUTH_ISSUER: z.string().default('fitgraph'),
+  AUTH_AUDIENCE: z.string().default('fitgraph-api'),
+  /** Access-token lifetime in seconds. Default: 900 (15 minutes). */
+  AUTH_ACCESS_TOKEN_TTL: z.coerce.number().int().positive().default(900),
+};
+
+export const eventsEnv = {
+  /**
+   * This process's name within its consumer groups; keep it stable across restarts so the
+   * process re-reads events it received but never acknowledged. Default: the host name.
+   */
+  EVENT_CONSUMER_NAME: z.string().min(1).default(hostname()),
+};
+
+type AuthEnv = z.infer<z.ZodObject<typeof authEnv>> & { NODE_ENV?: string };
+
+/** The production rule on the DEV-ONLY keys, as a problem of the parsed env (so it is reported with the others). */
+export function devKeyProblem(env: AuthEnv): string | null {
+  const production = env.NODE_ENV === 'production';
+  const keys = env.AUTH_VERIFICATION_KEYS as Record<string, string>;
+  if (production && (env.AUTH_SIGNING_KEY === devPrivateKey || keys[devKeyId] === devPublicKey)) {
+    return 'AUTH_SIGNING_KEY / AUTH_VERIFICATION_KEYS: the DEV-ONLY auth keys cannot be used with NODE_ENV=production; set AUTH_SIGNING_KEY and AUTH_VERIFICATION_KEYS.';
+  }
+  return null;
+}
+
+/** `z.object(shape)` that also refuses the DEV-ONLY keys in production (shape must include authEnv). */
+export const withAuthRules = <TShape extends z.ZodRawShape>(shape: TShape) =>
+  z.object(shape).superRefine((env, ctx) => {
+    const problem = devKeyProblem(env as unknown as AuthEnv);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem.replace(/^[^:]+: /, ''), path: ['AUTH_SIGNING_KEY / AUTH_VERIFICATION_KEYS'] });
+  });
+
+/** The token settings of a parsed env (the shape included {@link authEnv}). */
+export function authConfigOf(env: AuthEnv): AuthConfig<Role> {
+  const production = env.NODE_ENV === 'production';
+  return {
+    roles,
+    issuer: env.AUTH_ISSUER,
+    audience: env.AUTH_AUDIENCE,
+    accessTokenTtlSeconds: env.AUTH_ACCESS_TOKEN_TTL,
+    signingKeyId: env.AUTH_SIGNING_KEY_ID,
+    signingKeyPem: env.AUTH_SIGNING_KEY ?? (production ? null : devPrivateKey),
+    verificationKeyPems: env.AUTH_VERIFICATION_KEYS as Record<string, string>,
+  };
+}
+
+/** Token settings from `source` alone (tools and tests; services parse them with the rest of their config). */
+export const loadAuthConfig = (source: NodeJS.ProcessEnv): AuthConfig<Role> =>
+  authConfigOf(loadEnv(withAuthRules({ NODE_ENV: commonEnv.NODE_ENV, ...authEnv }), source));
+
+/** Redis settings shared by pub/sub, events, rate limits and revocations; no URL means in-process. */
+export interface RedisConfig {
+  url: string | undefined;
+  /** REDIS_KEY_PREFIX. */
+  keyPrefix: string;
+}
+
+/**
+ * Where a subgraph's database lives: `<NAME>_DATABASE_URL` as given; else its own database
+ * `<prefix><name>` on the `DATABASE_URL` server; else embedded PGlite under `<PGLITE_DIR>/<name>`
+ * (`memory` keeps it in memory).
+ */
+export function databaseTargetOf(
+  subgraph: SubgraphName,
+  /** Parsed {@link databaseEnv} plus {@link subgraphDatabaseEnv} of the subgraph. */
+  env: { DATABASE_URL?: string; DATABASE_NAME_PREFIX: string; PGLITE_DIR: string } & Record<string, unknown>,
+): DatabaseTarget {
+  const own = env[`${envPrefix(subgraph)}_DATABASE_URL`];
+  if (typeof own === 'string') return { kind: 'postgres', url: own, databaseName: new URL(own).pathname.slice(1) };
+  if (env.DATABASE_URL) {
+    const databaseName = `${env.DATABASE_NAME_PREFIX}${subgraph}`;
+    const url = new URL(env.DATABASE_URL);
+    url.pathname = `/${databaseName}`;
+    return { kind: 'postgres', url: url.toString(), databaseName, serverUrl: env.DATABASE_URL };
+  }
+  return {
+    kind: 'pglite',
+    // Relative to the repository, so `pnpm start` and a service started alone share one folder.
+    dataDir: env.PGLITE_DIR === 'memory' ? null : resolve(repoRoot, env.PGLITE_DIR, subgraph),
+  };
+}
+
+/** The demo-data policy's input (demo.ts). */
+export const demoEnv = {
+  /**
+   * Password of the seeded demo accounts. Unset: the DEV-ONLY default outside production; in
+   * production the demo accounts get no password and cannot sign in, and no demo activity is seeded.
+   */
+  DEMO_PASSWORD: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(10).optional()),
+};

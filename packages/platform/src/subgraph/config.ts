@@ -1,0 +1,83 @@
+/** A subgraph's whole configuration, parsed once by its composition root (every problem at once). */
+import { loadEnv, type AuthConfig, type DatabaseTarget } from '@fitgraph/service-kit';
+import { z } from 'zod';
+import type { Role } from '../auth';
+import {
+  authConfigOf,
+  authEnv,
+  commonEnv,
+  databaseEnv,
+  databaseTargetOf,
+  demoEnv,
+  eventsEnv,
+  subgraphDatabaseEnv,
+  subgraphPortEnv,
+  withAuthRules,
+  type RedisConfig,
+} from '../config';
+import { seedsDemoData } from '../demo';
+import { envPrefix, type SubgraphName } from '../subgraphs';
+import type { AnySubgraphDefinition, SeedOptions } from './definition';
+
+export interface SubgraphConfig<TSettings = Record<string, unknown>> {
+  name: SubgraphName;
+  production: boolean;
+  logLevel: string;
+  host: string;
+  /** `<NAME>_SUBGRAPH_PORT`; 0 picks a free one. */
+  port: number;
+  redis: RedisConfig;
+  database: DatabaseTarget;
+  auth: AuthConfig<Role>;
+  /** This process's name in its event consumer groups. */
+  eventConsumerName: string;
+  /** Whether demo activity is seeded (demo.ts). */
+  demoData: boolean;
+  /** DEMO_PASSWORD, when set. */
+  demoPassword: string | undefined;
+  /** The subgraph's own settings (its definition's `settings` shape). */
+  settings: TSettings;
+}
+
+/** What every subgraph reads. */
+const sharedShape = { ...commonEnv, ...databaseEnv, ...authEnv, ...eventsEnv, ...demoEnv };
+
+/** Every variable a subgraph reads: the common ones, its port and database, and its own settings. */
+export const subgraphEnvShape = (definition: Pick<AnySubgraphDefinition, 'name' | 'settings'>) => ({
+  ...sharedShape,
+  ...subgraphPortEnv(definition.name),
+  ...subgraphDatabaseEnv(definition.name),
+  ...(definition.settings ?? {}),
+});
+
+/** Parses a subgraph's configuration from `source`; one ConfigError lists every problem. */
+export function loadSubgraphConfig<TSettings = Record<string, unknown>>(
+  definition: Pick<AnySubgraphDefinition, 'name' | 'settings'>,
+  source: NodeJS.ProcessEnv,
+): SubgraphConfig<TSettings> {
+  const shape = subgraphEnvShape(definition);
+  const env = loadEnv(withAuthRules(shape), source) as z.infer<z.ZodObject<typeof sharedShape>> & Record<string, unknown>;
+  const prefix = envPrefix(definition.name);
+  const settings = Object.fromEntries(Object.keys(definition.settings ?? {}).map((key) => [key, env[key]])) as TSettings;
+  return {
+    name: definition.name,
+    production: env.NODE_ENV === 'production',
+    logLevel: env.LOG_LEVEL,
+    host: env.HOST,
+    port: env[`${prefix}_SUBGRAPH_PORT`] as number,
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    database: databaseTargetOf(definition.name, env),
+    auth: authConfigOf(env),
+    eventConsumerName: env.EVENT_CONSUMER_NAME,
+    demoData: seedsDemoData(env),
+    demoPassword: env.DEMO_PASSWORD,
+    settings,
+  };
+}
+
+/** What a definition's `seed` gets from the configuration. */
+export const seedOptionsOf = <TSettings>(config: SubgraphConfig<TSettings>): SeedOptions<TSettings> => ({
+  demoData: config.demoData,
+  demoPassword: config.demoPassword,
+  settings: config.settings,
+});

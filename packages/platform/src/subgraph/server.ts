@@ -1,0 +1,139 @@
+/**
+ * Serves one subgraph: HTTP (`/graphql`, `/healthz`) and graphql-ws (`/graphql`) over the
+ * handles its composition root opened. Built from three parts: the durable-event consumers
+ * (event-consumers.ts), the WebSocket endpoint (sockets.ts) and Apollo over Express (here).
+ * Opens no connection and reads no environment.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import {
+  clientIpOf,
+  createConnectionGuard,
+  createErrorFormatter,
+  createTokenVerifier,
+  httpUrl,
+  jsonErrorHandler,
+  listen,
+  requestIdOf,
+  requestLogPlugin,
+  type AuthConfig,
+  type RevocationList,
+  type RunningServer,
+} from '@fitgraph/service-kit';
+import { sql } from 'drizzle-orm';
+import express from 'express';
+import { parse, type DocumentNode } from 'graphql';
+import type { Role } from '../auth';
+import { subgraphSdlPath, type SubgraphName } from '../subgraphs';
+import type { RequestInfo, SubgraphDefinition, SubgraphHandles } from './definition';
+import { startEventConsumers } from './event-consumers';
+import { serveSubgraphSockets } from './sockets';
+
+export interface SubgraphServerOptions<TSchema extends Record<string, unknown>, TResources> extends SubgraphHandles<TSchema> {
+  /** What the definition's `createResources` made (undefined when it has none). */
+  resources: TResources;
+  /** Token verification keys. */
+  auth: AuthConfig<Role>;
+  /** Revoked sessions shared with the other services (service-kit revocation.ts). */
+  revocations: RevocationList;
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to bind. Default: 127.0.0.1. */
+  host?: string;
+}
+
+export interface RunningSubgraph extends RunningServer {
+  /** Subscriptions currently open on this process (graphql-ws). */
+  activeSubscriptions(): number;
+}
+
+export const loadSubgraphTypeDefs = (name: SubgraphName): DocumentNode => parse(readFileSync(subgraphSdlPath(name), 'utf8'));
+
+/** Serves a subgraph over HTTP (`/graphql`, `/healthz`) and graphql-ws (`/graphql`); `stop()` closes what it started. */
+export async function startSubgraphServer<TSchema extends Record<string, unknown>, TContext, TResources>(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  definition: SubgraphDefinition<TSchema, TContext, TResources, any>,
+  options: SubgraphServerOptions<TSchema, TResources>,
+): Promise<RunningSubgraph> {
+  const { db, pubsub, events, logger } = options;
+  const deps = { db, pubsub, events, logger, resources: options.resources };
+  const consumers = await startEventConsumers(definition, { db, events, logger, pubsub });
+  const schema = buildSubgraphSchema({
+    typeDefs: loadSubgraphTypeDefs(definition.name),
+    resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
+  });
+  const contextFor = (request: Omit<RequestInfo, 'logger'>) =>
+    definition.createContext(deps, { ...request, logger: logger.child({ requestId: request.requestId }) }) as Promise<Record<string, unknown>>;
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const verifier = createTokenVerifier(options.auth, options.revocations);
+  const guard = createConnectionGuard(verifier, options.revocations);
+  const sockets = serveSubgraphSockets({ httpServer, path: '/graphql', schema, guard, contextFor });
+
+  const apollo = new ApolloServer({
+    schema,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (stopOnSignals stops every service of the process in order).
+    stopOnTerminationSignals: false,
+    formatError: createErrorFormatter(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      // No Apollo Studio here; traces would only cost bytes on every response.
+      ApolloServerPluginInlineTraceDisabled(),
+      requestLogPlugin<{ request?: RequestInfo }>(logger, (context) => context.request?.requestId),
+      { serverWillStart: async () => ({ drainServer: async () => void (await sockets.dispose()) }) },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await db.execute(sql`select 1`);
+      res.json({ status: 'ok', subgraph: definition.name, activeSubscriptions: sockets.activeSubscriptions() });
+    } catch (error) {
+      logger.warn({ err: error }, 'health check failed');
+      res.status(503).json({ status: 'unavailable', subgraph: definition.name });
+    }
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const authorization = req.header('authorization') ?? null;
+        return contextFor({
+          requestId: requestIdOf(req),
+          authorization,
+          deviceKey: req.header('x-device-key') ?? null,
+          clientIp: clientIpOf(req.headers['x-forwarded-for'], req.socket.remoteAddress),
+          viewer: await verifier.viewerFromAuthorization(authorization),
+        });
+      },
+    }),
+  );
+  app.use(jsonErrorHandler);
+
+  const host = options.host ?? '127.0.0.1';
+  const port = await listen(httpServer, options.port ?? 0, host);
+  return {
+    url: httpUrl(host, port, '/graphql'),
+    port,
+    activeSubscriptions: sockets.activeSubscriptions,
+    stop: async () => {
+      // Consumers first: a handler in progress finishes while the database is still open.
+      await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
+      guard.dispose();
+      await apollo.stop();
+    },
+  };
+}

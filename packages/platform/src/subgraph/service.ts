@@ -1,0 +1,112 @@
+/**
+ * One subgraph as a service: the composition of a definition, its parsed configuration and the
+ * resources opened for it. Everything opened goes into one {@link DisposeScope}, closed in
+ * reverse on stop (or at once when starting fails half-way). Handles given in `shared` (the
+ * all-in-one stack's pub/sub, event bus and revocation list) belong to the caller.
+ */
+import {
+  announce,
+  configOrExit,
+  createLogger,
+  DisposeScope,
+  openDatabase,
+  openEventBus,
+  openPubSub,
+  openRevocationList,
+  stopOnSignals,
+  type Logger,
+  type PubSubEngine,
+  type RevocationList,
+} from '@fitgraph/service-kit';
+import { migrationsFolder } from '../subgraphs';
+import type { EventBus } from '../topics';
+import { loadSubgraphConfig, seedOptionsOf, type SubgraphConfig } from './config';
+import type { SubgraphDefinition } from './definition';
+import { startSubgraphServer, type RunningSubgraph } from './server';
+
+export interface SharedHandles {
+  /** Share one pub/sub between services of one process (the embedded dev stack). */
+  pubsub?: PubSubEngine;
+  /** Share one event bus between services of one process (the embedded dev stack). */
+  events?: EventBus;
+  /** Share one list of revoked sessions between services of one process (the embedded dev stack). */
+  revocations?: RevocationList;
+  logger?: Logger;
+  /** Called with the SQL of every statement this subgraph runs (tests count them per subgraph). */
+  onQuery?: (sql: string) => void;
+}
+
+/**
+ * Opens the database (created, migrated, seeded), pub/sub, event bus and revocation list the
+ * configuration names, makes the definition's resources, and serves it on the configured port.
+ * Prints its start-up line.
+ */
+export async function startSubgraphService<TSchema extends Record<string, unknown>, TContext, TResources>(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  definition: SubgraphDefinition<TSchema, TContext, TResources, any>,
+  config: SubgraphConfig,
+  shared: SharedHandles = {},
+): Promise<RunningSubgraph> {
+  const scope = new DisposeScope();
+  try {
+    const logger = shared.logger ?? createLogger(`${definition.name}-subgraph`, config.logLevel);
+    const database = scope.use(
+      await openDatabase({
+        schema: definition.dbSchema,
+        migrationsFolder: migrationsFolder(definition.name),
+        target: config.database,
+        onQuery: shared.onQuery,
+      }),
+      (opened) => opened.close(),
+    );
+    await definition.seed(database.db, seedOptionsOf(config));
+    const pubsub = shared.pubsub
+      ? { pubsub: shared.pubsub, kind: 'shared' }
+      : scope.use(openPubSub(config.redis.url, config.redis.keyPrefix), (opened) => opened.close());
+    const events =
+      shared.events ??
+      scope.use(
+        openEventBus({ redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix, consumerName: config.eventConsumerName, logger }) as EventBus,
+        (bus) => bus.close(),
+      );
+    const revocations =
+      shared.revocations ??
+      scope.use(
+        await openRevocationList({ redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix, accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds, logger }),
+        (list) => list.close(),
+      );
+    const handles = { db: database.db, pubsub: pubsub.pubsub, events, logger };
+    const created = await definition.createResources?.({ ...handles, settings: config.settings, redis: config.redis, auth: config.auth, revocations });
+    if (created) scope.defer(() => created.close());
+    const server = await startSubgraphServer(definition, {
+      ...handles,
+      resources: created?.resources as TResources,
+      auth: config.auth,
+      revocations,
+      port: config.port,
+      host: config.host,
+    });
+    scope.defer(() => server.stop());
+    logger.info({ url: server.url, database: database.description, pubsub: pubsub.kind, events: events.kind }, 'subgraph started');
+    announce(logger, definition.name, `${server.url}  (${database.description}, ${pubsub.kind} pub/sub)`);
+    return { ...server, stop: () => scope.dispose() };
+  } catch (error) {
+    await scope.dispose().catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * The whole life of one subgraph process, for its `index.ts` (the composition root, which
+ * alone hands over the environment): configuration parsed once (every problem printed, exit
+ * 1), resources opened, server started, stopped on SIGINT/SIGTERM.
+ */
+export async function runSubgraphProcess(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  definition: SubgraphDefinition<any, any, any, any>,
+  environment: NodeJS.ProcessEnv,
+): Promise<void> {
+  const config = configOrExit(`${definition.name}-subgraph`, () => loadSubgraphConfig(definition, environment));
+  const service = await startSubgraphService(definition, config);
+  stopOnSignals(service.stop);
+}
