@@ -14,14 +14,24 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: files in parallel, each starting real servers, is as much as they take.
     maxWorkers: 2,
+    // unit: no servers, no databases (pure functions, the planner, the layout); integration: one
+    // package against real PostgreSQL/Redis; e2e: the gateway and subgraphs together.
     projects: [
       {
         extends: true,
-        test: { name: 'integration', include: ['subgraphs/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts'] },
+        test: { name: 'unit', include: ['tests/unit/**/*.test.ts', '*/test/unit/**/*.test.ts', '*/*/test/unit/**/*.test.ts'] },
       },
       {
         extends: true,
-        test: { name: 'e2e', include: ['tests/**/*.test.ts', 'gateway/test/**/*.test.ts'] },
+        test: {
+          name: 'integration',
+          include: ['subgraphs/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+          exclude: ['**/test/unit/**', '**/node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['tests/**/*.test.ts', 'gateway/test/**/*.test.ts'], exclude: ['tests/unit/**', 'gateway/test/unit/**', '**/node_modules/**'] },
       },
     ],
   },
