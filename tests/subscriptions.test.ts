@@ -22,7 +22,7 @@ import {
   startCountingProxy,
   startServiceProcess,
   testViewer,
-  type CollectedSubscription,
+  type TestSubscription,
   type CountingProxy,
   type GraphQLWsTestClient,
   type ServiceProcess,
@@ -48,7 +48,7 @@ const MESSAGES = `subscription($conversationId: ID!, $after: ID) {
 
 type MachineEvent = { previousStatus: string; status: string; machine: { id: string; name: string; currentUser: { displayName: string } | null; gym: { name: string } } };
 /** Events of one machine (the pub/sub channel is per gym, and other test runs may share Redis). */
-const eventsOf = (sub: CollectedSubscription, machineId: string): MachineEvent[] =>
+const eventsOf = (sub: TestSubscription, machineId: string): MachineEvent[] =>
   sub.results.flatMap((r) => (r.data?.machineStatusChanged?.machine?.id === machineId ? [r.data.machineStatusChanged as MachineEvent] : []));
 
 describe(`subscriptions through the gateway, services as processes (${backends.database}, ${backends.pubsub})`, () => {
@@ -90,7 +90,7 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
    * upstream stream is live at the subgraph (its pub/sub listener attached), so the events a
    * test counts cannot race the subscription set-up.
    */
-  const warmUp = async (subs: CollectedSubscription[], via = gateway) => {
+  const warmUp = async (subs: TestSubscription[], via = gateway) => {
     const statuses = ['OUT_OF_ORDER', 'MAINTENANCE'];
     for (let round = 0; ; round += 1) {
       await graphqlData(via.url, 'mutation($id: ID!, $s: MachineStatus!) { setMachineStatus(machineId: $id, status: $s) { id } }', {

@@ -2,6 +2,7 @@ import postgres from 'postgres';
 import { databaseTargetOf, migrationsFolder, type SubgraphName } from '@fitgraph/platform';
 import { dropDatabase, openDatabase, type OpenedDatabase } from '@fitgraph/service-kit';
 import { uniqueDatabasePrefix } from './env';
+import { testScope } from './scope';
 
 /** Drops every database whose name starts with `prefix` (a test's own). */
 export async function dropDatabasesWithPrefix(serverUrl: string, prefix: string): Promise<void> {
@@ -21,7 +22,8 @@ export interface TestDatabase<TSchema extends Record<string, unknown>> extends O
 
 /**
  * A migrated database for one subgraph test: its own PostgreSQL database when DATABASE_URL is
- * set (dropped by `close()`), in-memory PGlite otherwise. Every statement is recorded in `queries`.
+ * set (dropped by `close()` or at the end of the test file), in-memory PGlite otherwise. Every
+ * statement is recorded in `queries`.
  */
 export async function openTestDatabase<TSchema extends Record<string, unknown>>(
   subgraph: SubgraphName,
@@ -32,12 +34,12 @@ export async function openTestDatabase<TSchema extends Record<string, unknown>>(
   const target = databaseTargetOf(subgraph, { DATABASE_URL: serverUrl, DATABASE_NAME_PREFIX: prefix, PGLITE_DIR: 'memory' });
   const queries: string[] = [];
   const opened = await openDatabase({ schema, migrationsFolder: migrationsFolder(subgraph), target, onQuery: (sql) => queries.push(sql) });
-  return {
-    ...opened,
-    queries,
-    close: async () => {
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
       await opened.close();
       if (serverUrl) await dropDatabasesWithPrefix(serverUrl, prefix);
-    },
-  };
+    })());
+  testScope.defer(close);
+  return { ...opened, queries, close };
 }

@@ -21,6 +21,7 @@ import {
   type RevocationList,
 } from '@fitgraph/service-kit';
 import { openTestDatabase, type TestDatabase } from './databases';
+import { testScope } from './scope';
 
 export interface TestSubgraph<TSchema extends Record<string, unknown>> {
   url: string;
@@ -53,7 +54,7 @@ export interface TestSubgraphOptions<TSchema extends Record<string, unknown>> {
 /**
  * One subgraph on a free port with its own migrated (and seeded) database, the run's pub/sub
  * (Redis when REDIS_URL is set) and an event bus of its own, for integration tests. What it
- * opens lives in one dispose scope that `stop()` empties (Redis keys included).
+ * opens lives in one dispose scope that `stop()` (or the end of the test file) empties, Redis keys included.
  */
 export async function startTestSubgraph<TSchema extends Record<string, unknown>, TContext, TResources>(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -91,6 +92,7 @@ export async function startTestSubgraph<TSchema extends Record<string, unknown>,
       await startSubgraphServer(definition, { ...handles, resources: created?.resources as TResources, auth: config.auth, revocations }),
       (running) => running.stop(),
     );
+    testScope.defer(() => scope.dispose());
     return { url: server.url, db, events, pubsub, keyPrefix, activeSubscriptions: server.activeSubscriptions, stop: () => scope.dispose() };
   } catch (error) {
     await scope.dispose().catch(() => {});

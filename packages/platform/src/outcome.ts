@@ -12,14 +12,11 @@ export interface LiveEvent {
   payload: unknown;
 }
 
-export interface Outcome<T, TEvent = LiveEvent> {
+export interface Outcome<T> {
   result: T;
   /** Live events to publish once the transaction has committed. */
-  events: TEvent[];
+  events: LiveEvent[];
 }
-
-/** An outcome without live events. */
-export const quiet = <T>(result: T): Outcome<T, never> => ({ result, events: [] });
 
 /**
  * Publishes committed events one by one. A failed publish is logged and the change stands:
@@ -29,6 +26,7 @@ export async function publishCommitted(pubsub: PubSubEngine, logger: Logger, eve
   for (const event of events) {
     try {
       await pubsub.publish(event.channel, event.payload);
+      logger.debug({ channel: event.channel, payload: event.payload }, 'live event published');
     } catch (error) {
       logger.error({ err: error, channel: event.channel }, 'publishing a committed event failed');
     }
@@ -38,7 +36,7 @@ export async function publishCommitted(pubsub: PubSubEngine, logger: Logger, eve
 /** Publishes an outcome's events (after its transaction committed) and hands back its result. */
 export async function committed<T>(
   { pubsub, logger }: { pubsub: PubSubEngine; logger: Logger },
-  outcome: Outcome<T, LiveEvent>,
+  outcome: Outcome<T>,
 ): Promise<T> {
   await publishCommitted(pubsub, logger, outcome.events);
   return outcome.result;

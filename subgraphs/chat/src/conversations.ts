@@ -8,19 +8,14 @@
  * `membership_version`, so each message records which membership it was sent under.
  */
 import { and, asc, eq, exists, getTableColumns, gt, inArray, lte, sql } from 'drizzle-orm';
-import { deletedUserId, type Viewer } from '@fitgraph/platform';
+import { deletedUserId, type Outcome, type Viewer } from '@fitgraph/platform';
 import { badUserInput, forbidden, isUuid, notFound, type Database } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
 import { conversationMembers, conversations, gymVisitors, messages, type ConversationRow, type MessageRow } from './db/schema';
-import { toPayload, type ConversationEvent } from './events';
+import { conversationEvent, toPayload } from './events';
 import type { StreamPage } from './message-stream';
 
 export type ChatDatabase = Database<typeof schema>;
-
-export interface Outcome<T> {
-  result: T;
-  events: { conversationId: string; event: ConversationEvent }[];
-}
 
 /** A conversation has at most this many members (gym rooms excepted). */
 export const maxMembers = 100;
@@ -144,7 +139,7 @@ async function deleteMembership(tx: ChatDatabase, conversationId: string, userId
   if (!bumped || removed.length === 0) throw new Rollback<Outcome<boolean>>({ result: false, events: [] });
   return {
     result: true,
-    events: [{ conversationId, event: { type: 'memberRemoved', userId, membershipVersion: bumped.membershipVersion } }],
+    events: [conversationEvent(conversationId, { type: 'memberRemoved', userId, membershipVersion: bumped.membershipVersion })],
   };
 }
 
@@ -274,7 +269,7 @@ export async function replayOfSend(
 
 const messageOutcome = (row: MessageRow, membershipVersion: number): Outcome<MessageRow> => ({
   result: row,
-  events: [{ conversationId: row.conversationId, event: { type: 'message', membershipVersion, message: toPayload(row) } }],
+  events: [conversationEvent(row.conversationId, { type: 'message', membershipVersion, message: toPayload(row) })],
 });
 
 /** Where a new stream starts: the newest seq and membership version, or why it may not open. */
@@ -364,9 +359,6 @@ export async function forgetUser(tx: ChatDatabase, userId: string): Promise<Outc
   await tx.delete(gymVisitors).where(eq(gymVisitors.userId, userId));
   return {
     result: { conversationsLeft: bumped.length },
-    events: bumped.map(({ id, membershipVersion }) => ({
-      conversationId: id,
-      event: { type: 'memberRemoved' as const, userId, membershipVersion },
-    })),
+    events: bumped.map(({ id, membershipVersion }) => conversationEvent(id, { type: 'memberRemoved', userId, membershipVersion })),
   };
 }

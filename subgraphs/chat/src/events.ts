@@ -1,4 +1,4 @@
-import type { Logger, PubSubEngine } from '@fitgraph/service-kit';
+import type { LiveEvent } from '@fitgraph/platform';
 import type { MessageRow } from './db/schema';
 
 /**
@@ -28,21 +28,8 @@ export const conversationChannel = (conversationId: string): string => `chat-con
 export const toPayload = (row: MessageRow): MessagePayload => ({ ...row, sentAt: row.sentAt.toISOString() });
 export const fromPayload = (payload: MessagePayload): MessageRow => ({ ...payload, sentAt: new Date(payload.sentAt) });
 
-/**
- * Publishes events of committed changes (never before the commit, so nobody sees a message
- * that was rolled back). A failed publish is logged and the change stands: streams catch up
- * from the database on the conversation's next event.
- */
-export async function publishConversationEvents(
-  pubsub: PubSubEngine,
-  logger: Logger,
-  events: readonly { conversationId: string; event: ConversationEvent }[],
-): Promise<void> {
-  for (const { conversationId, event } of events) {
-    try {
-      await pubsub.publish(conversationChannel(conversationId), event);
-    } catch (error) {
-      logger.error({ err: error, conversationId, type: event.type }, 'publishing a conversation event failed');
-    }
-  }
-}
+/** A conversation event as the live event publish-after-commit sends (platform outcome.ts). */
+export const conversationEvent = (conversationId: string, event: ConversationEvent): LiveEvent => ({
+  channel: conversationChannel(conversationId),
+  payload: event,
+});

@@ -1,8 +1,7 @@
-import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/platform';
+import { publishCommitted, startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/platform';
 import { createContext, type ChatContext } from './context';
 import { chatEnv } from './env';
 import { forgetUser, recordCheckIn } from './conversations';
-import { publishConversationEvents } from './events';
 import * as schema from './db/schema';
 import { seedChat } from './db/seed';
 import { createChatResources, type ChatResources } from './resources';
@@ -23,7 +22,7 @@ export const chatSubgraph: SubgraphDefinition<typeof schema, ChatContext, ChatRe
     'user.deleted': async (tx, { userId }, event, { pubsub, logger, afterCommit }) => {
       const { result, events } = await forgetUser(tx, userId);
       logger.info({ userId, eventId: event.id, ...result }, 'deleted user forgotten');
-      afterCommit(() => publishConversationEvents(pubsub, logger, events));
+      afterCommit(() => publishCommitted(pubsub, logger, events));
     },
   },
 };

@@ -89,14 +89,14 @@ export async function snapshot(db: ChatDb) {
   };
 }
 
-/** How a subscription ended (see TestSubscription.finished); fails if it is still open after `timeoutMs`. */
-export async function ended(sub: { finished: Promise<{ error?: unknown }> }, timeoutMs = 10_000): Promise<{ error?: unknown }> {
+/** How a subscription ended (see TestSubscription.ended); fails if it is still open after `timeoutMs`. */
+export async function ended(sub: { ended: Promise<{ error?: unknown }> }, timeoutMs = 10_000): Promise<{ error?: unknown }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the subscription was still open after ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    return await Promise.race([sub.finished, timeout]);
+    return await Promise.race([sub.ended, timeout]);
   } finally {
     clearTimeout(timer);
   }

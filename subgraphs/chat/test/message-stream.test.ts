@@ -32,7 +32,7 @@ describe(`MessageStream (${backends.database})`, () => {
     const events: ConversationEvent[] = [];
     for (let i = 1; i <= count; i += 1) {
       const outcome = await chat.sendMessage(db.db, alice, conversation.id, `m${i}`, null);
-      events.push(...outcome.events.map((e) => e.event));
+      events.push(...outcome.events.map((e) => e.payload as ConversationEvent));
     }
     return { alice, bob, conversationId: conversation.id, events };
   }
@@ -77,7 +77,7 @@ describe(`MessageStream (${backends.database})`, () => {
     // Late duplicates after delivery change nothing.
     for (const event of events) stream.onEvent(event);
     const following = await chat.sendMessage(db.db, alice, conversationId, 'm31', null);
-    stream.onEvent(following.events[0]!.event);
+    stream.onEvent(following.events[0]!.payload as ConversationEvent);
     expect(await bodies(stream, 1)).toEqual(['m31']);
     await stream.return();
   });
@@ -90,7 +90,7 @@ describe(`MessageStream (${backends.database})`, () => {
     stream.start({ afterSeq: 3, lastSeq: 10, membershipVersion: 0 });
     expect(await bodies(stream, 7)).toEqual(range(4, 10));
     const live = await chat.sendMessage(db.db, alice, conversationId, 'm11', null);
-    stream.onEvent(live.events[0]!.event);
+    stream.onEvent(live.events[0]!.payload as ConversationEvent);
     const before = fetches();
     expect(await bodies(stream, 1)).toEqual(['m11']);
     // The event followed on from what was sent: delivered from memory, no query.
@@ -125,14 +125,14 @@ describe(`MessageStream (${backends.database})`, () => {
     const { stream, closed } = streamFor(bob, group.id);
     stream.start({ afterSeq: 0, lastSeq: 0, membershipVersion: 0 });
     const carolLeft = await chat.leaveConversation(db.db, carol, group.id);
-    for (const { event } of carolLeft.events) stream.onEvent(event);
+    for (const { payload } of carolLeft.events) stream.onEvent(payload as ConversationEvent);
     // A message from the newer membership version is checked against the database: bob is still in.
     const sent = await chat.sendMessage(db.db, alice, group.id, 'still here', null);
-    stream.onEvent(sent.events[0]!.event);
+    stream.onEvent(sent.events[0]!.payload as ConversationEvent);
     expect(await bodies(stream, 1)).toEqual(['still here']);
     const waiting = stream.next();
     const bobRemoved = await chat.removeMember(db.db, alice, group.id, bob.id);
-    for (const { event } of bobRemoved.events) stream.onEvent(event);
+    for (const { payload } of bobRemoved.events) stream.onEvent(payload as ConversationEvent);
     expect(await waiting).toEqual({ value: undefined, done: true });
     expect(closed()).toBe(1);
   });

@@ -1,4 +1,4 @@
-import type { Logger, PubSubEngine } from '@fitgraph/service-kit';
+import type { LiveEvent } from '@fitgraph/platform';
 import type { MachineStatus } from './db/schema';
 
 /** What the gym subgraph publishes per machine status change; `machine` is loaded fresh on delivery. */
@@ -16,20 +16,8 @@ export interface MachineStatusEventPayload {
 /** One channel per gym, so a subscriber receives only its gym's events (also across replicas on Redis). */
 export const machineStatusChannel = (gymId: string): string => `machine-status:${gymId}`;
 
-/**
- * Publishes committed changes. Called only after the transaction commits, so subscribers never
- * see a change that was rolled back; a failed publish is logged, the change stands.
- */
-export async function publishMachineStatusEvents(
-  pubsub: PubSubEngine,
-  logger: Logger,
-  events: readonly MachineStatusEventPayload[],
-): Promise<void> {
-  for (const event of events) {
-    try {
-      await pubsub.publish(machineStatusChannel(event.gymId), event);
-    } catch (error) {
-      logger.error({ err: error, event }, 'publishing a machine status event failed');
-    }
-  }
-}
+/** A status change as the live event publish-after-commit sends (platform outcome.ts). */
+export const machineStatusEvent = (payload: MachineStatusEventPayload): LiveEvent => ({
+  channel: machineStatusChannel(payload.gymId),
+  payload,
+});

@@ -3,20 +3,15 @@
  * status events to publish; callers publish only after the transaction has committed.
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { enqueueEvent, type Viewer } from '@fitgraph/platform';
+import { enqueueEvent, type LiveEvent, type Outcome, type Viewer } from '@fitgraph/platform';
 import { conflict, forbidden, isUniqueViolation, notFound, present, type Database } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
 import { checkIns, gyms, machines, machineStatusHistory, type MachineRow, type MachineStatus } from './db/schema';
 import { deviceKeyMatches, generateDeviceKey, hashDeviceKey } from './device-keys';
-import type { MachineStatusEventPayload } from './events';
+import { machineStatusEvent } from './events';
 
 type GymDatabase = Database<typeof schema>;
 type Source = (typeof schema.statusChangeSource.enumValues)[number];
-
-export interface Outcome<T> {
-  result: T;
-  events: MachineStatusEventPayload[];
-}
 
 /** Who may act on any machine regardless of who holds it. */
 export const staffRoles = ['GYM_STAFF', 'ADMIN'] as const;
@@ -29,7 +24,7 @@ async function recordChange(
   previousStatus: MachineStatus,
   changedBy: string | null,
   source: Source,
-): Promise<MachineStatusEventPayload> {
+): Promise<LiveEvent> {
   // Takes the gym's next position under the gym row's lock (held to commit), so a gym's changes
   // commit in seq order with no gaps: what resumable `machineStatusChanged` streams rely on.
   const [position] = await tx
@@ -48,14 +43,14 @@ async function recordChange(
     source,
     at: machine.statusChangedAt,
   });
-  return {
+  return machineStatusEvent({
     seq,
     machineId: machine.id,
     gymId: machine.gymId,
     previousStatus,
     status: machine.status,
     at: machine.statusChangedAt.toISOString(),
-  };
+  });
 }
 
 async function requireGym(tx: GymDatabase, gymId: string) {
@@ -78,13 +73,13 @@ async function releaseHeldMachines(
   changedBy: string | null,
   source: Source,
   gymId?: string,
-): Promise<MachineStatusEventPayload[]> {
+): Promise<LiveEvent[]> {
   const released = await tx
     .update(machines)
     .set({ status: 'AVAILABLE', currentUserId: null, statusChangedAt: sql`now()` })
     .where(and(eq(machines.currentUserId, userId), eq(machines.status, 'IN_USE'), gymId ? eq(machines.gymId, gymId) : undefined))
     .returning();
-  const events: MachineStatusEventPayload[] = [];
+  const events: LiveEvent[] = [];
   // Gym rows locked in one order (by id) whatever the order of the machines: no deadlock between two of these.
   released.sort((a, b) => a.gymId.localeCompare(b.gymId));
   for (const machine of released) events.push(await recordChange(tx, machine, 'IN_USE', changedBy, source));

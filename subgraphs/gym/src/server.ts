@@ -1,8 +1,7 @@
-import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/platform';
+import { publishCommitted, startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/platform';
 import { createContext, type GymContext } from './context';
 import * as schema from './db/schema';
 import { seedGym } from './db/seed';
-import { publishMachineStatusEvents } from './events';
 import { forgetUser } from './floor';
 import { resolvers } from './resolvers';
 import { createGymResources, type GymResources } from './resources';
@@ -19,7 +18,7 @@ export const gymSubgraph: SubgraphDefinition<typeof schema, GymContext, GymResou
     'user.deleted': async (tx, { userId }, event, { pubsub, logger, afterCommit }) => {
       const { result, events } = await forgetUser(tx, userId);
       logger.info({ userId, eventId: event.id, ...result }, 'deleted user forgotten');
-      afterCommit(() => publishMachineStatusEvents(pubsub, logger, events));
+      afterCommit(() => publishCommitted(pubsub, logger, events));
     },
   },
 };

@@ -73,7 +73,7 @@ describe(`machineStatusChanged over graphql-ws (${backends.database}, ${backends
       const result = await sub.next();
       expect(result.data ?? null).toBeNull();
       expect(result.errors?.map((e) => e.extensions?.code)).toEqual([code]);
-      expect(await sub.finished).toEqual({});
+      expect(await sub.ended).toEqual({});
     }
   });
 

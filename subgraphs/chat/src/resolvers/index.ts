@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deletedUserId } from '@fitgraph/platform';
+import { committed, deletedUserId } from '@fitgraph/platform';
 import {
   badUserInput,
   forbidden,
@@ -13,16 +13,10 @@ import {
 } from '@fitgraph/service-kit';
 import type { ChatContext } from '../context';
 import * as chat from '../conversations';
-import { conversationChannel, publishConversationEvents } from '../events';
+import { conversationChannel } from '../events';
 import type { Resolvers } from '../generated/resolvers-types';
 import { messageId, parseMessageId } from '../ids';
 import { MessageStream } from '../message-stream';
-
-/** Publishes an outcome's events (after its transaction committed) and hands back its result. */
-async function committed<T>({ pubsub, logger }: ChatContext, outcome: chat.Outcome<T>): Promise<T> {
-  await publishConversationEvents(pubsub, logger, outcome.events);
-  return outcome.result;
-}
 
 /** Ids compare as text in cursors and pairing keys: one spelling. */
 const id = () => uuidInput().transform((value) => value.toLowerCase());

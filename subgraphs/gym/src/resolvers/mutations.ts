@@ -1,17 +1,9 @@
 import { z } from 'zod';
+import { committed } from '@fitgraph/platform';
 import { parseInput, requireRole, requireUser, uuidInput } from '@fitgraph/service-kit';
-import type { GymContext } from '../context';
 import { machineStatus } from '../db/schema';
-import { publishMachineStatusEvents } from '../events';
 import * as floor from '../floor';
 import type { MutationResolvers } from '../generated/resolvers-types';
-
-/** Publishes an outcome's events (after its transaction committed) and hands back its result. */
-async function committed<T>({ pubsub, logger, request, viewer }: GymContext, outcome: floor.Outcome<T>): Promise<T> {
-  for (const event of outcome.events) logger.info({ requestId: request.requestId, userId: viewer?.id, ...event }, 'machine status changed');
-  await publishMachineStatusEvents(pubsub, logger, outcome.events);
-  return outcome.result;
-}
 
 const gymArgs = z.object({ gymId: uuidInput() });
 const machineArgs = z.object({ machineId: uuidInput() });
