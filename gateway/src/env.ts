@@ -1,6 +1,7 @@
 import { commonEnv, envPrefix, loadEnv, optionalUrl, port, subgraphNames } from '@fitgraph/service-kit';
 import { z } from 'zod';
 import type { SubscriptionOptions } from './server';
+import type { TrustedDocumentsOptions } from './trusted-documents';
 
 const booleanFlag = z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).optional());
 const positiveInt = (fallback: number) =>
@@ -22,6 +23,8 @@ export const gatewayEnvShape = {
   SUBSCRIPTIONS_UPSTREAM_RETRY_ATTEMPTS: positiveInt(30),
   /** Longest wait between two reconnect attempts (ms). Default: 5000. */
   SUBSCRIPTIONS_UPSTREAM_RETRY_MAX_MS: positiveInt(5000),
+  /** `true` runs operations that are not in the clients' trusted-documents manifest in production too. Default: false. */
+  ALLOW_ARBITRARY_OPERATIONS: booleanFlag,
   /** Subgraph endpoints; default http://localhost:<port>/graphql as in the supergraph file. */
   ...Object.fromEntries(subgraphNames.map((name) => [`${envPrefix(name)}_SUBGRAPH_URL`, optionalUrl])),
 };
@@ -42,5 +45,6 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv = process.env) => {
       retryMaxMs: env.SUBSCRIPTIONS_UPSTREAM_RETRY_MAX_MS,
     },
   };
-  return { ...env, subgraphUrls, subscriptions };
+  const trustedDocuments: TrustedDocumentsOptions = { allowArbitraryOperations: env.ALLOW_ARBITRARY_OPERATIONS === 'true' };
+  return { ...env, subgraphUrls, subscriptions, trustedDocuments };
 };

@@ -31,6 +31,7 @@ import type { ClientSession, Identity } from './subscriptions/identity';
 import { SubscriptionPlanner, type ResumeRules } from './subscriptions/planner';
 import { serveSse, serveWebSocket, type OperationRequest } from './subscriptions/transports';
 import type { UpstreamOptions } from './subscriptions/upstream';
+import { createTrustedDocuments, type TrustedDocumentsOptions } from './trusted-documents';
 
 /** What the gateway knows of each client request; forwarded to every subgraph fetch. */
 export interface GatewayContext {
@@ -67,6 +68,8 @@ export interface GatewayOptions {
   revocations?: RevocationList;
   /** Subscriptions over graphql-ws and SSE (see gateway/README.md). */
   subscriptions?: SubscriptionOptions;
+  /** Which operations run: in production only the clients' manifest unless allowed (gateway/README.md). */
+  trustedDocuments?: TrustedDocumentsOptions;
 }
 
 export interface SubscriptionOptions {
@@ -138,6 +141,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   // Subscriptions: planned here, primary upstream over graphql-ws, `rest` per event through the
   // same data sources as queries (see gateway/README.md).
   const formatError = createErrorFormatter(logger);
+  const trustedDocuments = createTrustedDocuments(production, options.trustedDocuments);
   const planner = new SubscriptionPlanner(options.supergraphSdl, { resume: options.subscriptions?.resume });
   const dataSources: ServiceMap = Object.fromEntries(Object.keys(subgraphUrls).map((name) => [name, buildService({ name })]));
   const contextFor = (identity: Identity, requestId: string): GatewayContext => ({
@@ -190,7 +194,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     if (response.body.kind === 'single') return response.body.singleResult;
     return { errors: [{ message: 'Incremental delivery is not supported over this transport', extensions: { code: 'BAD_REQUEST' } }] };
   };
-  const transportOptions = { schema: planner.apiSchema, engine, verifier, revocations, executeOperation, formatError };
+  const transportOptions = { schema: planner.apiSchema, engine, verifier, revocations, executeOperation, formatError, trustedDocuments };
   const websockets = serveWebSocket({
     ...transportOptions,
     httpServer,
@@ -223,6 +227,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
+    trustedDocuments.httpMiddleware(),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const authorization = req.header(forwardedHeaders.authorization) ?? null;

@@ -20,6 +20,7 @@ import { WebSocketServer } from 'ws';
 import { CloseCode } from './close-codes';
 import type { SubscriptionEngine } from './engine';
 import { identityOf, type ClientSession, type Identity } from './identity';
+import type { TrustedDocuments } from '../trusted-documents';
 
 /** A query or mutation arriving over graphql-ws or SSE; the gateway runs it like an HTTP one. */
 export interface OperationRequest {
@@ -38,6 +39,8 @@ export interface TransportOptions {
   /** Runs a query or mutation through Apollo Server (same pipeline as HTTP); formatted result. */
   executeOperation(session: ClientSession, request: OperationRequest): Promise<FormattedExecutionResult>;
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+  /** Which documents may run (the same rule as HTTP); a known id's document replaces `query`. */
+  trustedDocuments: TrustedDocuments;
 }
 
 type OperationContext = {
@@ -174,7 +177,10 @@ export function serveWebSocket(
           return false;
         }
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, _id, message) => {
+        const trusted = options.trustedDocuments.resolve(message);
+        if ('error' in trusted) return [trusted.error];
+        const payload = { ...message, query: trusted.query ?? '' };
         const prepared = prepareOperation(schema, payload);
         if (Array.isArray(prepared)) return prepared;
         return runner.executionArgs(prepared, { session: ctx.extra.session!, query: payload.query });
@@ -286,8 +292,10 @@ export function serveSse(options: TransportOptions): SseTransport {
       }
       return streamToken(req) ?? randomUUID();
     },
-    onSubscribe: (req, params) => {
-      const prepared = prepareOperation(schema, params);
+    onSubscribe: (req, request) => {
+      const trusted = options.trustedDocuments.resolve(request);
+      const params = 'error' in trusted ? request : { ...request, query: trusted.query ?? '' };
+      const prepared = 'error' in trusted ? [trusted.error] : prepareOperation(schema, params);
       if (Array.isArray(prepared)) {
         return { errors: prepared.map((error) => options.formatError(error.toJSON(), error)) } as unknown as ExecutionResult;
       }
