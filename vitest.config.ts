@@ -21,6 +21,11 @@ export default defineConfig({
         extends: true,
         test: { name: 'e2e', include: ['tests/**/*.test.ts', 'gateway/test/**/*.test.ts'] },
       },
+      {
+        extends: true,
+        // The SDK against a running stack and the dashboard in headless Chromium.
+        test: { name: 'clients', include: ['clients/*/test/**/*.test.ts'] },
+      },
     ],
   },
 });
