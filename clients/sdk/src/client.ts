@@ -44,9 +44,6 @@ export interface Session {
   user: SessionFragment['user'];
 }
 
-/** Variables argument of an operation: optional when the operation needs none. */
-export type VariablesOf<TVariables> = Record<string, never> extends TVariables ? [variables?: TVariables] : [variables: TVariables];
-
 /** What a live subscription reports. */
 export interface SubscriptionHandlers<TData> {
   next(data: TData): void;
@@ -215,7 +212,8 @@ export class FitGraphClient {
    */
   async request<TData, TVariables>(
     document: TypedDocumentNode<TData, TVariables>,
-    variables?: TVariables,
+    // NoInfer: the document alone decides the variables' type, so a wrong or extra one is an error.
+    variables?: NoInfer<TVariables>,
     { authenticated = true }: { authenticated?: boolean } = {},
   ): Promise<TData> {
     const token = authenticated ? await this.accessToken() : null;
@@ -277,7 +275,7 @@ export class FitGraphClient {
    */
   subscribe<TData, TVariables extends Record<string, unknown>>(
     document: TypedDocumentNode<TData, TVariables>,
-    variables: TVariables,
+    variables: NoInfer<TVariables>,
     handlers: SubscriptionHandlers<TData>,
     resume?: ResumeRule<TData>,
   ): Unsubscribe {
