@@ -297,7 +297,8 @@ export function serveSse(options: TransportOptions): SseTransport {
       const params = 'error' in trusted ? request : { ...request, query: trusted.query ?? '' };
       const prepared = 'error' in trusted ? [trusted.error] : prepareOperation(schema, params);
       if (Array.isArray(prepared)) {
-        return { errors: prepared.map((error) => options.formatError(error.toJSON(), error)) } as unknown as ExecutionResult;
+        // `data: null` makes graphql-sse stream the errors (codes intact) instead of answering 400 without them.
+        return { data: null, errors: prepared.map((error) => options.formatError(error.toJSON(), error)) } as unknown as ExecutionResult;
       }
       return runner.executionArgs(prepared, { session: sessionFor(req), query: params.query });
     },
