@@ -315,7 +315,8 @@ export function serveSse(options: TransportOptions): SseTransport {
     onSubscribe: (req, params) => {
       const prepared = prepareOperation(schema, guard, params);
       if (Array.isArray(prepared)) {
-        return { errors: prepared.map((error) => options.formatError(error.toJSON(), error)) } as unknown as ExecutionResult;
+        // `data: null` makes graphql-sse stream it as a result (without `data` it is taken for execution args: a 400).
+        return { data: null, errors: prepared.map((error) => options.formatError(error.toJSON(), error)) } as unknown as ExecutionResult;
       }
       const session = newSession('sse', identities.get(req.raw)!, req.headers.get('x-request-id') ?? null, peerAddress(req.raw));
       return runner.executionArgs(prepared, { session, query: params.query });

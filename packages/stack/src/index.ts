@@ -102,6 +102,7 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
     auth,
     revocations,
     subscriptions: env.subscriptions,
+    limits: env.limits,
   });
   announce(gatewayLogger, 'gateway', gateway.url);
   return {
