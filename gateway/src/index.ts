@@ -26,6 +26,7 @@ const gateway = await createGateway({
   revocations,
   subscriptions: env.subscriptions,
   trustedDocuments: env.trustedDocuments,
+  limits: env.limits,
 });
 logger.info({ url: gateway.url }, 'gateway started');
 announce(logger, 'gateway', production ? gateway.url : `${gateway.url}  (Apollo Sandbox: open it in a browser)`);

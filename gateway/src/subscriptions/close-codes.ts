@@ -16,6 +16,11 @@ export const CloseCode = {
   InternalServerError: ProtocolCloseCode.InternalServerError,
   /** No `connection_init` within the protocol's wait time. */
   ConnectionInitialisationTimeout: ProtocolCloseCode.ConnectionInitialisationTimeout,
+  /**
+   * The client already holds its maximum of open connections (per IP or per user; see
+   * SUBSCRIPTIONS_CONNECTIONS_PER_*). Not fatal for graphql-ws clients: they retry with backoff.
+   */
+  TooManyConnections: 4029,
   /** graphql-ws client: the socket stopped answering (our pong timeout terminated it). */
   Terminated: 4499,
 } as const;

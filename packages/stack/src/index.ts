@@ -103,6 +103,7 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
     revocations,
     subscriptions: env.subscriptions,
     trustedDocuments: env.trustedDocuments,
+    limits: env.limits,
   });
   announce(gatewayLogger, 'gateway', gateway.url);
   return {
