@@ -51,6 +51,8 @@ describe('gateway subscriptions (fixture subgraphs)', () => {
       logger: createLogger('gateway', process.env.TEST_LOG_LEVEL ?? 'silent'),
       subscriptions: {
         limits: { perConnection: 5, total: 1000 },
+        // The fan-out test opens 40 sockets as one user: above the default per-user cap of 20.
+        connections: { perUser: 100 },
         keepAliveMs: 300,
         upstream: { retryBaseMs: 20, retryMaxMs: 200 },
       },
