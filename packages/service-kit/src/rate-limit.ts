@@ -21,6 +21,8 @@ export interface RateLimiter {
   reward(key: string, points?: number): Promise<void>;
   /** Forgets `key`'s count entirely. */
   reset(key: string): Promise<void>;
+  /** Points taken from `key`'s budget in the current window (0 when none, or when the store cannot answer). */
+  consumed(key: string): Promise<number>;
 }
 
 export interface RateLimiters {
@@ -63,6 +65,14 @@ export function openRateLimiters(options: RateLimitOptions): RateLimiters {
         },
         async reset(key) {
           await store.delete(key);
+        },
+        async consumed(key) {
+          try {
+            return (await store.get(key))?.consumedPoints ?? 0;
+          } catch (error) {
+            options.logger.warn({ err: error }, 'rate limiter: reading a count failed');
+            return 0;
+          }
         },
       };
     },
