@@ -30,6 +30,10 @@ export interface TestSubgraph<TSchema extends Record<string, unknown>> {
  */
 export async function startTestSubgraph<TSchema extends Record<string, unknown>, TContext, TResources>(
   definition: SubgraphDefinition<TSchema, TContext, TResources>,
+  options: {
+    /** Settings for the subgraph's resources over process.env (e.g. SIGN_UP_MAX_PER_IP). */
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<TestSubgraph<TSchema>> {
   const logger = createLogger(`${definition.name}-test`, process.env.TEST_LOG_LEVEL ?? 'silent');
   const db = await openTestDatabase(definition.name, definition.dbSchema);
@@ -38,7 +42,9 @@ export async function startTestSubgraph<TSchema extends Record<string, unknown>,
   const keyPrefix = `fgt:${randomUUID()}:`;
   // Short retry so redelivery tests do not wait the production 5 s.
   const events = openEventBus({ redisUrl: process.env.REDIS_URL, keyPrefix, logger, retryMs: 200 });
-  const server = await startSubgraphServer(definition, { db: db.db, pubsub: pubsub.pubsub, events, logger });
+  // Its own Redis keys (rate-limit counters too), removed on stop.
+  const source = { ...process.env, REDIS_KEY_PREFIX: keyPrefix, ...options.env };
+  const server = await startSubgraphServer(definition, { db: db.db, pubsub: pubsub.pubsub, events, logger, source });
   return {
     url: server.url,
     db,

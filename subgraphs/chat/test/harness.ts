@@ -1,8 +1,9 @@
 /** Chat subgraph servers for integration tests: one database, one or more processes' worth of servers. */
 import { randomUUID } from 'node:crypto';
-import { asc } from 'drizzle-orm';
+import { and, asc, inArray, isNull } from 'drizzle-orm';
+import type { Role } from '@fitgraph/service-kit';
 import { createLogger, deleteRedisKeys, openEventBus, openPubSub, type EventBus, type OpenedPubSub, type RunningSubgraph } from '@fitgraph/service-kit';
-import { graphqlData, openTestDatabase, testViewer, type TestDatabase } from '@fitgraph/testkit';
+import { eventually, graphqlData, openTestDatabase, testViewer, type TestDatabase } from '@fitgraph/testkit';
 import { createSubgraph, schema } from '../src/server';
 
 export type ChatDb = TestDatabase<typeof schema>;
@@ -19,6 +20,13 @@ export interface ChatHarness {
   servers: ChatServer[];
   /** Another server on the same database with its own pub/sub connections (a second replica). */
   addServer(): Promise<ChatServer>;
+  /**
+   * A user with an access token (random id unless given), announced as the user subgraph does
+   * (`user.created`) and known to chat once this resolves, so they may be made a member.
+   */
+  user(role?: Role, id?: string): Promise<TestUser>;
+  /** Announces accounts (`user.created`) and resolves once chat knows every one of them. */
+  announceUsers(ids: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -47,11 +55,31 @@ export async function startChat(env: NodeJS.ProcessEnv = {}): Promise<ChatHarnes
     return server;
   };
   await addServer();
+  const announceUsers = async (ids: string[]) => {
+    for (const userId of ids) await events.publish('user.created', { userId });
+    const wanted = ids.map((id) => id.toLowerCase());
+    await eventually(
+      async () => {
+        const known = await db.db
+          .select({ id: schema.knownUsers.id })
+          .from(schema.knownUsers)
+          .where(and(inArray(schema.knownUsers.id, wanted), isNull(schema.knownUsers.forgottenAt)));
+        return known.length === new Set(wanted).size;
+      },
+      { what: 'chat to know the announced users' },
+    );
+  };
   return {
     db,
     events,
     servers,
     addServer,
+    announceUsers,
+    user: async (role, id) => {
+      const user = await testViewer(role, id);
+      await announceUsers([user.id]);
+      return user;
+    },
     stop: async () => {
       await Promise.allSettled(servers.map((server) => server.running.stop()));
       await events.close();
@@ -62,6 +90,7 @@ export async function startChat(env: NodeJS.ProcessEnv = {}): Promise<ChatHarnes
   };
 }
 
+/** A token for someone chat was never told about: fine as a caller, refused as a member. */
 export const viewer = testViewer;
 export type TestUser = Awaited<ReturnType<typeof testViewer>>;
 

@@ -1,4 +1,4 @@
-import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/service-kit';
+import { rememberKnownIds, startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/service-kit';
 import { createContext, type UserContext } from './context';
 import * as schema from './db/schema';
 import { seedUser } from './db/seed';
@@ -12,6 +12,10 @@ export const userSubgraph: SubgraphDefinition<typeof schema, UserContext, Accoun
   createResources: createAccountResources,
   createContext,
   seed: seedUser,
+  eventHandlers: {
+    // The gyms `homeGymId` may name (service-kit references.ts); gyms are never deleted.
+    'gym.created': (tx, { gymId }) => rememberKnownIds(tx, schema.knownGyms, [gymId]),
+  },
 };
 
 /** Starts the user subgraph on `options.port` (0 = a free port); used by `index.ts` and tests. */

@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { loadEnv, seedsDemoData, type Database } from '@fitgraph/service-kit';
+import { enqueueEvent, loadEnv, seedsDemoData, type Database } from '@fitgraph/service-kit';
 import { devDemoPassword, userEnv } from '../env';
 import { hashPassword, scryptParams } from '../passwords';
 import * as schema from './schema';
@@ -11,7 +11,11 @@ import { demoUserSeeds } from './seed-data';
  */
 export async function seedUser(db: Database<typeof schema>, source: NodeJS.ProcessEnv = process.env): Promise<void> {
   const env = loadEnv(userEnv, source);
-  await db.insert(schema.users).values(demoUserSeeds).onConflictDoNothing();
+  await db.transaction(async (tx) => {
+    const inserted = await tx.insert(schema.users).values(demoUserSeeds).onConflictDoNothing().returning({ id: schema.users.id });
+    // Announced like any new account, so the other subgraphs accept the demo members' ids.
+    for (const { id } of inserted) await enqueueEvent(tx, 'user.created', { userId: id });
+  });
   const password = seedsDemoData(source) ? (env.DEMO_PASSWORD ?? devDemoPassword) : null;
   if (!password) return;
   const ids = demoUserSeeds.map((user) => user.id);
