@@ -14,6 +14,8 @@ COPY subgraphs/gym/package.json subgraphs/gym/
 COPY subgraphs/workout/package.json subgraphs/workout/
 COPY subgraphs/nutrition/package.json subgraphs/nutrition/
 COPY subgraphs/chat/package.json subgraphs/chat/
+COPY clients/sdk/package.json clients/sdk/
+COPY clients/dashboard/package.json clients/dashboard/
 RUN pnpm install --frozen-lockfile
 
 FROM deps AS runtime

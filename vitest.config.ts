@@ -33,6 +33,11 @@ export default defineConfig({
         extends: true,
         test: { name: 'e2e', include: ['tests/**/*.test.ts', 'gateway/test/**/*.test.ts'], exclude: ['tests/unit/**', 'gateway/test/unit/**', '**/node_modules/**'] },
       },
+      {
+        extends: true,
+        // The SDK against a running stack and the dashboard in headless Chromium.
+        test: { name: 'clients', include: ['clients/*/test/**/*.test.ts'] },
+      },
     ],
   },
 });

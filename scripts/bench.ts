@@ -41,6 +41,8 @@ const env: NodeJS.ProcessEnv = {
   REDIS_KEY_PREFIX: `fitgraph-bench:${prefix}:`,
   // DEV-ONLY demo password, so the seeded ADMIN can grant the bench's GYM_STAFF role.
   DEMO_PASSWORD: demoAdmin.password,
+  // The bench signs up 51 members from one address.
+  SIGN_UP_MAX_PER_IP: '1000',
 };
 
 process.stderr.write('bench: starting five subgraphs and the gateway as separate processes ...\n');

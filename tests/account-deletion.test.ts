@@ -169,7 +169,7 @@ describe(`account deletion across subgraphs (${backends.database}, ${backends.pu
     const member = await signUpUser(url);
     await graphqlData(url, 'mutation { startWorkout { id } }', { token: member.accessToken });
     await graphqlData(url, 'mutation { deleteAccount }', { token: member.accessToken });
-    const [event] = await databases.sqlFor('user')`select id, topic, payload, published_at from event_outbox where payload->>'userId' = ${member.id}`;
+    const [event] = await databases.sqlFor('user')`select id, topic, payload, published_at from event_outbox where topic = 'user.deleted' and payload->>'userId' = ${member.id}`;
     expect(event).toMatchObject({ topic: 'user.deleted', payload: { userId: member.id } });
     const processed = async () =>
       Promise.all(consumers.map(async (subgraph) => Number((await databases!.sqlFor(subgraph)`select count(*) as n from processed_events where event_id = ${event!.id}`)[0]!.n)));
@@ -218,7 +218,7 @@ describe(`account deletion across subgraphs (${backends.database}, ${backends.pu
     await eventually(async () => (await rowsAbout(databases!.sqlFor, member.id)).workouts === 0, { what: 'the restarted workout subgraph caught up', timeoutMs: 10_000 });
     console.log(`  workout caught up ${Date.now() - restarted} ms after it was started again`);
     expect(await rowsAbout(databases.sqlFor, member.id)).toEqual(nothing);
-    const [event] = await databases.sqlFor('user')`select id from event_outbox where payload->>'userId' = ${member.id}`;
+    const [event] = await databases.sqlFor('user')`select id from event_outbox where topic = 'user.deleted' and payload->>'userId' = ${member.id}`;
     for (const subgraph of consumers) {
       const [row] = await databases.sqlFor(subgraph)`select count(*) as n from processed_events where event_id = ${event!.id}`;
       expect(Number(row!.n), subgraph).toBe(1);

@@ -42,7 +42,7 @@ describe('generated files are up to date', () => {
     expect(problems.join('\n')).toMatch(/^[A-Z_]+: .*Gym\.name/m);
   });
 
-  it('resolver types equal a fresh codegen run (run `pnpm codegen`)', async () => {
+  it('resolver types, client typed documents and the trusted-documents manifest equal a fresh codegen run (run `pnpm codegen`)', async () => {
     const result = await run(bin('graphql-codegen'), ['--config', 'codegen.ts', '--check'], { cwd: repoRoot }).catch(
       (error: { stdout: string; stderr: string }) => error,
     );

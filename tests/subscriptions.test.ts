@@ -32,6 +32,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // Seeded demo data (user and gym subgraphs).
 const alex = '6a1b0c9e-0005-4000-8000-000000000001';
 const sam = '6a1b0c9e-0005-4000-8000-000000000002';
+const taylor = '6a1b0c9e-0005-4000-8000-000000000003';
 const ironHarbor = '6a1b0c9e-0001-4000-8000-000000000001';
 
 const tokenFor = async (id: string, role: Role = 'MEMBER') => (await testViewer(role, id)).token;
@@ -234,7 +235,8 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
       (await graphqlData(gateway.url, 'mutation($c: ID!, $b: String!) { sendMessage(conversationId: $c, body: $b) { id } }', { token: alexToken, variables: { c: conversationId, b: body } })).sendMessage.id as string;
     const { startConversation } = await graphqlData(gateway.url, 'mutation($m: [ID!]!, $t: String) { startConversation(memberIds: $m, title: $t) { id } }', {
       token: alexToken,
-      variables: { m: [sam, randomUUID()], t: 'crash test' },
+      // A third member who is an account (chat refuses ids of no account).
+      variables: { m: [sam, taylor], t: 'crash test' },
     });
     const conversationId = startConversation.id as string;
     // Subscribing after a known message makes the stream's start race-free (the subgraph replays from it).

@@ -23,12 +23,17 @@ import {
 } from '@fitgraph/service-kit';
 import express from 'express';
 import type { FormattedExecutionResult } from 'graphql';
+import { ConnectionCaps, type ConnectionCapLimits } from './limits/connection-caps';
+import { gatewayErrorFormatter } from './limits/errors';
+import { operationLimitsMiddleware, readLimitedText, requestTooLargeHandler } from './limits/http';
+import { createOperationGuard, defaultMaxRequestBytes, type GatewayLimitOptions } from './limits/operation-limits';
 import { checkSubgraphs } from './readiness';
 import { SubscriptionEngine, type SubscriptionLimits, type SubscriptionStats } from './subscriptions/engine';
 import type { ClientSession, Identity } from './subscriptions/identity';
 import { SubscriptionPlanner, type ResumeRules } from './subscriptions/planner';
 import { serveSse, serveWebSocket, type OperationRequest } from './subscriptions/transports';
 import type { UpstreamOptions } from './subscriptions/upstream';
+import { createTrustedDocuments, type TrustedDocumentsOptions } from './trusted-documents';
 
 /** What the gateway knows of each client request; forwarded to every subgraph fetch. */
 export interface GatewayContext {
@@ -65,11 +70,19 @@ export interface GatewayOptions {
   revocations: RevocationList;
   /** Subscriptions over graphql-ws and SSE (see gateway/README.md). */
   subscriptions?: SubscriptionOptions;
+  /** Which operations run: in production only the clients' manifest unless allowed (gateway/README.md). */
+  trustedDocuments?: TrustedDocumentsOptions;
+  /** Operation limits (depth, aliases, root fields, tokens, size, cost) and request size, for every transport. */
+  limits?: GatewayLimitOptions;
 }
 
 export interface SubscriptionOptions {
-  /** Per-connection and per-gateway limits. Defaults: 100 per connection, 10 000 in total. */
+  /** Subscription limits. Defaults: 100 per connection, 1000 per IP, 200 per user, 10 000 in total. */
   limits?: Partial<SubscriptionLimits>;
+  /** Open WebSockets + event streams per client IP and per user. Defaults: 200 / 20. */
+  connections?: Partial<ConnectionCapLimits>;
+  /** WebSockets without `connection_init` this long (ms) are closed (4408). Default: 3000. */
+  connectionInitTimeoutMs?: number;
   /** Ping client WebSockets this often (ms) and drop those that miss a pong. Default: 12 000. */
   keepAliveMs?: number;
   /** Upstream (gateway -> subgraph) heartbeat and reconnect settings. */
@@ -130,8 +143,12 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
 
   // Subscriptions: planned here, primary upstream over graphql-ws, `rest` per event through the
   // same data sources as queries (see gateway/README.md).
-  const formatError = createErrorFormatter(logger);
+  const formatError = gatewayErrorFormatter(createErrorFormatter(logger), { hideSchemaDetails: production });
+  const trustedDocuments = createTrustedDocuments(production, options.trustedDocuments);
   const planner = new SubscriptionPlanner(options.supergraphSdl, { resume: options.subscriptions?.resume });
+  // One set of operation limits for HTTP, graphql-ws and SSE, checked before Apollo parses or plans.
+  const guard = createOperationGuard(planner.apiSchema, options.limits);
+  const maxRequestBytes = options.limits?.maxRequestBytes ?? defaultMaxRequestBytes;
   const dataSources: ServiceMap = Object.fromEntries(Object.keys(subgraphUrls).map((name) => [name, buildService({ name })]));
   const contextFor = (identity: Identity, requestId: string): GatewayContext => ({
     requestId,
@@ -153,6 +170,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     gateway,
     introspection: options.introspection ?? !production,
     includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: production,
     // Shutdown is ours (stopOnSignals stops every service of the process in order).
     stopOnTerminationSignals: false,
     formatError,
@@ -163,7 +181,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       {
         serverWillStart: async () => ({
           drainServer: async () => {
-            guard.dispose();
+            connectionGuard.dispose();
             sse.dispose();
             await websockets.dispose();
             await engine.close();
@@ -184,13 +202,16 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     if (response.body.kind === 'single') return response.body.singleResult;
     return { errors: [{ message: 'Incremental delivery is not supported over this transport', extensions: { code: 'BAD_REQUEST' } }] };
   };
-  const guard = createConnectionGuard(verifier, revocations);
-  const transportOptions = { schema: planner.apiSchema, engine, guard, executeOperation, formatError };
+  const connectionGuard = createConnectionGuard(verifier, revocations);
+  const connectionCaps = new ConnectionCaps(options.subscriptions?.connections);
+  const transportOptions = { schema: planner.apiSchema, engine, connectionGuard, executeOperation, formatError, guard, connectionCaps, trustedDocuments };
   const websockets = serveWebSocket({
     ...transportOptions,
     httpServer,
     path: '/graphql',
     keepAliveMs: options.subscriptions?.keepAliveMs ?? 12_000,
+    maxPayloadBytes: maxRequestBytes,
+    connectionInitTimeoutMs: options.subscriptions?.connectionInitTimeoutMs ?? 3000,
   });
   const sse = serveSse(transportOptions);
   const subscriptionStats = () => ({ ...engine.stats(), websockets: websockets.connections(), eventStreams: sse.connections() });
@@ -213,11 +234,13 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   });
   app.use('/graphql', (req, res, next) => {
     if (!sse.accepts(req)) return next();
-    sse.handle(req, res).catch(next);
+    sse.handle(req, res, () => readLimitedText(req, res, maxRequestBytes)).catch(next);
   });
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    express.json({ limit: maxRequestBytes }),
+    trustedDocuments.httpMiddleware(),
+    operationLimitsMiddleware(guard, formatError),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const authorization = req.header(forwardedHeaders.authorization) ?? null;
@@ -231,6 +254,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       },
     }),
   );
+  app.use(requestTooLargeHandler(maxRequestBytes));
   app.use(jsonErrorHandler);
 
   const host = options.host ?? '127.0.0.1';

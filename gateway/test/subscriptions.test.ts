@@ -4,12 +4,12 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { loadAuthConfig } from '@fitgraph/platform';
-import { CloseCode, createLogger, createTokenSigner, openRevocationList } from '@fitgraph/service-kit';
-import { eventually, graphqlWsClient, sseClient, type GraphQLWsTestClient } from '@fitgraph/testkit';
+import { CloseCode, createLogger, createTokenSigner } from '@fitgraph/service-kit';
+import { eventually, graphqlWsClient, sseClient, type GraphQLWsTestClient, startTestGateway } from '@fitgraph/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient as createSseClient } from 'graphql-sse';
 import WebSocket from 'ws';
-import { createGateway, type GatewayOptions, type RunningGateway } from '../src/server';
+import type { RunningGateway } from '../src/server';
 import {
   composeFixtures,
   startEventsSubgraph,
@@ -21,19 +21,6 @@ import {
 const auth = loadAuthConfig({});
 const signer = createTokenSigner(auth);
 const tokenFor = async (id: string, sessionId = `s-${id}`) => (await signer.sign({ id, role: 'MEMBER', sessionId })).accessToken;
-
-/** A gateway over the fixtures with its own in-process revocation list, closed with it. */
-async function startGateway(options: Omit<GatewayOptions, 'revocations' | 'logger'> & { logger?: GatewayOptions['logger'] }): Promise<RunningGateway> {
-  const revocations = await openRevocationList({ keyPrefix: '', accessTokenTtlSeconds: options.auth.accessTokenTtlSeconds });
-  const gateway = await createGateway({ logger: createLogger('gateway', process.env.TEST_LOG_LEVEL ?? 'silent'), revocations, ...options });
-  return {
-    ...gateway,
-    stop: async () => {
-      await gateway.stop();
-      await revocations.close();
-    },
-  };
-}
 
 /** testkit's `eventually`, polling every 10 ms. */
 const until = (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) =>
@@ -58,12 +45,14 @@ describe('gateway subscriptions (fixture subgraphs)', () => {
   beforeAll(async () => {
     events = await startEventsSubgraph(store);
     people = await startPeopleSubgraph();
-    gateway = await startGateway({
+    gateway = await startTestGateway({
       supergraphSdl: composeFixtures([events, people]),
       auth,
       logger: createLogger('gateway', process.env.TEST_LOG_LEVEL ?? 'silent'),
       subscriptions: {
         limits: { perConnection: 5, total: 1000 },
+        // The fan-out test opens 40 sockets as one user: above the default per-user cap of 20.
+        connections: { perUser: 100 },
         keepAliveMs: 300,
         upstream: { retryBaseMs: 20, retryMaxMs: 200 },
       },
@@ -155,15 +144,20 @@ describe('gateway subscriptions (fixture subgraphs)', () => {
     expect(sub.results).toEqual([{ data: { revoked: 1 } }, { errors: [expect.objectContaining({ message: 'Access revoked', extensions: { code: 'FORBIDDEN' } })] }]);
   });
 
-  it('serves subscriptions, queries and mutations in SSE single-connection mode too', async () => {
-    const client = createSseClient({ url: gateway.url, singleConnection: true, retryAttempts: 0 });
+  it('refuses SSE single-connection mode (its reservations never expire) with 405 and a coded error', async () => {
+    // Single-connection mode was removed on purpose (issue 9): graphql-sse keeps every PUT
+    // reservation and its undelivered events forever. Distinct connections serve everything.
+    const reserve = await fetch(gateway.url, { method: 'PUT' });
+    expect(reserve.status).toBe(405);
+    expect(((await reserve.json()) as any).errors[0].extensions.code).toBe('BAD_REQUEST');
+    const withToken = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-graphql-event-stream-token': 'abc' },
+      body: JSON.stringify({ query: '{ person(id: "u-bob") { displayName } }', extensions: { operationId: '1' } }),
+    });
+    expect(withToken.status).toBe(405);
+    const client = createSseClient({ url: gateway.url, singleConnection: false, retryAttempts: 0 });
     try {
-      const results: unknown[] = [];
-      const done = new Promise<void>((resolve, reject) =>
-        client.subscribe({ query: 'subscription { countdown(from: 2) }' }, { next: (r) => results.push(r), error: reject, complete: resolve }),
-      );
-      await done;
-      expect(results).toEqual([{ data: { countdown: 2 } }, { data: { countdown: 1 } }]);
       const query = await new Promise((resolve, reject) =>
         client.subscribe({ query: '{ person(id: "u-bob") { displayName } }' }, { next: resolve, error: reject, complete: () => {} }),
       );
@@ -287,7 +281,7 @@ describe('gateway-wide subscription limit', () => {
     const store = new TickStore();
     const events = await startEventsSubgraph(store);
     const people = await startPeopleSubgraph();
-    const gateway = await startGateway({
+    const gateway = await startTestGateway({
       supergraphSdl: composeFixtures([events, people]),
       auth,
       logger: createLogger('gateway', 'silent'),
@@ -331,7 +325,7 @@ describe('a subgraph refusing the forwarded identity', () => {
     const store = new TickStore();
     const events = await startEventsSubgraph(store);
     const people = await startPeopleSubgraph();
-    const gateway = await startGateway({ supergraphSdl: composeFixtures([events, people]), auth: gatewayAuth, logger: createLogger('gateway', 'silent') });
+    const gateway = await startTestGateway({ supergraphSdl: composeFixtures([events, people]), auth: gatewayAuth, logger: createLogger('gateway', 'silent') });
     const { accessToken } = await createTokenSigner(gatewayAuth).sign({ id: 'u-ada', role: 'MEMBER', sessionId: 's' });
     const client = graphqlWsClient(gateway.url, { token: accessToken });
     try {
@@ -353,7 +347,7 @@ describe('gateway shutdown', () => {
     const store = new TickStore();
     const events = await startEventsSubgraph(store);
     const people = await startPeopleSubgraph();
-    const gateway = await startGateway({ supergraphSdl: composeFixtures([events, people]), auth, logger: createLogger('gateway', 'silent') });
+    const gateway = await startTestGateway({ supergraphSdl: composeFixtures([events, people]), auth, logger: createLogger('gateway', 'silent') });
     try {
       const client = graphqlWsClient(gateway.url);
       const sub = client.subscribe({ query: tickQuery, variables: { room: 'bye' } });

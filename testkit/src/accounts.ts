@@ -17,7 +17,7 @@ export interface SignUpOverrides {
   email?: string;
   password?: string;
   displayName?: string;
-  /** Anything but MEMBER is granted by the seeded demo ADMIN (setUserRole), then the session is refreshed so the tokens carry it. */
+  /** Anything but MEMBER is granted by the seeded demo ADMIN (setUserRole, which ends the account's sessions), then the account signs in again so the tokens carry it. */
   role?: Role;
 }
 
@@ -68,12 +68,8 @@ export async function signUpUser(gatewayUrl: string, overrides: SignUpOverrides 
   };
   if (!overrides.role || overrides.role === account.role) return account;
   await setRole(gatewayUrl, account.id, overrides.role);
-  const { refreshSession } = await graphqlData<{ refreshSession: AuthPayloadData }>(
-    gatewayUrl,
-    `mutation($token: String!) { refreshSession(refreshToken: $token) { ${authFields} } }`,
-    { variables: { token: account.refreshToken } },
-  );
-  return { ...account, role: refreshSession.user.role, accessToken: refreshSession.accessToken, refreshToken: refreshSession.refreshToken };
+  const session = await signIn(gatewayUrl, account.email, password);
+  return { ...account, role: session.user.role, accessToken: session.accessToken, refreshToken: session.refreshToken };
 }
 
 /** Gives `userId` a role, as the seeded demo ADMIN. */

@@ -32,6 +32,8 @@ export function stackEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     PASSWORD_SCRYPT_N: '16384',
     PASSWORD_SCRYPT_P: '1',
     PGLITE_DIR: 'memory',
+    // Tests sign up many accounts from 127.0.0.1; the sign-up limit has tests of its own.
+    SIGN_UP_MAX_PER_IP: '100000',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
   };

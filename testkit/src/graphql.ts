@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
 
 export interface GraphQLResponse<TData = Record<string, unknown>> {
@@ -12,6 +13,29 @@ export interface RequestOptions {
   /** Access token; sent as `Authorization: Bearer <token>`. */
   token?: string;
   headers?: Record<string, string>;
+  /**
+   * The local address to send from, e.g. `127.0.0.2`: on loopback every 127.x address is this
+   * machine, so tests can act as several client IPs without forging `x-forwarded-for`.
+   */
+  from?: string;
+}
+
+/** POST over node:http from a chosen local address (fetch cannot bind one). */
+function postFrom(url: string, from: string, headers: Record<string, string>, body: string): Promise<{ status: number; headers: Headers; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, localAddress: from }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const responseHeaders = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') responseHeaders.set(name, value);
+        resolve({ status: res.statusCode ?? 0, headers: responseHeaders, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** POSTs one operation; never throws on GraphQL errors (tests assert on them). */
@@ -20,16 +44,16 @@ export async function graphql<TData = Record<string, any>>(
   query: string,
   options: RequestOptions = {},
 ): Promise<GraphQLResponse<TData>> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...options.headers,
-    },
-    body: JSON.stringify({ query, variables: options.variables }),
-  });
-  const text = await response.text();
+  const headers = {
+    'content-type': 'application/json',
+    ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    ...options.headers,
+  };
+  const payload = JSON.stringify({ query, variables: options.variables });
+  const response = options.from
+    ? await postFrom(url, options.from, headers, payload)
+    : await fetch(url, { method: 'POST', headers, body: payload }).then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }));
+  const text = response.text;
   let body: { data?: TData | null; errors?: GraphQLFormattedError[] };
   try {
     body = JSON.parse(text) as typeof body;

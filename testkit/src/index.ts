@@ -1,6 +1,7 @@
 export * from './accounts';
 export * from './databases';
 export * from './env';
+export * from './gateway';
 export * from './graphql';
 export * from './processes';
 export * from './scope';

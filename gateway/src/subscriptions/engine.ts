@@ -8,6 +8,7 @@ import {
   type FormattedExecutionResult,
   type GraphQLFormattedError,
 } from 'graphql';
+import { KeyedCounter } from '../limits/keyed-counter';
 import type { ClientSession, Identity } from './identity';
 import type { PreparedSubscription, SubscriptionPlanner } from './planner';
 import { createPushIterator, type PushIterator } from './push-iterator';
@@ -22,9 +23,13 @@ export interface SubscriptionLimits {
   total: number;
   /** Undelivered events a client may fall behind by before its subscription is dropped. Default: 1000. */
   maxQueuedEvents: number;
+  /** Subscriptions open from one client IP address, over all its connections. Default: 1000. */
+  perIp: number;
+  /** Subscriptions one signed-in user holds open, over all their connections and sessions. Default: 200. */
+  perUser: number;
 }
 
-const defaultSubscriptionLimits: SubscriptionLimits = { perConnection: 100, total: 10_000, maxQueuedEvents: 1000 };
+const defaultSubscriptionLimits: SubscriptionLimits = { perConnection: 100, total: 10_000, maxQueuedEvents: 1000, perIp: 1000, perUser: 200 };
 
 export interface SubscriptionEngineOptions {
   planner: SubscriptionPlanner;
@@ -122,6 +127,8 @@ export class SubscriptionEngine {
   private readonly streams = new Map<string, UpstreamStream>();
   private readonly connections = new Map<string, UpstreamConnection>();
   private readonly limits: SubscriptionLimits;
+  private readonly perIp: KeyedCounter;
+  private readonly perUser: KeyedCounter;
   private active = 0;
   private events = 0;
   private executions = 0;
@@ -129,7 +136,9 @@ export class SubscriptionEngine {
   private closed = false;
 
   constructor(private readonly options: SubscriptionEngineOptions) {
-    this.limits = { ...defaultSubscriptionLimits, ...options.limits };
+    this.limits = { ...defaultSubscriptionLimits, ...definedOnly(options.limits ?? {}) };
+    this.perIp = new KeyedCounter(this.limits.perIp);
+    this.perUser = new KeyedCounter(this.limits.perUser);
   }
 
   /** Starts a client subscription: an event iterator, or a result carrying why it could not start. */
@@ -148,6 +157,13 @@ export class SubscriptionEngine {
     }
     if (this.active >= this.limits.total) {
       return rateLimited(`The gateway is serving its maximum of ${this.limits.total} subscriptions; try again later`, this.limits.total);
+    }
+    const userId = session.identity.viewer?.id;
+    if (this.perIp.count(session.clientIp) >= this.limits.perIp) {
+      return rateLimited(`Too many subscriptions from this address: at most ${this.limits.perIp} may be open at once`, this.limits.perIp);
+    }
+    if (userId && this.perUser.count(userId) >= this.limits.perUser) {
+      return rateLimited(`Too many subscriptions for this user: at most ${this.limits.perUser} may be open at once`, this.limits.perUser);
     }
     let prepared: PreparedSubscription;
     try {
@@ -180,7 +196,11 @@ export class SubscriptionEngine {
       stream.groups.set(groupKey, group);
     }
     const joined = group;
+    const releaseIp = this.perIp.acquire(session.clientIp);
+    const releaseUser = userId ? this.perUser.acquire(userId) : null;
     const iterator = createPushIterator<FormattedExecutionResult>(() => {
+      releaseIp?.();
+      releaseUser?.();
       joined.subscribers.delete(iterator);
       session.subscriptions -= 1;
       this.active -= 1;
@@ -410,4 +430,8 @@ export class SubscriptionEngine {
   private format(error: GraphQLError): GraphQLFormattedError {
     return this.options.formatError(error.toJSON(), error);
   }
+}
+
+function definedOnly<T extends object>(value: Partial<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -26,6 +26,8 @@ export interface ClientSession {
   identity: Identity;
   /** Subscriptions open on this connection now. */
   subscriptions: number;
+  /** The peer address of the connection, for per-IP caps. */
+  clientIp: string;
   /** Correlates this connection's logs and subgraph calls. */
   requestId: string;
 }

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Role } from '@fitgraph/platform';
+import type { Role, Viewer } from '@fitgraph/platform';
 import { CloseCode, type ConnectionGuard } from '@fitgraph/service-kit';
 import {
   getOperationAST,
   GraphQLError,
-  parse,
   validate,
   type DocumentNode,
   type ExecutionArgs,
@@ -14,12 +13,14 @@ import {
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
-import type { Request as SseRequest } from 'graphql-sse';
-import { createHandler } from 'graphql-sse/lib/use/http';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { ConnectionCaps } from '../limits/connection-caps';
+import type { OperationGuard } from '../limits/operation-limits';
 import type { SubscriptionEngine } from './engine';
+import { createSseHandler } from './sse-http';
 import { identityOf, type ClientSession, type Identity } from './identity';
+import type { TrustedDocuments } from '../trusted-documents';
 
 /** A query or mutation arriving over graphql-ws or SSE; the gateway runs it like an HTTP one. */
 export interface OperationRequest {
@@ -33,10 +34,16 @@ export interface TransportOptions {
   schema: GraphQLSchema;
   engine: SubscriptionEngine;
   /** Verifies each connection's token and ends it when its session is revoked or its token expires. */
-  guard: ConnectionGuard<Role>;
+  connectionGuard: ConnectionGuard<Role>;
   /** Runs a query or mutation through Apollo Server (same pipeline as HTTP); formatted result. */
   executeOperation(session: ClientSession, request: OperationRequest): Promise<FormattedExecutionResult>;
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+  /** Which documents may run (the same rule as HTTP); a known id's document replaces `query`. */
+  trustedDocuments: TrustedDocuments;
+  /** Operation limits (size, tokens, depth, aliases, root fields, cost), the same as for HTTP. */
+  guard: OperationGuard;
+  /** Open connections per client IP and per user, shared by both transports. */
+  connectionCaps: ConnectionCaps;
 }
 
 type OperationContext = {
@@ -49,17 +56,14 @@ type Prepared = { document: DocumentNode; operationName: string | undefined; var
 const withCode = (error: GraphQLError, code: string) =>
   new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { code } });
 
-/** Parses and validates once for both transports; errors carry Apollo's codes. */
-function prepareOperation(schema: GraphQLSchema, request: Partial<OperationRequest>): Prepared | GraphQLError[] {
+/** Checks the operation limits, then validates, once for both transports; errors carry Apollo's codes. */
+function prepareOperation(schema: GraphQLSchema, guard: OperationGuard, request: Partial<OperationRequest>): Prepared | GraphQLError[] {
   if (typeof request.query !== 'string' || request.query.trim() === '') {
     return [new GraphQLError('Missing query', { extensions: { code: 'BAD_REQUEST' } })];
   }
-  let document: DocumentNode;
-  try {
-    document = parse(request.query);
-  } catch (error) {
-    return [withCode(error instanceof GraphQLError ? error : new GraphQLError(String(error)), 'GRAPHQL_PARSE_FAILED')];
-  }
+  const checked = guard.check({ query: request.query, operationName: request.operationName, variables: request.variables });
+  if ('errors' in checked) return checked.errors;
+  const { document } = checked;
   const errors = validate(schema, document);
   if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
   const operationName = request.operationName ?? undefined;
@@ -97,11 +101,12 @@ function operationRunner({ schema, engine, executeOperation }: TransportOptions)
 const textParam = (params: Record<string, unknown> | undefined, key: string): string | null =>
   typeof params?.[key] === 'string' ? (params[key] as string) : null;
 
-const newSession = (transport: ClientSession['transport'], identity: Identity, requestId: string | null): ClientSession => ({
+const newSession = (transport: ClientSession['transport'], identity: Identity, requestId: string | null, clientIp: string): ClientSession => ({
   id: randomUUID(),
   transport,
   identity,
   subscriptions: 0,
+  clientIp,
   requestId: requestId && /^[\w.:-]{1,128}$/.test(requestId) ? requestId : randomUUID(),
 });
 
@@ -119,28 +124,45 @@ export interface WebSocketTransport {
  * and, with the last one, the upstream stream.
  */
 export function serveWebSocket(
-  options: TransportOptions & { httpServer: Server; path: string; keepAliveMs: number },
+  options: TransportOptions & {
+    httpServer: Server;
+    path: string;
+    keepAliveMs: number;
+    /** Largest message a client may send (ws closes the socket with 1009 beyond it). */
+    maxPayloadBytes: number;
+    /** Sockets that send no `connection_init` within this many ms are closed with 4408. */
+    connectionInitTimeoutMs: number;
+  },
 ): WebSocketTransport {
-  const { schema, guard } = options;
+  const { schema, connectionGuard, guard, connectionCaps } = options;
   const runner = operationRunner(options);
-  const wss = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: options.maxPayloadBytes });
   const server = useServer<Record<string, unknown> | undefined, { session?: ClientSession }>(
     {
       onConnect: async (ctx) => {
         const params = ctx.connectionParams;
         const authorization = textParam(params, 'authorization') ?? textParam(params, 'Authorization');
         try {
-          const viewer = await guard.authenticate(authorization);
+          const viewer = await connectionGuard.authenticate(authorization);
           const header = ctx.extra.request.headers['x-request-id'];
           ctx.extra.session = newSession(
             'ws',
             identityOf(authorization, viewer),
             textParam(params, 'requestId') ?? (typeof header === 'string' ? header : null),
+            peerAddress(ctx.extra.request),
           );
           if (viewer) {
-            // A socket whose session is revoked, or whose token expires, is closed (4401).
             const socket = ctx.extra.socket;
-            const unwatch = guard.watch(
+            const release = connectionCaps.byUser.acquire(viewer.id);
+            if (!release) {
+              socket.close(CloseCode.TooManyConnections, 'Too many connections for this user');
+              return false;
+            }
+            // The socket may have closed while the token was being verified.
+            if (socket.readyState !== socket.OPEN) return (release(), false);
+            socket.once('close', release);
+            // A socket whose session is revoked, or whose token expires, is closed (4401).
+            const unwatch = connectionGuard.watch(
               viewer,
               (reason) => socket.close(CloseCode.Unauthorized, reason === 'expired' ? 'Access token expired' : 'Session revoked'),
               { expiry: true },
@@ -153,8 +175,11 @@ export function serveWebSocket(
           return false;
         }
       },
-      onSubscribe: (ctx, _id, payload) => {
-        const prepared = prepareOperation(schema, payload);
+      onSubscribe: (ctx, _id, message) => {
+        const trusted = options.trustedDocuments.resolve(message);
+        if ('error' in trusted) return [trusted.error];
+        const payload = { ...message, query: trusted.query ?? '' };
+        const prepared = prepareOperation(schema, guard, payload);
         if (Array.isArray(prepared)) return prepared;
         return runner.executionArgs(prepared, { session: ctx.extra.session!, query: payload.query });
       },
@@ -163,10 +188,17 @@ export function serveWebSocket(
       // Results are formatted already (plain JSON): send them as they are.
       onNext: (_ctx, _id, _payload, _args, result) => result,
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => options.formatError(error.toJSON(), error)),
+      connectionInitWaitTimeout: options.connectionInitTimeoutMs,
     },
     wss,
     options.keepAliveMs,
   );
+  // Counted from the TCP connection on, so idle sockets that never send connection_init count too.
+  wss.on('connection', (socket, request) => {
+    const release = connectionCaps.byIp.acquire(peerAddress(request));
+    if (!release) socket.close(CloseCode.TooManyConnections, 'Too many connections from this address');
+    else socket.once('close', release);
+  });
   return {
     connections: () => wss.clients.size,
     dispose: () => server.dispose() as Promise<void>,
@@ -174,78 +206,65 @@ export function serveWebSocket(
 }
 
 export interface SseTransport {
-  /** Whether a request on the GraphQL path is for graphql-sse (event stream or stream reservation). */
+  /** Whether a request on the GraphQL path is for graphql-sse (an event stream, or the single-connection mode it refuses). */
   accepts(req: IncomingMessage): boolean;
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /**
+   * Serves one request. `readBody` reads the request body within the size limit (rejecting
+   * beyond it); it runs only after the single-connection and per-IP checks passed.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, readBody: () => Promise<string | null>): Promise<void>;
   /** Open event streams. */
   connections(): number;
   /** Ends every open event stream (clients reconnect elsewhere). */
   dispose(): void;
 }
 
+/** graphql-sse's single-connection mode: a stream token in a header or the URL. */
 const tokenHeader = 'x-graphql-event-stream-token';
+const singleConnectionRequest = (req: IncomingMessage): boolean =>
+  req.method === 'PUT' ||
+  req.method === 'DELETE' ||
+  typeof req.headers[tokenHeader] === 'string' ||
+  new URL(req.url ?? '/', 'http://localhost/').searchParams.has('token');
+
+const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
+};
 
 /**
- * graphql-sse on the same path: distinct-connections mode (one POST with `Accept:
- * text/event-stream` per operation) and single-connection mode (PUT reserves a stream, GET
- * with the token listens, POSTs with the token add operations). The `Authorization` header is
- * verified on every request; a bad token answers 401 before any stream opens.
+ * graphql-sse on the same path, in distinct-connections mode: one POST (or GET) with `Accept:
+ * text/event-stream` per operation. The `Authorization` header is verified on every request; a
+ * bad token answers 401 before any stream opens. Single-connection mode (PUT reserves a
+ * stream that buffers events until a GET listens) is refused: its reservations never expire
+ * and buffer without bound inside graphql-sse.
  */
 export function serveSse(options: TransportOptions): SseTransport {
-  const { schema, guard } = options;
+  const { schema, connectionGuard, guard, connectionCaps } = options;
   const runner = operationRunner(options);
   // Open event streams and the request that opened them (its identity is in `identities`).
   const open = new Map<ServerResponse, IncomingMessage>();
-  const responses = new WeakMap<IncomingMessage, ServerResponse>();
-  // Single-connection mode: one session per stream token, for the per-connection limit.
-  const sessions = new Map<string, ClientSession>();
   const identities = new WeakMap<IncomingMessage, Identity>();
 
-  const streamToken = (req: SseRequest<IncomingMessage, unknown>): string | null =>
-    req.headers.get(tokenHeader) || new URL(req.url, 'http://localhost/').searchParams.get('token') || null;
-
-  const sessionFor = (req: SseRequest<IncomingMessage, unknown>): ClientSession => {
-    const identity = identities.get(req.raw)!;
-    const requestId = req.headers.get('x-request-id') ?? null;
-    const token = streamToken(req);
-    if (!token) return newSession('sse', identity, requestId);
-    let session = sessions.get(token);
-    if (!session) {
-      session = newSession('sse', identity, requestId);
-      sessions.set(token, session);
-    }
-    return session;
-  };
-
-  /**
-   * Ends a stream whose identity is no longer valid. A distinct-connection stream (one operation,
-   * no stream token) gets a last `next` with the UNAUTHENTICATED error and `complete`; a
-   * single-connection stream just ends (its client's reconnect then gets 401).
-   */
-  const endUnauthenticated = (res: ServerResponse, req: IncomingMessage, reason: string) => {
+  /** Ends a stream whose identity is no longer valid: a last `next` with UNAUTHENTICATED, then `complete`. */
+  const endUnauthenticated = (res: ServerResponse, reason: string) => {
     if (res.writableEnded) return;
-    const distinct = typeof req.headers[tokenHeader] !== 'string' && !new URL(req.url ?? '/', 'http://localhost/').searchParams.has('token');
-    if (distinct && res.headersSent && res.statusCode === 200) {
+    if (res.headersSent && res.statusCode === 200) {
       const error = { message: `Invalid access token: ${reason}`, extensions: { code: 'UNAUTHENTICATED' } };
       res.write(`event: next\ndata: ${JSON.stringify({ errors: [error] })}\n\nevent: complete\ndata:\n\n`);
     }
     res.end();
   };
 
-  const handler = createHandler<OperationContext | undefined>({
+  const handler = createSseHandler<OperationContext | undefined>({
     schema,
     // prepareOperation validated already.
     validate: () => [],
     authenticate: async (req) => {
       const authorization = req.headers.get('authorization') ?? null;
+      const { res } = req.context;
+      let viewer: Viewer | null;
       try {
-        const viewer = await guard.authenticate(authorization);
-        identities.set(req.raw, identityOf(authorization, viewer));
-        const res = responses.get(req.raw);
-        if (res && viewer) {
-          const unwatch = guard.watch(viewer, (reason) => endUnauthenticated(res, req.raw, reason === 'expired' ? 'expired' : 'session revoked'), { expiry: true });
-          res.once('close', unwatch);
-        }
+        viewer = await connectionGuard.authenticate(authorization);
       } catch (error) {
         return [
           JSON.stringify({
@@ -254,34 +273,56 @@ export function serveSse(options: TransportOptions): SseTransport {
           { status: 401, statusText: 'Unauthorized', headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' } },
         ];
       }
-      return streamToken(req) ?? randomUUID();
-    },
-    onSubscribe: (req, params) => {
-      const prepared = prepareOperation(schema, params);
-      if (Array.isArray(prepared)) {
-        return { errors: prepared.map((error) => options.formatError(error.toJSON(), error)) } as unknown as ExecutionResult;
+      identities.set(req.raw, identityOf(authorization, viewer));
+      if (viewer) {
+        const release = connectionCaps.byUser.acquire(viewer.id);
+        if (!release) {
+          return [
+            JSON.stringify({ errors: [connectionCaps.refusal('user')] }),
+            { status: 429, statusText: 'Too Many Requests', headers: { 'content-type': 'application/json; charset=utf-8' } },
+          ];
+        }
+        res.once('close', release);
+        const unwatch = connectionGuard.watch(viewer, (reason) => endUnauthenticated(res, reason === 'expired' ? 'expired' : 'session revoked'), {
+          expiry: true,
+        });
+        res.once('close', unwatch);
       }
-      return runner.executionArgs(prepared, { session: sessionFor(req), query: params.query });
+      return randomUUID();
+    },
+    onSubscribe: (req, request) => {
+      const trusted = options.trustedDocuments.resolve(request);
+      const params = 'error' in trusted ? request : { ...request, query: trusted.query ?? '' };
+      const prepared = 'error' in trusted ? [trusted.error] : prepareOperation(schema, guard, params);
+      if (Array.isArray(prepared)) {
+        // `data: null` makes graphql-sse stream the errors (codes intact) instead of answering 400 without them.
+        return { data: null, errors: prepared.map((error) => options.formatError(error.toJSON(), error)) } as unknown as ExecutionResult;
+      }
+      const session = newSession('sse', identities.get(req.raw)!, req.headers.get('x-request-id') ?? null, peerAddress(req.raw));
+      return runner.executionArgs(prepared, { session, query: params.query });
     },
     execute: runner.execute,
     subscribe: runner.subscribe,
-    onComplete: (ctx, req) => {
-      const token = streamToken(req);
-      if (token && ctx?.session.subscriptions === 0 && sessions.get(token) === ctx.session) sessions.delete(token);
-    },
   });
 
   return {
-    accepts: (req) =>
-      req.headers.accept === 'text/event-stream' ||
-      req.method === 'PUT' ||
-      req.method === 'DELETE' ||
-      typeof req.headers[tokenHeader] === 'string',
-    handle: async (req, res) => {
+    accepts: (req) => req.headers.accept === 'text/event-stream' || singleConnectionRequest(req),
+    handle: async (req, res, readBody) => {
+      if (singleConnectionRequest(req)) {
+        const message = 'graphql-sse single-connection mode is not supported: send each operation as its own POST with Accept: text/event-stream';
+        sendJson(res, 405, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }, { allow: 'GET, POST' });
+        return;
+      }
+      const release = connectionCaps.byIp.acquire(peerAddress(req));
+      if (!release) {
+        sendJson(res, 429, { errors: [connectionCaps.refusal('ip')] }, { connection: 'close' });
+        return;
+      }
+      res.once('close', release);
+      const body = await readBody();
       open.set(res, req);
-      responses.set(req, res);
       res.once('close', () => open.delete(res));
-      await handler(req, res);
+      await handler(req, res, body);
     },
     connections: () => open.size,
     dispose: () => {
@@ -289,4 +330,9 @@ export function serveSse(options: TransportOptions): SseTransport {
       open.clear();
     },
   };
+}
+
+/** The TCP peer's address, for per-IP caps (proxies in front make this the proxy's). */
+function peerAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
 }

@@ -19,6 +19,15 @@ export interface EventTopics {
    * ISO-8601). Chat lets members who have checked in somewhere join that gym's community room.
    */
   'gym.checked_in': { gymId: string; userId: string; at: string };
+  /**
+   * An account exists (sign-up, seeded demo accounts, existing accounts once when the migration
+   * ran). Subgraphs that store user ids (chat members) keep a replica of the known ids (service-kit references.ts).
+   */
+  'user.created': { userId: string };
+  /** A gym exists (seeded, or existing when the migration ran); the user subgraph checks `homeGymId` against it. */
+  'gym.created': { gymId: string };
+  /** A machine exists (`addMachine`, seeded, or existing when the migration ran); workout sets reference it. */
+  'machine.created': { machineId: string; gymId: string };
 }
 export type Topic = keyof EventTopics;
 

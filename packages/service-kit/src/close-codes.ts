@@ -16,6 +16,11 @@ export const CloseCode = {
   InternalServerError: ProtocolCloseCode.InternalServerError,
   /** No `connection_init` within the protocol's wait time. */
   ConnectionInitialisationTimeout: ProtocolCloseCode.ConnectionInitialisationTimeout,
+  /**
+   * The client already holds its maximum of open connections (per IP or per user). Not fatal
+   * for graphql-ws clients: they retry with backoff.
+   */
+  TooManyConnections: 4029,
   SubprotocolNotAcceptable: ProtocolCloseCode.SubprotocolNotAcceptable,
   SubscriberAlreadyExists: ProtocolCloseCode.SubscriberAlreadyExists,
   TooManyInitialisationRequests: ProtocolCloseCode.TooManyInitialisationRequests,

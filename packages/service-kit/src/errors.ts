@@ -39,6 +39,8 @@ const knownCodes = new Set<string>([
   'GRAPHQL_VALIDATION_FAILED',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  // The gateway's trusted documents (gateway/src/trusted-documents.ts).
+  'OPERATION_NOT_TRUSTED',
   'OPERATION_RESOLUTION_FAILURE',
   'BAD_REQUEST',
 ]);

@@ -13,6 +13,7 @@ export * from './outbox';
 export * from './pg-errors';
 export * from './pubsub';
 export * from './rate-limit';
+export * from './references';
 export * from './request-log';
 export * from './revocation';
 export * from './scalars';

@@ -21,6 +21,8 @@ export interface RateLimiter {
   reward(key: string, points?: number): Promise<void>;
   /** Forgets `key`'s count entirely. */
   reset(key: string): Promise<void>;
+  /** Points taken from `key`'s budget in the current window (0 when none, or when the store cannot answer). */
+  consumed(key: string): Promise<number>;
 }
 
 export interface RateLimiters {
@@ -36,6 +38,8 @@ export interface RateLimitOptions {
   logger: Logger;
 }
 
+const maxMemoryDurationSeconds = Math.floor((2 ** 31 - 1) / 1000);
+
 /** Opens one Redis connection (when `redisUrl` is set) shared by every limiter made from it. */
 export function openRateLimiters(options: RateLimitOptions): RateLimiters {
   const redis = options.redisUrl ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : null;
@@ -43,7 +47,8 @@ export function openRateLimiters(options: RateLimitOptions): RateLimiters {
   return {
     limiter(name, { points, durationSeconds: duration }) {
       const keyPrefix = `${options.keyPrefix}${name}`;
-      const memory = new RateLimiterMemory({ keyPrefix, points, duration });
+      // The memory store expires keys with setTimeout, which fires at once beyond 2^31-1 ms (~24.8 days).
+      const memory = new RateLimiterMemory({ keyPrefix, points, duration: Math.min(duration, maxMemoryDurationSeconds) });
       const store: RateLimiterAbstract = redis
         ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, insuranceLimiter: memory })
         : memory;
@@ -63,6 +68,14 @@ export function openRateLimiters(options: RateLimitOptions): RateLimiters {
         },
         async reset(key) {
           await store.delete(key);
+        },
+        async consumed(key) {
+          try {
+            return (await store.get(key))?.consumedPoints ?? 0;
+          } catch (error) {
+            options.logger.warn({ err: error }, 'rate limiter: reading a count failed');
+            return 0;
+          }
         },
       };
     },

@@ -9,9 +9,18 @@
  */
 import { and, asc, eq, exists, getTableColumns, gt, inArray, lte, sql } from 'drizzle-orm';
 import { deletedUserId, type Outcome, type Viewer } from '@fitgraph/platform';
-import { badUserInput, forbidden, isUuid, notFound, type Database } from '@fitgraph/service-kit';
+import {
+  badUserInput,
+  forbidden,
+  forgetKnownIds,
+  isUuid,
+  knownIdsCheck,
+  notFound,
+  rememberKnownIds,
+  type Database,
+} from '@fitgraph/service-kit';
 import * as schema from './db/schema';
-import { conversationMembers, conversations, gymVisitors, messages, type ConversationRow, type MessageRow } from './db/schema';
+import { conversationMembers, conversations, gymVisitors, knownUsers, messages, type ConversationRow, type MessageRow } from './db/schema';
 import { conversationEvent, toPayload } from './events';
 import type { StreamPage } from './message-stream';
 
@@ -62,6 +71,14 @@ async function refusal(db: ChatDatabase, conversationId: string) {
 // ---------------------------------------------------------------- conversations
 
 /**
+ * Members must be accounts the user subgraph announced (service-kit references.ts); the caller
+ * is one by their token. Checked before the transaction (waiting briefly for a just-created
+ * account's event) and again inside it with the rows locked against a concurrent `user.deleted`.
+ */
+const newMembers = knownIdsCheck(knownUsers, 'memberIds', 'user');
+const othersThan = (viewer: Viewer, ids: string[]) => ids.filter((id) => id !== viewer.id);
+
+/**
  * The caller plus `memberIds` (deduplicated): 2 people make a DIRECT conversation, reused for
  * the pair (both are members again if one had left), 3–100 a new GROUP.
  */
@@ -75,7 +92,9 @@ export async function startConversation(
   if (ids.length < 2 || ids.length > maxMembers) {
     throw badUserInput(`A conversation has 2–${maxMembers} members, the caller included`, 'memberIds');
   }
+  await newMembers.beforeTransaction(db, othersThan(viewer, ids));
   return db.transaction(async (tx) => {
+    await newMembers.inTransaction(tx, othersThan(viewer, ids));
     let conversation: ConversationRow | undefined;
     if (ids.length === 2) {
       const directKey = [...ids].sort().join(':');
@@ -99,6 +118,7 @@ export async function startConversation(
 
 /** Adds people to a GROUP conversation of the caller, up to {@link maxMembers} in all. */
 export async function addMembers(db: ChatDatabase, viewer: Viewer, conversationId: string, memberIds: string[]): Promise<ConversationRow> {
+  await newMembers.beforeTransaction(db, othersThan(viewer, memberIds));
   return db.transaction(async (tx) => {
     // The row lock serialises concurrent additions, so the limit holds.
     const conversation = await requireMembership(tx, viewer, conversationId, true);
@@ -111,6 +131,7 @@ export async function addMembers(db: ChatDatabase, viewer: Viewer, conversationI
     const all = new Set([...current.map((row) => row.userId), ...memberIds]);
     if (all.size > maxMembers) throw badUserInput(`A conversation has at most ${maxMembers} members`, 'memberIds');
     const added = memberIds.filter((id) => !current.some((row) => row.userId === id));
+    await newMembers.inTransaction(tx, othersThan(viewer, added));
     if (added.length > 0) {
       await tx
         .insert(conversationMembers)
@@ -322,6 +343,9 @@ export async function streamPage(
 
 // ---------------------------------------------------------------- events from other subgraphs
 
+/** `user.created`: the account may be made a member from now on. Idempotent. */
+export const recordUser = (tx: ChatDatabase, userId: string): Promise<void> => rememberKnownIds(tx, knownUsers, [userId]);
+
 /** `gym.checked_in`: the user may join that gym's room from now on. Idempotent. */
 export async function recordCheckIn(tx: ChatDatabase, payload: { gymId: string; userId: string; at: string }): Promise<void> {
   // A malformed event is skipped rather than retried for ever (it can never succeed).
@@ -341,6 +365,8 @@ export async function recordCheckIn(tx: ChatDatabase, payload: { gymId: string; 
  * even a lost event stops those streams before the next message.
  */
 export async function forgetUser(tx: ChatDatabase, userId: string): Promise<Outcome<{ conversationsLeft: number }>> {
+  // First: a concurrent startConversation/addMembers holding the row (FOR SHARE) is waited for, and its members deleted below.
+  await forgetKnownIds(tx, knownUsers, [userId]);
   const left = await tx.delete(conversationMembers).where(eq(conversationMembers.userId, userId)).returning({ id: conversationMembers.conversationId });
   const bumped =
     left.length === 0

@@ -1,8 +1,9 @@
 /** Conversations and messages over HTTP, straight from the chat subgraph. */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletedUserId } from '@fitgraph/platform';
+import { processedEvents } from '@fitgraph/service-kit';
 import { backends, errorCodes, eventually, graphql, graphqlData, subscribe } from '@fitgraph/testkit';
 import {
   MESSAGE_ADDED,
@@ -13,10 +14,10 @@ import {
   snapshot,
   startChat,
   startConversation,
-  viewer,
   type ChatHarness,
   type TestUser,
 } from './harness';
+import { schema } from '../src/server';
 
 const CONVERSATION = `query($id: ID!) { conversation(id: $id) { id kind title members { id } } }`;
 const CONVERSATIONS = `{ conversations { id } }`;
@@ -45,7 +46,7 @@ describe(`conversations and messages (${backends.database}, ${backends.pubsub} p
   });
 
   /** `count` fresh people (a direct conversation between the same two is reused by design). */
-  const people = <N extends number>(count: N) => Promise.all(Array.from({ length: count }, () => viewer())) as Promise<Tuple<TestUser, N>>;
+  const people = <N extends number>(count: N) => Promise.all(Array.from({ length: count }, () => chat.user())) as Promise<Tuple<TestUser, N>>;
   const ids = (list: { id: string }[]) => list.map((item) => item.id).sort();
 
   /** Runs `query` expecting exactly `code` (and `field` when given), and that nothing was stored. */
@@ -92,6 +93,33 @@ describe(`conversations and messages (${backends.database}, ${backends.pubsub} p
       await refused(alice, START, { memberIds: [bob.id], title: 'x'.repeat(101) }, 'BAD_USER_INPUT', 'title');
       await refused(alice, START, { memberIds: [deletedUserId] }, 'BAD_USER_INPUT', 'memberIds.0');
       await refused(null, START, { memberIds: [bob.id] }, 'UNAUTHENTICATED');
+    });
+
+    it('refuses member ids that are no account (never announced, or deleted), storing nothing', async () => {
+      const [alice, bob, carol] = await people(3);
+      const stranger = randomUUID();
+      const started = Date.now();
+      const unknown = await refused(alice, START, { memberIds: [bob.id, stranger] }, 'BAD_USER_INPUT', 'memberIds');
+      expect(unknown.errors?.[0]?.message).toContain(stranger);
+      // Unknown ids wait for the replica to catch up (references.ts), then give up.
+      expect(Date.now() - started).toBeLessThan(5000);
+      await refused(alice, START, { memberIds: [stranger] }, 'BAD_USER_INPUT', 'memberIds');
+      const group = await startConversation(url, alice, [bob, carol]);
+      await refused(bob, ADD, { conversationId: group.id, memberIds: [stranger] }, 'BAD_USER_INPUT', 'memberIds');
+
+      // Deleted: refused from then on, even when a late `user.created` arrives after the deletion.
+      const gone = await chat.user();
+      await chat.events.publish('user.deleted', { userId: gone.id });
+      await eventually(async () => errorCodes(await graphql(url, START, { token: alice.token, variables: { memberIds: [gone.id] } })).includes('BAD_USER_INPUT'), {
+        what: 'the deletion to reach chat',
+      });
+      const lateEvent = await chat.events.publish('user.created', { userId: gone.id });
+      await eventually(async () => (await chat.db.db.select().from(processedEvents).where(eq(processedEvents.eventId, lateEvent.id))).length === 1, {
+        what: 'the late user.created to be handled',
+      });
+      const [tombstone] = await chat.db.db.select().from(schema.knownUsers).where(eq(schema.knownUsers.id, gone.id));
+      expect(tombstone?.forgottenAt).not.toBeNull();
+      await refused(alice, ADD, { conversationId: group.id, memberIds: [gone.id] }, 'BAD_USER_INPUT', 'memberIds');
     });
   });
 
@@ -166,7 +194,7 @@ describe(`conversations and messages (${backends.database}, ${backends.pubsub} p
 
     it('loads a page of conversations with members and messages in a fixed number of statements', async () => {
       const count = async (conversations: number) => {
-        const alice = await viewer();
+        const alice = await chat.user();
         const others: TestUser[] = await people(conversations);
         for (const other of others) {
           const { id } = await startConversation(url, alice, [other, ...others.slice(0, 2)].filter((p, i, a) => a.indexOf(p) === i));
@@ -199,6 +227,7 @@ describe(`conversations and messages (${backends.database}, ${backends.pubsub} p
       expect(ids(added.addMembers.members)).toEqual([alice.id, bob.id, carol.id, dave.id].sort());
       const direct = await startConversation(url, alice, [bob]);
       const crowd = Array.from({ length: 97 }, () => randomUUID());
+      await chat.announceUsers(crowd);
       await refused(eve, ADD, { conversationId: group.id, memberIds: [eve.id] }, 'FORBIDDEN');
       await refused(alice, ADD, { conversationId: direct.id, memberIds: [carol.id] }, 'BAD_USER_INPUT', 'conversationId');
       await refused(alice, ADD, { conversationId: group.id, memberIds: crowd }, 'BAD_USER_INPUT', 'memberIds');
@@ -211,7 +240,7 @@ describe(`conversations and messages (${backends.database}, ${backends.pubsub} p
 
     it('lets a member leave, and only the starter or an ADMIN remove someone', async () => {
       const [alice, bob, carol, dave] = await people(4);
-      const admin = await viewer('ADMIN');
+      const admin = await chat.user('ADMIN');
       const group = await startConversation(url, alice, [bob, carol, dave]);
       await refused(bob, REMOVE, { conversationId: group.id, userId: carol.id }, 'FORBIDDEN');
       expect((await graphqlData(url, REMOVE, { token: alice.token, variables: { conversationId: group.id, userId: carol.id } })).removeMember).toBe(true);

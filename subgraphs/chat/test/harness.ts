@@ -1,8 +1,8 @@
 /** Chat subgraph servers for integration tests: one database, one or more processes' worth of servers. */
 import { randomUUID } from 'node:crypto';
-import { asc } from 'drizzle-orm';
-import type { EventBus } from '@fitgraph/platform';
-import { graphqlData, startTestSubgraph, testViewer, type TestDatabase, type TestSubgraph } from '@fitgraph/testkit';
+import { and, asc, inArray, isNull } from 'drizzle-orm';
+import type { EventBus, Role } from '@fitgraph/platform';
+import { eventually, graphqlData, startTestSubgraph, testViewer, type TestDatabase, type TestSubgraph } from '@fitgraph/testkit';
 import { chatSubgraph, schema } from '../src/server';
 
 export type ChatDb = TestDatabase<typeof schema>;
@@ -19,6 +19,13 @@ export interface ChatHarness {
   servers: ChatServer[];
   /** Another server on the same database with its own pub/sub connections (a second replica). */
   addServer(): Promise<ChatServer>;
+  /**
+   * A user with an access token (random id unless given), announced as the user subgraph does
+   * (`user.created`) and known to chat once this resolves, so they may be made a member.
+   */
+  user(role?: Role, id?: string): Promise<TestUser>;
+  /** Announces accounts (`user.created`) and resolves once chat knows every one of them. */
+  announceUsers(ids: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,11 +49,31 @@ export async function startChat(env: NodeJS.ProcessEnv = {}): Promise<ChatHarnes
     servers.push(server);
     return server;
   };
+  const announceUsers = async (ids: string[]) => {
+    for (const userId of ids) await first.events.publish('user.created', { userId });
+    const wanted = ids.map((id) => id.toLowerCase());
+    await eventually(
+      async () => {
+        const known = await first.db.db
+          .select({ id: schema.knownUsers.id })
+          .from(schema.knownUsers)
+          .where(and(inArray(schema.knownUsers.id, wanted), isNull(schema.knownUsers.forgottenAt)));
+        return known.length === new Set(wanted).size;
+      },
+      { what: 'chat to know the announced users' },
+    );
+  };
   return {
     db: first.db,
     events: first.events,
     servers,
     addServer,
+    announceUsers,
+    user: async (role, id) => {
+      const user = await testViewer(role, id);
+      await announceUsers([user.id]);
+      return user;
+    },
     stop: async () => {
       // Replicas first: the first owns the database.
       await Promise.allSettled(servers.slice(1).map((server) => server.running.stop()));
@@ -55,6 +82,7 @@ export async function startChat(env: NodeJS.ProcessEnv = {}): Promise<ChatHarnes
   };
 }
 
+/** A token for someone chat was never told about: fine as a caller, refused as a member. */
 export const viewer = testViewer;
 export type TestUser = Awaited<ReturnType<typeof testViewer>>;
 

@@ -28,6 +28,8 @@ describe(`MessageStream (${backends.database})`, () => {
   /** A conversation with `count` messages and the events their sends produced, in send order. */
   async function conversationWith(count: number) {
     const [alice, bob] = [member(), member()];
+    // As the user subgraph's `user.created` events would: bob may be made a member.
+    await chat.recordUser(db.db, bob.id);
     const conversation = await chat.startConversation(db.db, alice, [bob.id], null);
     const events: ConversationEvent[] = [];
     for (let i = 1; i <= count; i += 1) {
@@ -121,6 +123,7 @@ describe(`MessageStream (${backends.database})`, () => {
 
   it("ends on the subscriber's own removal, not on someone else's", async () => {
     const [alice, bob, carol] = [member(), member(), member()];
+    for (const known of [bob, carol]) await chat.recordUser(db.db, known.id);
     const group = await chat.startConversation(db.db, alice, [bob.id, carol.id], 'g');
     const { stream, closed } = streamFor(bob, group.id);
     stream.start({ afterSeq: 0, lastSeq: 0, membershipVersion: 0 });

@@ -1,7 +1,7 @@
 /** Flood protection of `sendMessage`: a per-sender budget per window, RATE_LIMITED beyond it. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { backends, errorCodes, eventually, graphql } from '@fitgraph/testkit';
-import { SEND, send, snapshot, startChat, startConversation, viewer, type ChatHarness, type TestUser } from './harness';
+import { SEND, send, snapshot, startChat, startConversation, type ChatHarness, type TestUser } from './harness';
 
 const limit = 3;
 
@@ -24,7 +24,7 @@ describe(`sendMessage rate limit (${backends.database}, ${backends.pubsub === 'r
     url = chat.servers[0]!.url;
   });
   beforeEach(async () => {
-    [alice, bob] = await Promise.all([viewer(), viewer()]);
+    [alice, bob] = await Promise.all([chat.user(), chat.user()]);
     conversationId = (await startConversation(url, alice, [bob])).id;
   });
   afterAll(async () => {
@@ -40,7 +40,7 @@ describe(`sendMessage rate limit (${backends.database}, ${backends.pubsub === 'r
     expect(retryAfter(over)).toBeGreaterThan(0);
     expect(retryAfter(over)).toBeLessThanOrEqual(60);
     // The budget is the sender's, not the conversation's: another conversation is no way around it.
-    const other = (await startConversation(url, alice, [await viewer()])).id;
+    const other = (await startConversation(url, alice, [await chat.user()])).id;
     const before2 = await snapshot(chat.db);
     expect(errorCodes(await attempt(url, alice, other, 'elsewhere'))).toEqual(['RATE_LIMITED']);
     expect(await snapshot(chat.db)).toEqual(before2);
@@ -90,7 +90,7 @@ describe('sendMessage rate limit window', () => {
 
   it('lets the sender send again once the window has passed', async () => {
     const url = chat.servers[0]!.url;
-    const [alice, bob] = await Promise.all([viewer(), viewer()]);
+    const [alice, bob] = await Promise.all([chat.user(), chat.user()]);
     const { id } = await startConversation(url, alice, [bob]);
     // Send until refused (a slow run may cross a window boundary on the way, hence the loop).
     const refused = await eventually(

@@ -9,7 +9,6 @@ import {
   send,
   startChat,
   startConversation,
-  viewer,
   type ChatHarness,
   type ChatServer,
   type TestUser,
@@ -37,7 +36,7 @@ describe(`messageAdded over graphql-ws (${backends.database}, ${backends.pubsub}
   });
   // Fresh people per test: a direct conversation between the same two is reused by design.
   beforeEach(async () => {
-    [alice, bob, carol] = await Promise.all([viewer(), viewer(), viewer()]);
+    [alice, bob, carol] = await Promise.all([chat.user(), chat.user(), chat.user()]);
   });
   afterEach(async () => {
     await Promise.allSettled(open.splice(0).map((sub) => sub.close()));
@@ -198,7 +197,7 @@ describe(`messageAdded over graphql-ws (${backends.database}, ${backends.pubsub}
   });
 
   it('ends the stream of a member who leaves or is removed, and sends them nothing after', async () => {
-    const dave = await viewer();
+    const dave = await chat.user();
     const base = openStreams();
     const group = await startConversation(server.url, alice, [bob, carol, dave], 'Leg day');
     const bobSub = await subscribeLive(server, bob, group.id);

@@ -195,6 +195,8 @@ export async function addMachine(
       .insert(machines)
       .values({ gymId: input.gymId, name: input.name, kind: input.kind, deviceKeyHash: hashDeviceKey(deviceKey) })
       .returning();
+    // Workout sets may reference it once the workout subgraph has learnt of it (service-kit references.ts).
+    await enqueueEvent(tx, 'machine.created', { machineId: machine!.id, gymId: machine!.gymId });
     return { result: { machine: machine!, deviceKey }, events: [] };
   });
 }

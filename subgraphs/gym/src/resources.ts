@@ -4,7 +4,7 @@ import type * as schema from './db/schema';
 
 /** Long-lived parts of the gym subgraph, shared by every request of one server. */
 export interface GymResources {
-  /** Relays `gym.checked_in` events from the outbox to the event bus. */
+  /** Relays `gym.checked_in`, `gym.created` and `machine.created` events from the outbox to the event bus. */
   outbox: OutboxRelay;
 }
 

@@ -1,13 +1,23 @@
 /** The gym subgraph on a free port with its own database and the run's pub/sub, for integration tests. */
 import { randomUUID } from 'node:crypto';
-import { asc } from 'drizzle-orm';
-import { graphqlData, startTestSubgraph, subscribe, testViewer, type TestDatabase, type TestSubgraph, type TestSubscription } from '@fitgraph/testkit';
+import { asc, isNull } from 'drizzle-orm';
+import { eventually, graphqlData, startTestSubgraph, subscribe, testViewer, type TestDatabase, type TestSubgraph, type TestSubscription } from '@fitgraph/testkit';
 import { gymSubgraph, schema } from '../src/server';
 
 export type GymHarness = TestSubgraph<typeof schema>;
 
-/** The gym subgraph on a free port with its own database, the run's pub/sub and its own event bus. */
-export const startGym = (): Promise<GymHarness> => startTestSubgraph(gymSubgraph);
+/**
+ * The gym subgraph on a free port with its own database, the run's pub/sub and its own event bus;
+ * resolves once the seeded gyms' and machines' announcements are published, so tests that count
+ * statements start from a quiet outbox.
+ */
+export async function startGym(): Promise<GymHarness> {
+  const gym = await startTestSubgraph(gymSubgraph);
+  await eventually(async () => (await gym.db.db.select({ id: schema.eventOutbox.id }).from(schema.eventOutbox).where(isNull(schema.eventOutbox.publishedAt)).limit(1)).length === 0, {
+    what: 'the seed announcements to be published',
+  });
+  return gym;
+}
 
 /** A viewer (random user id unless given) and its access token, as the user subgraph would sign it. */
 export const viewer = testViewer;

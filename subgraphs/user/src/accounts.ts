@@ -1,10 +1,11 @@
 /** Account operations behind the user subgraph's mutations. */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { enqueueEvent, roles } from '@fitgraph/platform';
 import {
   badUserInput,
   forbidden,
   isUniqueViolation,
+  knownIdsCheck,
   notFound,
   parseInput,
   requireRole,
@@ -69,20 +70,33 @@ const updateProfileArgs = z.object({
 
 const setUserRoleArgs = z.object({ userId: uuidInput(), role: z.enum(roles) });
 
+/**
+ * Creates the account and announces it (`user.created`, in the same transaction) to the
+ * subgraphs that store user ids. Throttled per client IP. A taken email is refused as such:
+ * `signUp` signs the new account in, so without an email-verification step there is no answer
+ * that would not tell the caller whether the address was free; the per-IP limit bounds probing.
+ */
 export async function signUp(args: unknown, ctx: UserContext): Promise<AuthPayload> {
+  await ctx.accounts.throttle.signUp(ctx.request.clientIp);
   const { input } = parseInput(signUpArgs, args);
   const passwordHash = await hashPassword(input.password, ctx.accounts.scrypt);
   let user: schema.UserRow | undefined;
   try {
-    [user] = await ctx.db
-      .insert(schema.users)
-      .values({ email: input.email, displayName: input.displayName, passwordHash })
-      .returning();
+    user = await ctx.db.transaction(async (tx) => {
+      const [created] = await tx
+        .insert(schema.users)
+        .values({ email: input.email, displayName: input.displayName, passwordHash })
+        .returning();
+      await enqueueEvent(tx, 'user.created', { userId: created!.id });
+      return created;
+    });
   } catch (error) {
     if (isUniqueViolation(error, 'users_email_lower_idx')) throw badUserInput('An account with this email already exists', 'input.email');
     throw error;
   }
   ctx.logger.info({ userId: user!.id, requestId: ctx.request.requestId }, 'account created');
+  // On the bus before the caller learns the id, so other subgraphs know it by the time it is used.
+  await ctx.accounts.outbox.flush();
   return startSession(ctx.db, ctx.accounts.sessions, user!);
 }
 
@@ -90,12 +104,13 @@ const invalidCredentials = () => unauthenticated('Invalid email or password');
 
 /**
  * Unknown email and wrong password look the same to the caller: same error, and about the same
- * time (an unknown email is checked against a dummy hash). Throttled per account and per IP.
+ * time (an unknown email is checked against a dummy hash). Throttled per account+IP, per IP and
+ * per account (throttle.ts).
  */
 export async function signIn(args: { email: string; password: string }, ctx: UserContext): Promise<AuthPayload> {
   const email = normaliseEmail(args.email);
   const ip = ctx.request.clientIp;
-  await ctx.accounts.throttle.attempt(email, ip);
+  const attempt = await ctx.accounts.throttle.signIn(email, ip);
   const [user] = await ctx.db.select().from(schema.users).where(eq(sql`lower(${schema.users.email})`, email));
   const password = args.password.slice(0, maxPasswordLength + 1);
   const valid =
@@ -106,7 +121,7 @@ export async function signIn(args: { email: string; password: string }, ctx: Use
     ctx.logger.info({ ip, knownAccount: !!user, requestId: ctx.request.requestId }, 'sign-in failed');
     throw invalidCredentials();
   }
-  await ctx.accounts.throttle.succeeded(email, ip);
+  await attempt.succeeded();
   if (needsRehash(user.passwordHash!, ctx.accounts.scrypt)) {
     // The cost was raised since this hash was made: upgrade it now that we hold the password.
     await ctx.db.update(schema.users).set({ passwordHash: await hashPassword(password, ctx.accounts.scrypt) }).where(eq(schema.users.id, user.id));
@@ -118,16 +133,24 @@ export async function signIn(args: { email: string; password: string }, ctx: Use
 /** The viewer's own row; UNAUTHENTICATED when the token outlived its account. */
 const accountGone = () => unauthenticated('This account no longer exists');
 
+/** `homeGymId` must name a gym the gym subgraph announced (service-kit references.ts). */
+const homeGym = knownIdsCheck(schema.knownGyms, 'input.homeGymId', 'gym');
+
 export async function updateProfile(args: unknown, ctx: UserContext): Promise<schema.UserRow> {
   const viewer = requireUser(ctx);
   const { input } = parseInput(updateProfileArgs, args);
   const changes: Partial<typeof schema.users.$inferInsert> = {};
   if (input.displayName != null) changes.displayName = input.displayName;
   if (input.timeZone != null) changes.timeZone = input.timeZone;
-  if (input.homeGymId !== undefined) changes.homeGymId = input.homeGymId; // null clears it
+  if (input.homeGymId !== undefined) changes.homeGymId = input.homeGymId?.toLowerCase() ?? null; // null clears it
+  const gymIds = changes.homeGymId ? [changes.homeGymId] : [];
+  await homeGym.beforeTransaction(ctx.db, gymIds);
   const [user] =
     Object.keys(changes).length > 0
-      ? await ctx.db.update(schema.users).set(changes).where(eq(schema.users.id, viewer.id)).returning()
+      ? await ctx.db.transaction(async (tx) => {
+          await homeGym.inTransaction(tx, gymIds);
+          return tx.update(schema.users).set(changes).where(eq(schema.users.id, viewer.id)).returning();
+        })
       : await ctx.db.select().from(schema.users).where(eq(schema.users.id, viewer.id));
   if (!user) throw accountGone();
   return user;
@@ -154,13 +177,34 @@ export async function deleteAccount(ctx: UserContext): Promise<boolean> {
   return true;
 }
 
+/**
+ * Changes a user's role and, when it really changes, ends every session of the user: access
+ * tokens carry the role, so one minted before the change must not outlive it. The sessions are
+ * revoked in the database (their refresh tokens stop working) and announced on the revocation
+ * list before the commit (every verifier refuses their access tokens at once); if announcing
+ * fails, nothing changed and the admin gets an error. The user signs in again to get tokens
+ * with the new role. A sign-in racing with this reads the role under a row lock (sessions.ts),
+ * so it either sees the new role or its session is among those revoked here.
+ */
 export async function setUserRole(args: unknown, ctx: UserContext): Promise<schema.UserRow> {
   const admin = requireRole(ctx, 'ADMIN');
   const { userId, role } = parseInput(setUserRoleArgs, args);
   // An admin demoting themself could leave the platform without one.
   if (userId === admin.id) throw forbidden('Admins cannot change their own role');
-  const [user] = await ctx.db.update(schema.users).set({ role }).where(eq(schema.users.id, userId)).returning();
-  if (!user) throw notFound('User', userId);
-  ctx.logger.info({ userId, role, by: admin.id, requestId: ctx.request.requestId }, 'role changed');
-  return user;
+  const outcome = await ctx.db.transaction(async (tx) => {
+    const [before] = await tx.select({ role: schema.users.role }).from(schema.users).where(eq(schema.users.id, userId)).for('update');
+    if (!before) return null;
+    const [user] = await tx.update(schema.users).set({ role }).where(eq(schema.users.id, userId)).returning();
+    if (before.role === role) return { user: user!, sessionsEnded: 0 };
+    const ended = await tx
+      .update(schema.sessions)
+      .set({ revokedAt: new Date(), revokedReason: 'role_changed' })
+      .where(and(eq(schema.sessions.userId, userId), isNull(schema.sessions.revokedAt)))
+      .returning({ id: schema.sessions.id });
+    await ctx.accounts.sessions.revocations.revoke({ sessionIds: ended.map((session) => session.id) });
+    return { user: user!, sessionsEnded: ended.length };
+  });
+  if (!outcome) throw notFound('User', userId);
+  ctx.logger.info({ userId, role, by: admin.id, sessionsEnded: outcome.sessionsEnded, requestId: ctx.request.requestId }, 'role changed');
+  return outcome.user;
 }

@@ -44,13 +44,20 @@ async function payload(options: SessionOptions, user: schema.UserRow, sessionId:
   return { accessToken, refreshToken, expiresIn, user };
 }
 
-/** A new session for `user` (sign-up, sign-in). */
+/**
+ * A new session for `user` (sign-up, sign-in). The role the tokens carry is read again under a
+ * share lock on the user's row: a role change (accounts.ts `setUserRole`, which locks the row
+ * for update) either commits first, and this reads the new role, or waits for this session to
+ * commit, and then revokes it.
+ */
 export async function startSession(db: Tx, options: SessionOptions, user: schema.UserRow): Promise<AuthPayload> {
-  const { sessionId, refreshToken } = await db.transaction(async (tx) => {
+  const { current, sessionId, refreshToken } = await db.transaction(async (tx) => {
+    const [current] = await tx.select().from(schema.users).where(eq(schema.users.id, user.id)).for('share');
+    if (!current) throw unauthenticated('This account no longer exists');
     const [session] = await tx.insert(schema.sessions).values({ userId: user.id }).returning({ id: schema.sessions.id });
-    return { sessionId: session!.id, refreshToken: await insertRefreshToken(tx, session!.id, options.refreshTokenTtlSeconds) };
+    return { current, sessionId: session!.id, refreshToken: await insertRefreshToken(tx, session!.id, options.refreshTokenTtlSeconds) };
   });
-  return payload(options, user, sessionId, refreshToken);
+  return payload(options, current, sessionId, refreshToken);
 }
 
 const invalidRefreshToken = () => unauthenticated('Invalid or expired refresh token; sign in again');

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/platform';
+import { rememberKnownIds } from '@fitgraph/service-kit';
 import { createContext, type WorkoutContext } from './context';
 import * as schema from './db/schema';
 import { seedWorkout } from './db/seed';
@@ -16,6 +17,8 @@ export const workoutSubgraph: SubgraphDefinition<typeof schema, WorkoutContext> 
     'user.deleted': async (tx, { userId }) => {
       await tx.delete(schema.workouts).where(eq(schema.workouts.userId, userId));
     },
+    // The machines a set may name (service-kit references.ts); machines are never deleted.
+    'machine.created': (tx, { machineId }) => rememberKnownIds(tx, schema.knownMachines, [machineId]),
   },
 };
 

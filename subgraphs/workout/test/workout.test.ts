@@ -1,16 +1,17 @@
 /** The workout subgraph alone against its own database: mutations, validation, visibility, pagination, batching. */
 import { randomUUID } from 'node:crypto';
-import { asc } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EventHandlerTools } from '@fitgraph/platform';
 import { createLogger, openPubSub } from '@fitgraph/service-kit';
-import { backends, graphql, graphqlData, startTestSubgraph, testViewer, type TestSubgraph } from '@fitgraph/testkit';
+import { backends, eventually, graphql, graphqlData, startTestSubgraph, testViewer, type TestSubgraph } from '@fitgraph/testkit';
 import { schema, workoutSubgraph } from '../src/server';
 
 const backSquat = '6a1b0c9e-0003-4000-8000-000000000001';
 const benchPress = '6a1b0c9e-0003-4000-8000-000000000005';
 const deadlift = '6a1b0c9e-0003-4000-8000-000000000003';
 const squatRack = '6a1b0c9e-0002-4000-8000-001000000004';
+const ironHarbor = '6a1b0c9e-0001-4000-8000-000000000001';
 
 const START = 'mutation { startWorkout { id startedAt finishedAt user { id } sets { id } totalVolumeKg } }';
 const LOG_SET = `mutation($workoutId: ID!, $input: LogSetInput!) {
@@ -31,6 +32,11 @@ describe(`workout subgraph (${backends.database})`, () => {
   beforeAll(async () => {
     sub = await startTestSubgraph(workoutSubgraph);
     url = sub.url;
+    // As the gym subgraph announces its machines (service-kit references.ts).
+    await sub.events.publish('machine.created', { machineId: squatRack, gymId: ironHarbor });
+    await eventually(async () => (await sub.db.db.select().from(schema.knownMachines).where(eq(schema.knownMachines.id, squatRack))).length === 1, {
+      what: 'the workout subgraph to know the squat rack',
+    });
   });
   afterAll(async () => {
     await sub?.stop();
@@ -109,6 +115,8 @@ describe(`workout subgraph (${backends.database})`, () => {
       { name: 'unknown exercise', input: { ...valid, exerciseId: randomUUID() }, code: 'NOT_FOUND' },
       { name: 'malformed exercise id', input: { ...valid, exerciseId: 'squat' }, code: 'NOT_FOUND' },
       { name: 'malformed machine id', input: { ...valid, machineId: 'rack-1' }, code: 'BAD_USER_INPUT', field: 'input.machineId' },
+      // Stored, it would make every later read of the set fail ("Cannot return null for non-nullable field").
+      { name: 'unknown machine', input: { ...valid, machineId: randomUUID() }, code: 'BAD_USER_INPUT', field: 'input.machineId' },
       { name: 'unknown workout', workout: randomUUID(), code: 'NOT_FOUND' },
       { name: 'malformed workout id', workout: '42', code: 'NOT_FOUND' },
       { name: "another user's workout", workout: 'others', code: 'FORBIDDEN' },

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { knownIdsTable } from '@fitgraph/service-kit';
 
 /** DIRECT: exactly two people, reused for the pair; GROUP: 2–100 people; GYM_ROOM: one per gym. */
 export const conversationKind = pgEnum('conversation_kind', ['DIRECT', 'GROUP', 'GYM_ROOM']);
@@ -36,7 +37,7 @@ export const conversationMembers = pgTable(
     conversationId: uuid('conversation_id')
       .notNull()
       .references(() => conversations.id, { onDelete: 'cascade' }),
-    /** A user of the user subgraph. */
+    /** A user of the user subgraph (another database, so no foreign key: checked against `known_users`). */
     userId: uuid('user_id').notNull(),
     joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -81,6 +82,12 @@ export const gymVisitors = pgTable(
   },
   (table) => [primaryKey({ columns: [table.gymId, table.userId] }), index('gym_visitors_user_id_idx').on(table.userId)],
 );
+
+/**
+ * Accounts the user subgraph announced (`user.created`) and has not deleted (`user.deleted`):
+ * who may be made a member (service-kit references.ts).
+ */
+export const knownUsers = knownIdsTable('known_users');
 
 export type ConversationRow = typeof conversations.$inferSelect;
 export type ConversationMemberRow = typeof conversationMembers.$inferSelect;

@@ -78,7 +78,7 @@ export type Message = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Adds people to a GROUP conversation the caller is a member of (at most 100 members in all). */
+  /** Adds people to a GROUP conversation the caller is a member of (at most 100 members in all); BAD_USER_INPUT for an id that is not an account's. */
   addMembers: Conversation;
   /** Joins the gym's community room; only for members who have checked in at that gym. */
   joinGymRoom: Conversation;
@@ -97,6 +97,7 @@ export type Mutation = {
   /**
    * Starts a conversation of the caller (always a member, whether listed or not) and `memberIds`:
    * 2–100 people in all. Two people make a DIRECT conversation, which is reused for the same pair.
+   * BAD_USER_INPUT (field `memberIds`) when an id is not an account's.
    */
   startConversation: Conversation;
 };

@@ -50,6 +50,9 @@ export const mutationResolvers: MutationResolvers = {
   },
   addMachine: async (_parent, args, ctx) => {
     requireRole(ctx, ...floor.staffRoles);
-    return committed(ctx, await floor.addMachine(ctx.db, parseInput(addMachineArgs, args)));
+    const added = await committed(ctx, await floor.addMachine(ctx.db, parseInput(addMachineArgs, args)));
+    // On the bus before the caller learns the id (so a set can reference it right away).
+    await ctx.outbox.flush();
+    return added;
   },
 };

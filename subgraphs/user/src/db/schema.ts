@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { knownIdsTable } from '@fitgraph/service-kit';
 
 export const role = pgEnum('role', ['MEMBER', 'TRAINER', 'GYM_STAFF', 'ADMIN']);
 
@@ -11,7 +12,7 @@ export const users = pgTable(
     email: text('email').notNull(),
     displayName: text('display_name').notNull(),
     role: role('role').notNull().default('MEMBER'),
-    /** A gym of the gym subgraph; another database, so no foreign key. */
+    /** A gym of the gym subgraph; another database, so no foreign key: checked against `known_gyms`. */
     homeGymId: uuid('home_gym_id'),
     /** IANA zone used to cut days (nutrition totals). */
     timeZone: text('time_zone').notNull().default('UTC'),
@@ -32,7 +33,7 @@ export const sessions = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
-    /** Why: `sign_out` or `refresh_token_reuse`. */
+    /** Why: `sign_out`, `refresh_token_reuse` or `role_changed`. */
     revokedReason: text('revoked_reason'),
   },
   (table) => [index('sessions_user_idx').on(table.userId)],
@@ -56,7 +57,10 @@ export const refreshTokens = pgTable(
   (table) => [uniqueIndex('refresh_tokens_hash_idx').on(table.tokenHash), index('refresh_tokens_session_idx').on(table.sessionId)],
 );
 
-/** Transactional outbox of `user.deleted` (service-kit outbox.ts). */
+/** Gyms the gym subgraph announced (`gym.created`): what `homeGymId` may name (service-kit references.ts). */
+export const knownGyms = knownIdsTable('known_gyms');
+
+/** Transactional outbox of `user.created` / `user.deleted` (service-kit outbox.ts). */
 export { eventOutbox } from '@fitgraph/service-kit';
 
 export type UserRow = typeof users.$inferSelect;

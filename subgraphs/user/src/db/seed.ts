@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import type { SeedOptions } from '@fitgraph/platform';
+import { enqueueEvent, type SeedOptions } from '@fitgraph/platform';
 import type { Database } from '@fitgraph/service-kit';
 import { devDemoPassword, type UserSettings } from '../env';
 import { hashPassword, scryptParams } from '../passwords';
@@ -11,7 +11,11 @@ import { demoUserSeeds } from './seed-data';
  * DEV-ONLY default outside production; none in production unless DEMO_PASSWORD is set).
  */
 export async function seedUser(db: Database<typeof schema>, { demoData, demoPassword, settings }: SeedOptions<UserSettings>): Promise<void> {
-  await db.insert(schema.users).values(demoUserSeeds).onConflictDoNothing();
+  await db.transaction(async (tx) => {
+    const inserted = await tx.insert(schema.users).values(demoUserSeeds).onConflictDoNothing().returning({ id: schema.users.id });
+    // Announced like any new account, so the other subgraphs accept the demo members' ids.
+    for (const { id } of inserted) await enqueueEvent(tx, 'user.created', { userId: id });
+  });
   const password = demoData ? (demoPassword ?? devDemoPassword) : null;
   if (!password) return;
   const ids = demoUserSeeds.map((user) => user.id);

@@ -40,13 +40,19 @@ export type Mutation = {
   deleteAccount: Scalars['Boolean']['output'];
   /** Rotates the refresh token; reusing a rotated one revokes the whole session. */
   refreshSession: AuthPayload;
-  /** ADMIN only. Takes effect in the user's tokens from their next refresh. */
+  /**
+   * ADMIN only. A change ends the user's sessions at once: their access and refresh tokens are
+   * refused from then on, and they sign in again to get tokens with the new role.
+   */
   setUserRole: User;
-  /** The same error for an unknown email and a wrong password; RATE_LIMITED after repeated failures. */
+  /**
+   * The same error for an unknown email and a wrong password; RATE_LIMITED after repeated failures
+   * (counted per account and address, so failures elsewhere do not lock the owner out).
+   */
   signIn: AuthPayload;
   /** Ends the session of this refresh token; true when a live session ended. */
   signOut: Scalars['Boolean']['output'];
-  /** Creates a MEMBER account and signs it in. */
+  /** Creates a MEMBER account and signs it in. RATE_LIMITED (with `retryAfter`) after too many sign-ups from one address. */
   signUp: AuthPayload;
   updateProfile: User;
 };
@@ -112,6 +118,7 @@ export type SignUpInput = {
 /** Only the fields given change; homeGymId: null clears the home gym. */
 export type UpdateProfileInput = {
   displayName?: InputMaybe<Scalars['String']['input']>;
+  /** A gym's id (BAD_USER_INPUT for an unknown one). */
   homeGymId?: InputMaybe<Scalars['ID']['input']>;
   /** An IANA time zone, e.g. Europe/Berlin. */
   timeZone?: InputMaybe<Scalars['String']['input']>;

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, doublePrecision, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { knownIdsTable } from '@fitgraph/service-kit';
 
 export const exercises = pgTable('exercises', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -33,7 +34,7 @@ export const workoutSets = pgTable(
     exerciseId: uuid('exercise_id')
       .notNull()
       .references(() => exercises.id),
-    /** A machine of the gym subgraph; another database, so no foreign key. */
+    /** A machine of the gym subgraph; another database, so no foreign key: checked against `known_machines`. */
     machineId: uuid('machine_id'),
     reps: integer('reps').notNull(),
     weightKg: doublePrecision('weight_kg').notNull(),
@@ -47,6 +48,9 @@ export const workoutSets = pgTable(
     check('workout_sets_weight_range', sql`${table.weightKg} >= 0 and ${table.weightKg} <= 1000`),
   ],
 );
+
+/** Machines the gym subgraph announced (`machine.created`): what a set's `machineId` may name (service-kit references.ts). */
+export const knownMachines = knownIdsTable('known_machines');
 
 export type ExerciseRow = typeof exercises.$inferSelect;
 export type WorkoutRow = typeof workouts.$inferSelect;

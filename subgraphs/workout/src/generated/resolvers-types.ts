@@ -29,7 +29,7 @@ export type Exercise = {
 
 export type LogSetInput = {
   exerciseId: Scalars['ID']['input'];
-  /** Optional; a machine id of the gym subgraph. */
+  /** Optional; a machine id of the gym subgraph (BAD_USER_INPUT for an unknown one). */
   machineId?: InputMaybe<Scalars['ID']['input']>;
   /** 1..1000 */
   reps: Scalars['Int']['input'];

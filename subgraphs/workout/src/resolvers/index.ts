@@ -7,6 +7,7 @@ import {
   forbidden,
   isSelfOr,
   isUuid,
+  knownIdsCheck,
   notFound,
   parseInput,
   present,
@@ -26,6 +27,8 @@ const { exercises, workouts, workoutSets } = schema;
 /** Who may see a user's training: the user themself, TRAINER and ADMIN. */
 const viewerRoles = ['TRAINER', 'ADMIN'] as const;
 const canSee = (ctx: WorkoutContext, userId: string) => isSelfOr(ctx, userId, ...viewerRoles);
+/** A set's machine must be one the gym subgraph announced (service-kit references.ts). */
+const setMachine = knownIdsCheck(schema.knownMachines, 'input.machineId', 'machine');
 
 // ---------------------------------------------------------------- input models
 
@@ -91,6 +94,8 @@ export const resolvers: Resolvers = {
     logSet: async (_parent, args, ctx) => {
       const viewer = requireUser(ctx);
       const { workoutId, input } = parseInput(logSetArgs, args);
+      const machineIds = input.machineId ? [input.machineId.toLowerCase()] : [];
+      await setMachine.beforeTransaction(ctx.db, machineIds);
       return ctx.db.transaction(async (tx) => {
         // The row lock orders this against a concurrent finishWorkout: no set lands after finishing.
         const workout = await lockOwnWorkout(tx, workoutId, viewer.id);
@@ -99,9 +104,10 @@ export const resolvers: Resolvers = {
           ? await tx.select({ id: exercises.id }).from(exercises).where(eq(exercises.id, input.exerciseId))
           : [];
         if (!exercise) throw notFound('Exercise', input.exerciseId);
+        await setMachine.inTransaction(tx, machineIds);
         const [set] = await tx
           .insert(workoutSets)
-          .values({ workoutId, exerciseId: exercise.id, machineId: input.machineId ?? null, reps: input.reps, weightKg: input.weightKg })
+          .values({ workoutId, exerciseId: exercise.id, machineId: machineIds[0] ?? null, reps: input.reps, weightKg: input.weightKg })
           .returning();
         return set!;
       });

@@ -1,0 +1,244 @@
+import {
+  GraphQLError,
+  Kind,
+  Lexer,
+  parse,
+  Source,
+  TokenKind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { getComplexity } from 'graphql-query-complexity';
+import { listCostEstimator } from './cost';
+
+/**
+ * What one operation may ask of the gateway. Checked before Apollo validates or plans it, the
+ * same for HTTP, graphql-ws and SSE (see gateway/README.md, "Operation limits").
+ */
+export interface OperationLimits {
+  /** Deepest field nesting; `{ gyms { id } }` is 2 (fragments add nothing). Default: 15. */
+  maxDepth: number;
+  /** Aliased fields, counted through fragments (each spread counts again). Default: 30. */
+  maxAliases: number;
+  /** Fields at the root of one operation (after expanding fragments). Default: 20. */
+  maxRootFields: number;
+  /** Lexical tokens of the document; enforced while parsing, so a huge document builds no AST. Default: 2000. */
+  maxTokens: number;
+  /** UTF-8 bytes of the query text. Default: 65536. */
+  maxDocumentBytes: number;
+  /** Estimated cost: each field 1, lists multiplied by `first`/`last` or `defaultListSize`. Default: 20000. */
+  maxCost: number;
+  /** Items a list without `first`/`last` is assumed to hold, for the cost estimate. Default: 10. */
+  defaultListSize: number;
+}
+
+/** `createGateway({ limits })`: the operation limits plus the size of what a client may send. */
+export interface GatewayLimitOptions extends Partial<OperationLimits> {
+  /** Largest HTTP request body, SSE request body and WebSocket message, in bytes. Default: 1 MiB. */
+  maxRequestBytes?: number;
+}
+
+export const defaultMaxRequestBytes = 1024 * 1024;
+
+export const defaultOperationLimits: OperationLimits = {
+  maxDepth: 15,
+  maxAliases: 30,
+  maxRootFields: 20,
+  maxTokens: 2000,
+  maxDocumentBytes: 64 * 1024,
+  maxCost: 20_000,
+  defaultListSize: 10,
+};
+
+/** `extensions.limit` of an OPERATION_LIMIT_EXCEEDED error: which limit the operation broke. */
+export type LimitName = 'documentBytes' | 'tokens' | 'depth' | 'aliases' | 'rootFields' | 'cost' | 'requestBytes';
+
+export const operationLimitCode = 'OPERATION_LIMIT_EXCEEDED';
+
+/**
+ * The one error every limit answers with: `extensions: { code: 'OPERATION_LIMIT_EXCEEDED',
+ * limit, max, actual? }` (`actual` when it was measured in full).
+ */
+export function limitExceeded(limit: LimitName, max: number, actual?: number, what = limit as string): GraphQLError {
+  const measured = actual !== undefined && Number.isFinite(actual) ? actual : undefined;
+  const found = measured === undefined ? '' : ` (found ${measured})`;
+  return new GraphQLError(`The operation exceeds the gateway's limit of ${max} ${what}${found}`, {
+    extensions: { code: operationLimitCode, limit, max, ...(measured === undefined ? {} : { actual: measured }) },
+  });
+}
+
+const describeLimit: Record<Exclude<LimitName, 'requestBytes'>, string> = {
+  documentBytes: 'bytes of query text',
+  tokens: 'tokens',
+  depth: 'levels of nesting',
+  aliases: 'aliases',
+  rootFields: 'root fields',
+  cost: 'cost points',
+};
+
+export interface OperationRequestText {
+  query: string;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+}
+
+export interface OperationGuard {
+  readonly limits: OperationLimits;
+  /**
+   * Parses the query within the size and token limits and checks depth, aliases, root fields
+   * and cost. Syntax errors come back with code GRAPHQL_PARSE_FAILED (as Apollo's); an
+   * operation over a limit with OPERATION_LIMIT_EXCEEDED. Does not run GraphQL validation.
+   */
+  check(request: OperationRequestText): { document: DocumentNode } | { errors: GraphQLError[] };
+}
+
+/** Counts lexical tokens, stopping one past `max` (the parser would stop there too). */
+function countTokens(source: Source, max: number): number {
+  const lexer = new Lexer(source);
+  let count = 0;
+  while (lexer.advance().kind !== TokenKind.EOF) {
+    count += 1;
+    if (count > max) break;
+  }
+  return count;
+}
+
+interface Shape {
+  depth: number;
+  aliases: number;
+}
+
+/**
+ * Depth and aliases of every operation, fragments expanded (memoised per fragment, so a
+ * fragment spread N times costs one walk; a fragment cycle counts as nothing here and fails
+ * validation later). Recursion is bounded by the token limit, checked before.
+ */
+function measureShape(document: DocumentNode): { depth: number; aliases: number; rootFields: number } {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const measured = new Map<string, Shape>();
+  const inProgress = new Set<string>();
+  const fragmentShape = (name: string): Shape => {
+    const known = measured.get(name);
+    if (known) return known;
+    const fragment = fragments.get(name);
+    if (!fragment || inProgress.has(name)) return { depth: 0, aliases: 0 };
+    inProgress.add(name);
+    const shape = selectionShape(fragment.selectionSet);
+    inProgress.delete(name);
+    measured.set(name, shape);
+    return shape;
+  };
+  const selectionShape = (selectionSet: SelectionSetNode): Shape => {
+    let depth = 0;
+    let aliases = 0;
+    for (const selection of selectionSet.selections) {
+      let inner: Shape;
+      if (selection.kind === Kind.FIELD) {
+        const child = selection.selectionSet ? selectionShape(selection.selectionSet) : { depth: 0, aliases: 0 };
+        inner = { depth: child.depth + 1, aliases: child.aliases + (selection.alias ? 1 : 0) };
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        inner = selectionShape(selection.selectionSet);
+      } else {
+        inner = fragmentShape(selection.name.value);
+      }
+      depth = Math.max(depth, inner.depth);
+      aliases += inner.aliases;
+    }
+    return { depth, aliases };
+  };
+  const rootFieldCount = (selectionSet: SelectionSetNode, seen: Set<string>): number => {
+    let count = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) count += 1;
+      else if (selection.kind === Kind.INLINE_FRAGMENT) count += rootFieldCount(selection.selectionSet, seen);
+      else {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment && !seen.has(fragment.name.value)) count += rootFieldCount(fragment.selectionSet, new Set([...seen, fragment.name.value]));
+      }
+    }
+    return count;
+  };
+  let result = { depth: 0, aliases: 0, rootFields: 0 };
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    const shape = selectionShape(definition.selectionSet);
+    result = {
+      depth: Math.max(result.depth, shape.depth),
+      aliases: Math.max(result.aliases, shape.aliases),
+      rootFields: Math.max(result.rootFields, rootFieldCount(definition.selectionSet, new Set())),
+    };
+  }
+  return result;
+}
+
+/** Query nodes (fields and fragments, expanded) the cost estimate walks before it gives up. */
+const maxCostNodes = 10_000;
+
+/**
+ * The cost of the operation that would run, or null when the document or its variables are
+ * invalid in a way that GraphQL validation or execution rejects anyway (they answer it then).
+ */
+function estimateCost(schema: GraphQLSchema, document: DocumentNode, request: OperationRequestText, limits: OperationLimits): number | 'too-many-nodes' | null {
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operationName = request.operationName ?? undefined;
+  // Only the operation that runs is costed; with several and no name none runs (Apollo refuses).
+  if (operations.length > 1 && !operationName) return null;
+  try {
+    return getComplexity({
+      schema,
+      query: document,
+      estimators: [listCostEstimator(limits.defaultListSize)],
+      variables: request.variables ?? {},
+      operationName: operationName ?? operations[0]?.name?.value,
+      maxQueryNodes: maxCostNodes,
+    });
+  } catch (error) {
+    if (error instanceof Error && /maximum allowed number of nodes/.test(error.message)) return 'too-many-nodes';
+    // Variables or arguments that do not coerce: validation or execution refuses the operation.
+    return null;
+  }
+}
+
+/** The operation limits for one API schema; `check` is what every transport calls first. */
+export function createOperationGuard(schema: GraphQLSchema, overrides: Partial<OperationLimits> = {}): OperationGuard {
+  const limits: OperationLimits = { ...defaultOperationLimits, ...definedOnly(overrides) };
+  const exceeded = (limit: Exclude<LimitName, 'requestBytes'>, max: number, actual?: number) =>
+    ({ errors: [limitExceeded(limit, max, actual, describeLimit[limit])] });
+  return {
+    limits,
+    check: (request) => {
+      const bytes = Buffer.byteLength(request.query, 'utf8');
+      if (bytes > limits.maxDocumentBytes) return exceeded('documentBytes', limits.maxDocumentBytes, bytes);
+      const source = new Source(request.query);
+      let document: DocumentNode;
+      try {
+        const tokens = countTokens(source, limits.maxTokens);
+        if (tokens > limits.maxTokens) return exceeded('tokens', limits.maxTokens);
+        document = parse(source, { maxTokens: limits.maxTokens });
+      } catch (error) {
+        const syntax = error instanceof GraphQLError ? error : new GraphQLError(String(error));
+        return {
+          errors: [new GraphQLError(syntax.message, { source: syntax.source, positions: syntax.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })],
+        };
+      }
+      const shape = measureShape(document);
+      if (shape.depth > limits.maxDepth) return exceeded('depth', limits.maxDepth, shape.depth);
+      if (shape.aliases > limits.maxAliases) return exceeded('aliases', limits.maxAliases, shape.aliases);
+      if (shape.rootFields > limits.maxRootFields) return exceeded('rootFields', limits.maxRootFields, shape.rootFields);
+      const cost = estimateCost(schema, document, request, limits);
+      if (cost === 'too-many-nodes') return exceeded('cost', limits.maxCost);
+      if (cost !== null && cost > limits.maxCost) return exceeded('cost', limits.maxCost, cost);
+      return { document };
+    },
+  };
+}
+
+function definedOnly<T extends object>(value: Partial<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
