@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm';
 import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/platform';
 import { createContext, type NutritionContext } from './context';
 import * as schema from './db/schema';
 import { seedNutrition } from './db/seed';
+import { forgetUser } from './meals';
 import { resolvers } from './resolvers';
 
 export const nutritionSubgraph: SubgraphDefinition<typeof schema, NutritionContext> = {
@@ -13,10 +13,7 @@ export const nutritionSubgraph: SubgraphDefinition<typeof schema, NutritionConte
   seed: seedNutrition,
   eventHandlers: {
     // Everything nutrition knows of a user: their meal log and their goals.
-    'user.deleted': async (tx, { userId }) => {
-      await tx.delete(schema.mealEntries).where(eq(schema.mealEntries.userId, userId));
-      await tx.delete(schema.nutritionGoals).where(eq(schema.nutritionGoals.userId, userId));
-    },
+    'user.deleted': (tx, { userId }) => forgetUser(tx, userId),
   },
 };
 

@@ -1,74 +1,42 @@
-/** Account operations behind the user subgraph's mutations. */
+/**
+ * Account operations behind the user subgraph's mutations, in gym's `floor.ts` model: each
+ * takes the account scope, the viewer where one acts, and parsed input, and returns an
+ * `Outcome`; resolvers parse, guard and hand it to `committed`.
+ */
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { enqueueEvent, roles } from '@fitgraph/platform';
+import { enqueueEvent, type Outcome, type Role, type Viewer } from '@fitgraph/platform';
 import {
   badUserInput,
   forbidden,
   isUniqueViolation,
   knownIdsCheck,
   notFound,
-  parseInput,
-  requireRole,
-  requireUser,
   unauthenticated,
-  uuidInput,
+  type Database,
+  type Logger,
 } from '@fitgraph/service-kit';
-import { z } from 'zod';
-import type { UserContext } from './context';
 import * as schema from './db/schema';
+import type { AccountResources } from './resources';
 import { hashPassword, needsRehash, verifyPassword } from './passwords';
 import { startSession, type AuthPayload } from './sessions';
 
 /** Trimmed and lower-cased: one account per address however it is typed. */
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
-// Deliberately simple: one @, something on each side, a dot in the domain; the real test is mail delivery.
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const maxPasswordLength = 1024; // bounds the hashing work one request can cause
+/** Bounds the hashing work one request can cause. */
+export const maxPasswordLength = 1024;
 
-const displayName = z.string().trim().min(1, 'must not be empty').max(60, 'must be at most 60 characters');
-
-const signUpArgs = z
-  .object({
-    input: z.object({
-      email: z.string().transform(normaliseEmail).pipe(z.string().max(254, 'is too long').regex(emailPattern, 'must be an email address')),
-      password: z.string().min(10, 'must be at least 10 characters').max(maxPasswordLength, `must be at most ${maxPasswordLength} characters`),
-      displayName,
-    }),
-  })
-  .superRefine(({ input }, ctx) => {
-    if (normaliseEmail(input.password) === input.email) {
-      ctx.addIssue({ code: 'custom', path: ['input', 'password'], message: 'must not be the email address' });
-    }
-  });
-
-/** A zone Intl knows, in its canonical spelling (PostgreSQL knows the same IANA names). */
-function canonicalTimeZone(zone: string): string | null {
-  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return null;
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
-  } catch {
-    return null;
-  }
+/**
+ * What an account operation works with: the database, the subgraph's long-lived account
+ * resources, the request's logger (request id bound) and the client's address (throttling).
+ */
+export interface AccountScope {
+  db: UserDatabase;
+  accounts: AccountResources;
+  logger: Logger;
+  clientIp: string | null;
 }
-
-const updateProfileArgs = z.object({
-  input: z.object({
-    displayName: displayName.nullish(),
-    homeGymId: uuidInput().nullish(),
-    timeZone: z
-      .string()
-      .nullish()
-      .transform((zone, ctx) => {
-        if (zone === null || zone === undefined) return zone;
-        const canonical = canonicalTimeZone(zone);
-        if (!canonical) ctx.addIssue({ code: 'custom', message: 'must be an IANA time zone, e.g. Europe/Berlin' });
-        return canonical ?? z.NEVER;
-      }),
-  }),
-});
-
-const setUserRoleArgs = z.object({ userId: uuidInput(), role: z.enum(roles) });
+type UserDatabase = Database<typeof schema>;
 
 /**
  * Creates the account and announces it (`user.created`, in the same transaction) to the
@@ -76,9 +44,7 @@ const setUserRoleArgs = z.object({ userId: uuidInput(), role: z.enum(roles) });
  * `signUp` signs the new account in, so without an email-verification step there is no answer
  * that would not tell the caller whether the address was free; the per-IP limit bounds probing.
  */
-export async function signUp(args: unknown, ctx: UserContext): Promise<AuthPayload> {
-  await ctx.accounts.throttle.signUp(ctx.request.clientIp);
-  const { input } = parseInput(signUpArgs, args);
+export async function signUp(ctx: AccountScope, input: { email: string; password: string; displayName: string }): Promise<Outcome<AuthPayload>> {
   const passwordHash = await hashPassword(input.password, ctx.accounts.scrypt);
   let user: schema.UserRow | undefined;
   try {
@@ -94,10 +60,10 @@ export async function signUp(args: unknown, ctx: UserContext): Promise<AuthPaylo
     if (isUniqueViolation(error, 'users_email_lower_idx')) throw badUserInput('An account with this email already exists', 'input.email');
     throw error;
   }
-  ctx.logger.info({ userId: user!.id, requestId: ctx.request.requestId }, 'account created');
+  ctx.logger.info({ userId: user!.id }, 'account created');
   // On the bus before the caller learns the id, so other subgraphs know it by the time it is used.
   await ctx.accounts.outbox.flush();
-  return startSession(ctx.db, ctx.accounts.sessions, user!);
+  return { result: await startSession(ctx.db, ctx.accounts.sessions, user!), events: [] };
 }
 
 const invalidCredentials = () => unauthenticated('Invalid email or password');
@@ -107,9 +73,9 @@ const invalidCredentials = () => unauthenticated('Invalid email or password');
  * time (an unknown email is checked against a dummy hash). Throttled per account+IP, per IP and
  * per account (throttle.ts).
  */
-export async function signIn(args: { email: string; password: string }, ctx: UserContext): Promise<AuthPayload> {
+export async function signIn(ctx: AccountScope, args: { email: string; password: string }): Promise<Outcome<AuthPayload>> {
   const email = normaliseEmail(args.email);
-  const ip = ctx.request.clientIp;
+  const ip = ctx.clientIp;
   const attempt = await ctx.accounts.throttle.signIn(email, ip);
   const [user] = await ctx.db.select().from(schema.users).where(eq(sql`lower(${schema.users.email})`, email));
   const password = args.password.slice(0, maxPasswordLength + 1);
@@ -118,7 +84,7 @@ export async function signIn(args: { email: string; password: string }, ctx: Use
       ? await verifyPassword(password, user.passwordHash)
       : (await verifyPassword(password, await ctx.accounts.dummyPasswordHash), false);
   if (!user || !valid) {
-    ctx.logger.info({ ip, knownAccount: !!user, requestId: ctx.request.requestId }, 'sign-in failed');
+    ctx.logger.info({ ip, knownAccount: !!user }, 'sign-in failed');
     throw invalidCredentials();
   }
   await attempt.succeeded();
@@ -126,8 +92,8 @@ export async function signIn(args: { email: string; password: string }, ctx: Use
     // The cost was raised since this hash was made: upgrade it now that we hold the password.
     await ctx.db.update(schema.users).set({ passwordHash: await hashPassword(password, ctx.accounts.scrypt) }).where(eq(schema.users.id, user.id));
   }
-  ctx.logger.info({ userId: user.id, ip, requestId: ctx.request.requestId }, 'signed in');
-  return startSession(ctx.db, ctx.accounts.sessions, user);
+  ctx.logger.info({ userId: user.id, ip }, 'signed in');
+  return { result: await startSession(ctx.db, ctx.accounts.sessions, user), events: [] };
 }
 
 /** The viewer's own row; UNAUTHENTICATED when the token outlived its account. */
@@ -136,9 +102,11 @@ const accountGone = () => unauthenticated('This account no longer exists');
 /** `homeGymId` must name a gym the gym subgraph announced (service-kit references.ts). */
 const homeGym = knownIdsCheck(schema.knownGyms, 'input.homeGymId', 'gym');
 
-export async function updateProfile(args: unknown, ctx: UserContext): Promise<schema.UserRow> {
-  const viewer = requireUser(ctx);
-  const { input } = parseInput(updateProfileArgs, args);
+export async function updateProfile(
+  ctx: AccountScope,
+  viewer: Viewer,
+  input: { displayName?: string | null; timeZone?: string | null; homeGymId?: string | null },
+): Promise<Outcome<schema.UserRow>> {
   const changes: Partial<typeof schema.users.$inferInsert> = {};
   if (input.displayName != null) changes.displayName = input.displayName;
   if (input.timeZone != null) changes.timeZone = input.timeZone;
@@ -153,7 +121,7 @@ export async function updateProfile(args: unknown, ctx: UserContext): Promise<sc
         })
       : await ctx.db.select().from(schema.users).where(eq(schema.users.id, viewer.id));
   if (!user) throw accountGone();
-  return user;
+  return { result: user, events: [] };
 }
 
 /**
@@ -162,8 +130,7 @@ export async function updateProfile(args: unknown, ctx: UserContext): Promise<sc
  * dies right after the commit. Every access token of the user is revoked before the commit, so
  * before any subgraph handles the event: no write with an old token lands after its clean-up.
  */
-export async function deleteAccount(ctx: UserContext): Promise<boolean> {
-  const viewer = requireUser(ctx);
+export async function deleteAccount(ctx: AccountScope, viewer: Viewer): Promise<Outcome<boolean>> {
   const deleted = await ctx.db.transaction(async (tx) => {
     const rows = await tx.delete(schema.users).where(eq(schema.users.id, viewer.id)).returning({ id: schema.users.id });
     if (rows.length === 0) return false;
@@ -172,9 +139,9 @@ export async function deleteAccount(ctx: UserContext): Promise<boolean> {
     return true;
   });
   if (!deleted) throw accountGone();
-  ctx.logger.info({ userId: viewer.id, requestId: ctx.request.requestId }, 'account deleted');
+  ctx.logger.info({ userId: viewer.id }, 'account deleted');
   void ctx.accounts.outbox.flush();
-  return true;
+  return { result: true, events: [] };
 }
 
 /**
@@ -186,9 +153,7 @@ export async function deleteAccount(ctx: UserContext): Promise<boolean> {
  * with the new role. A sign-in racing with this reads the role under a row lock (sessions.ts),
  * so it either sees the new role or its session is among those revoked here.
  */
-export async function setUserRole(args: unknown, ctx: UserContext): Promise<schema.UserRow> {
-  const admin = requireRole(ctx, 'ADMIN');
-  const { userId, role } = parseInput(setUserRoleArgs, args);
+export async function setUserRole(ctx: AccountScope, admin: Viewer, { userId, role }: { userId: string; role: Role }): Promise<Outcome<schema.UserRow>> {
   // An admin demoting themself could leave the platform without one.
   if (userId === admin.id) throw forbidden('Admins cannot change their own role');
   const outcome = await ctx.db.transaction(async (tx) => {
@@ -205,6 +170,6 @@ export async function setUserRole(args: unknown, ctx: UserContext): Promise<sche
     return { user: user!, sessionsEnded: ended.length };
   });
   if (!outcome) throw notFound('User', userId);
-  ctx.logger.info({ userId, role, by: admin.id, sessionsEnded: outcome.sessionsEnded, requestId: ctx.request.requestId }, 'role changed');
-  return outcome.user;
+  ctx.logger.info({ userId, role, by: admin.id, sessionsEnded: outcome.sessionsEnded }, 'role changed');
+  return { result: outcome.user, events: [] };
 }

@@ -1,10 +1,10 @@
-import { eq } from 'drizzle-orm';
 import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOptions } from '@fitgraph/platform';
 import { rememberKnownIds } from '@fitgraph/service-kit';
 import { createContext, type WorkoutContext } from './context';
 import * as schema from './db/schema';
 import { seedWorkout } from './db/seed';
 import { resolvers } from './resolvers';
+import { forgetUser } from './workouts';
 
 export const workoutSubgraph: SubgraphDefinition<typeof schema, WorkoutContext> = {
   name: 'workout',
@@ -13,10 +13,8 @@ export const workoutSubgraph: SubgraphDefinition<typeof schema, WorkoutContext> 
   createContext,
   seed: seedWorkout,
   eventHandlers: {
-    // The user's workouts go, and their sets with them (ON DELETE CASCADE).
-    'user.deleted': async (tx, { userId }) => {
-      await tx.delete(schema.workouts).where(eq(schema.workouts.userId, userId));
-    },
+    // The user's workouts go, and their sets with them.
+    'user.deleted': (tx, { userId }) => forgetUser(tx, userId),
     // The machines a set may name (service-kit references.ts); machines are never deleted.
     'machine.created': (tx, { machineId }) => rememberKnownIds(tx, schema.knownMachines, [machineId]),
   },

@@ -1,10 +1,8 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc } from 'drizzle-orm';
 import { z } from 'zod';
+import { committed } from '@fitgraph/platform';
 import {
   nameContains,
-  forbidden,
-  isUuid,
-  notFound,
   parseInput,
   present,
   requireSelfOr,
@@ -12,8 +10,9 @@ import {
   scalarResolvers,
 } from '@fitgraph/service-kit';
 import type { NutritionContext } from '../context';
-import { foods, mealEntries, nutritionGoals, type FoodRow, type MealEntryRow, type NutritionGoalsRow } from '../db/schema';
+import { foods, type FoodRow, type MealEntryRow, type NutritionGoalsRow } from '../db/schema';
 import type { Resolvers } from '../generated/resolvers-types';
+import * as meals from '../meals';
 import type { DailyNutritionModel } from '../models';
 
 interface Nutrients {
@@ -112,36 +111,13 @@ export const resolvers: Resolvers = {
     logMeal: async (_parent, args, ctx) => {
       const viewer = requireUser(ctx);
       const { input } = parseInput(logMealArgs, args);
-      return ctx.db.transaction(async (tx) => {
-        const [food] = isUuid(input.foodId) ? await tx.select({ id: foods.id }).from(foods).where(eq(foods.id, input.foodId)) : [];
-        if (!food) throw notFound('Food', input.foodId);
-        const [entry] = await tx
-          .insert(mealEntries)
-          .values({ userId: viewer.id, foodId: food.id, grams: input.grams, eatenAt: input.eatenAt ?? new Date() })
-          .returning();
-        return entry!;
-      });
+      return committed(ctx, await meals.logMeal(ctx.db, viewer, input));
     },
-    deleteMealEntry: async (_parent, { id }, ctx) => {
-      const viewer = requireUser(ctx);
-      return ctx.db.transaction(async (tx) => {
-        const [entry] = isUuid(id) ? await tx.select().from(mealEntries).where(eq(mealEntries.id, id)).for('update') : [];
-        if (!entry) throw notFound('Meal entry', id);
-        if (entry.userId !== viewer.id) throw forbidden('Only the owner can delete a meal entry');
-        await tx.delete(mealEntries).where(eq(mealEntries.id, id));
-        return true;
-      });
-    },
+    deleteMealEntry: async (_parent, { id }, ctx) => committed(ctx, await meals.deleteMealEntry(ctx.db, requireUser(ctx), id)),
     setNutritionGoals: async (_parent, args, ctx) => {
       const viewer = requireUser(ctx);
       const { input } = parseInput(goalsArgs, args);
-      const values = { ...input, updatedAt: new Date() };
-      const [goals] = await ctx.db
-        .insert(nutritionGoals)
-        .values({ userId: viewer.id, ...values })
-        .onConflictDoUpdate({ target: nutritionGoals.userId, set: values })
-        .returning();
-      return goals!;
+      return committed(ctx, await meals.setNutritionGoals(ctx.db, viewer, input));
     },
   },
   User: {

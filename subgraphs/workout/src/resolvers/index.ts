@@ -1,34 +1,29 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc } from 'drizzle-orm';
 import { z } from 'zod';
+import { committed } from '@fitgraph/platform';
 import {
   badUserInput,
-  conflict,
-  nameContains,
   forbidden,
   isSelfOr,
-  isUuid,
-  knownIdsCheck,
-  notFound,
+  nameContains,
   parseInput,
   present,
   requireSelfOr,
   requireUser,
   scalarResolvers,
   uuidInput,
-  type Database,
 } from '@fitgraph/service-kit';
 import type { WorkoutContext } from '../context';
 import * as schema from '../db/schema';
 import type { Resolvers } from '../generated/resolvers-types';
 import type { WorkoutCursor } from '../loaders';
+import * as workouts from '../workouts';
 
-const { exercises, workouts, workoutSets } = schema;
+const { exercises } = schema;
 
 /** Who may see a user's training: the user themself, TRAINER and ADMIN. */
 const viewerRoles = ['TRAINER', 'ADMIN'] as const;
 const canSee = (ctx: WorkoutContext, userId: string) => isSelfOr(ctx, userId, ...viewerRoles);
-/** A set's machine must be one the gym subgraph announced (service-kit references.ts). */
-const setMachine = knownIdsCheck(schema.knownMachines, 'input.machineId', 'machine');
 
 // ---------------------------------------------------------------- input models
 
@@ -62,14 +57,6 @@ function decodeCursor(cursor: string): WorkoutCursor {
   }
 }
 
-/** The workout, row-locked until the transaction ends; NOT_FOUND / FORBIDDEN unless the viewer owns it. */
-async function lockOwnWorkout(tx: Database<typeof schema>, workoutId: string, viewerId: string) {
-  const [workout] = isUuid(workoutId) ? await tx.select().from(workouts).where(eq(workouts.id, workoutId)).for('update') : [];
-  if (!workout) throw notFound('Workout', workoutId);
-  if (workout.userId !== viewerId) throw forbidden('Only the owner can change a workout');
-  return workout;
-}
-
 // ---------------------------------------------------------------- resolvers
 
 export const resolvers: Resolvers = {
@@ -87,40 +74,20 @@ export const resolvers: Resolvers = {
   Mutation: {
     startWorkout: async (_parent, _args, ctx) => {
       const viewer = requireUser(ctx);
-      const [workout] = await ctx.db.insert(workouts).values({ userId: viewer.id }).returning();
-      ctx.logger.info({ workoutId: workout!.id, userId: viewer.id }, 'workout started');
-      return workout!;
+      const workout = await committed(ctx, await workouts.startWorkout(ctx.db, viewer));
+      ctx.logger.info({ workoutId: workout.id, userId: viewer.id }, 'workout started');
+      return workout;
     },
     logSet: async (_parent, args, ctx) => {
       const viewer = requireUser(ctx);
       const { workoutId, input } = parseInput(logSetArgs, args);
-      const machineIds = input.machineId ? [input.machineId.toLowerCase()] : [];
-      await setMachine.beforeTransaction(ctx.db, machineIds);
-      return ctx.db.transaction(async (tx) => {
-        // The row lock orders this against a concurrent finishWorkout: no set lands after finishing.
-        const workout = await lockOwnWorkout(tx, workoutId, viewer.id);
-        if (workout.finishedAt) throw conflict(`Workout ${workoutId} is finished; no more sets can be logged`);
-        const [exercise] = isUuid(input.exerciseId)
-          ? await tx.select({ id: exercises.id }).from(exercises).where(eq(exercises.id, input.exerciseId))
-          : [];
-        if (!exercise) throw notFound('Exercise', input.exerciseId);
-        await setMachine.inTransaction(tx, machineIds);
-        const [set] = await tx
-          .insert(workoutSets)
-          .values({ workoutId, exerciseId: exercise.id, machineId: machineIds[0] ?? null, reps: input.reps, weightKg: input.weightKg })
-          .returning();
-        return set!;
-      });
+      return committed(ctx, await workouts.logSet(ctx.db, viewer, workoutId, input));
     },
     finishWorkout: async (_parent, { workoutId }, ctx) => {
       const viewer = requireUser(ctx);
-      return ctx.db.transaction(async (tx) => {
-        const workout = await lockOwnWorkout(tx, workoutId, viewer.id);
-        if (workout.finishedAt) throw conflict(`Workout ${workoutId} is already finished`);
-        const [finished] = await tx.update(workouts).set({ finishedAt: new Date() }).where(eq(workouts.id, workoutId)).returning();
-        ctx.logger.info({ workoutId, userId: viewer.id }, 'workout finished');
-        return finished!;
-      });
+      const finished = await committed(ctx, await workouts.finishWorkout(ctx.db, viewer, workoutId));
+      ctx.logger.info({ workoutId, userId: viewer.id }, 'workout finished');
+      return finished;
     },
   },
   User: {
