@@ -8,6 +8,9 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import {
   createErrorFormatter,
+  inputIntegrityPlugin,
+  proxyTrust,
+  defaultMaxStringLength,
   requestLogPlugin,
   createLogger,
   httpUrl,
@@ -67,6 +70,10 @@ export interface GatewayOptions {
   revocations?: RevocationList;
   /** Subscriptions over graphql-ws and SSE (see gateway/README.md). */
   subscriptions?: SubscriptionOptions;
+  /** Proxies in front of the gateway whose `x-forwarded-for` names the client (`TRUSTED_PROXIES`). Default: none. */
+  trustedProxies?: string[];
+  /** Longest string argument or variable (`MAX_STRING_LENGTH`). Default: 100000. */
+  maxStringLength?: number;
 }
 
 export interface SubscriptionOptions {
@@ -133,11 +140,13 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
 
   const app = express();
   app.disable('x-powered-by');
+  // `req.ip` (forwarded to subgraphs for per-IP limits) believes x-forwarded-for only from configured proxies.
+  app.set('trust proxy', proxyTrust(options.trustedProxies ?? []));
   const httpServer = createServer(app);
 
   // Subscriptions: planned here, primary upstream over graphql-ws, `rest` per event through the
   // same data sources as queries (see gateway/README.md).
-  const formatError = createErrorFormatter(logger);
+  const formatError = createErrorFormatter(logger, { production });
   const planner = new SubscriptionPlanner(options.supergraphSdl, { resume: options.subscriptions?.resume });
   const dataSources: ServiceMap = Object.fromEntries(Object.keys(subgraphUrls).map((name) => [name, buildService({ name })]));
   const contextFor = (identity: Identity, requestId: string): GatewayContext => ({
@@ -166,6 +175,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       requestLogPlugin<GatewayContext>(logger, (context) => context.requestId),
+      // Strings, numbers and dates checked before planning: nothing broken reaches a subgraph.
+      inputIntegrityPlugin<GatewayContext>({ maxStringLength: options.maxStringLength ?? defaultMaxStringLength }),
       // Before the HTTP drain: clients of both transports are told to go elsewhere (1001).
       {
         serverWillStart: async () => ({
