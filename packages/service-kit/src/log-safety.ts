@@ -36,7 +36,8 @@ export interface SafeError {
 export function safeError(error: unknown, depth = 0): SafeError | unknown {
   if (!(error instanceof Error)) return typeof error === 'string' ? safeMessage(error) : error;
   const fields = error as unknown as Record<string, unknown>;
-  const type = error.name || error.constructor?.name || 'Error';
+  // DrizzleQueryError leaves `name` at 'Error'; its class says what it is.
+  const type = error.name && error.name !== 'Error' ? error.name : error.constructor?.name || 'Error';
   const message = safeMessage(error.message ?? '');
   const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
   const safe: SafeError = { type, message, ...(frames.length > 0 ? { stack: [`${type}: ${message}`, ...frames].join('\n') } : {}) };
