@@ -10,6 +10,7 @@ import {
   type EventBus,
   type Role,
   type SubgraphDefinition,
+  type SubgraphServerOptions,
 } from '@fitgraph/service-kit';
 import { openTestDatabase, type TestDatabase } from './databases';
 
@@ -30,15 +31,17 @@ export interface TestSubgraph<TSchema extends Record<string, unknown>> {
  */
 export async function startTestSubgraph<TSchema extends Record<string, unknown>, TContext, TResources>(
   definition: SubgraphDefinition<TSchema, TContext, TResources>,
+  /** Server settings for the test (e.g. `production`, `edge`). */
+  options: Pick<SubgraphServerOptions<TSchema>, 'production' | 'edge' | 'logger'> = {},
 ): Promise<TestSubgraph<TSchema>> {
-  const logger = createLogger(`${definition.name}-test`, process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = options.logger ?? createLogger(`${definition.name}-test`, process.env.TEST_LOG_LEVEL ?? 'silent');
   const db = await openTestDatabase(definition.name, definition.dbSchema);
   await definition.seed(db.db, process.env);
   const pubsub = openPubSub(process.env.REDIS_URL);
   const keyPrefix = `fgt:${randomUUID()}:`;
   // Short retry so redelivery tests do not wait the production 5 s.
   const events = openEventBus({ redisUrl: process.env.REDIS_URL, keyPrefix, logger, retryMs: 200 });
-  const server = await startSubgraphServer(definition, { db: db.db, pubsub: pubsub.pubsub, events, logger });
+  const server = await startSubgraphServer(definition, { db: db.db, pubsub: pubsub.pubsub, events, logger, production: options.production, edge: options.edge });
   return {
     url: server.url,
     db,
