@@ -111,6 +111,8 @@ describe('logs hold no secrets', () => {
         expect(errorCodes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
         expect(secretsInLog(JSON.stringify(response.errors), [email, body, password])).toEqual([]);
       }
+      // Development (NODE_ENV=test): the subgraph's error reaches the client with its message and serviceName.
+      expect(signUp.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^Failed query: insert into "users"/), extensions: { serviceName: 'user' } });
       const log = readFileSync(logFile, 'utf8');
       expect(log).toContain('insert into \\"users\\"');
       expect(log).toContain('no_refused_bodies');
