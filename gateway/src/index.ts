@@ -4,7 +4,7 @@ import { loadGatewayEnv } from './env';
 import { createGateway } from './server';
 
 const env = loadGatewayEnv();
-const logger = createLogger('gateway', env.LOG_LEVEL);
+const logger = createLogger('gateway', env.LOG_LEVEL, env.LOG_FILE);
 const production = env.NODE_ENV === 'production';
 const auth = loadAuthConfig();
 // Revoked sessions recorded by the user subgraph reach this process through Redis.
@@ -27,6 +27,8 @@ const gateway = await createGateway({
   subscriptions: env.subscriptions,
   trustedDocuments: env.trustedDocuments,
   limits: env.limits,
+  trustedProxies: env.TRUSTED_PROXIES,
+  maxStringLength: env.MAX_STRING_LENGTH,
 });
 logger.info({ url: gateway.url }, 'gateway started');
 announce(logger, 'gateway', production ? gateway.url : `${gateway.url}  (Apollo Sandbox: open it in a browser)`);

@@ -1,3 +1,4 @@
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 /** Raised once with every configuration problem, so an operator fixes them all in one go. */
@@ -29,6 +30,32 @@ export const optionalUrl = z.preprocess(emptyAsUndefined, z.string().url().optio
 export const port = (fallback: number) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(fallback));
 
+/**
+ * A comma-separated list of proxy addresses: IPs, CIDRs or proxy-addr's names (`loopback`,
+ * `linklocal`, `uniquelocal`); `x-forwarded-for` is believed only from these.
+ */
+export const proxyList = (fallback: string) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+      .refine(
+        (list) => {
+          try {
+            proxyaddr.compile(list);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'must list IP addresses, CIDR ranges or loopback/linklocal/uniquelocal' },
+      ),
+  );
+
+const positiveInt = (fallback: number) => z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(fallback));
+
 /** Settings every FitGraph service understands. */
 export const commonEnv = {
   /** `production` turns off Sandbox and introspection. Default: development. */
@@ -41,6 +68,23 @@ export const commonEnv = {
   REDIS_URL: optionalUrl,
   /** Prefix of every Redis key FitGraph writes (event streams, rate-limit counters). Default: fitgraph: */
   REDIS_KEY_PREFIX: z.string().min(1).default('fitgraph:'),
+  /** Append JSON logs to this file instead of writing them to stdout. Default: stdout. */
+  LOG_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /** Longest string any argument or variable may be; longer is BAD_USER_INPUT. Default: 100000. */
+  MAX_STRING_LENGTH: positiveInt(100_000),
+  /**
+   * Gateway: proxies (load balancers) in front of it whose `x-forwarded-for` names the client.
+   * Default: none (the peer address is the client).
+   */
+  TRUSTED_PROXIES: proxyList(''),
+};
+
+/** Settings of a subgraph's edge (it must survive callers that skip the gateway). */
+export const subgraphEdgeEnv = {
+  /** Deepest operation a subgraph runs (fields nested, fragments flattened). Default: 10. */
+  SUBGRAPH_MAX_DEPTH: positiveInt(10),
+  /** Where the gateway calls subgraphs from: only these may set `x-forwarded-for`. Default: loopback. */
+  SUBGRAPH_TRUSTED_PROXIES: proxyList('loopback'),
 };
 
 /** Database settings of one subgraph. */

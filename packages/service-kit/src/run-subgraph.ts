@@ -1,6 +1,6 @@
 import { loadAuthConfig } from './auth';
 import { openDatabase, resolveDatabaseTarget } from './db';
-import { commonEnv, databaseEnv, loadEnv, port } from './env';
+import { commonEnv, databaseEnv, loadEnv, port, subgraphEdgeEnv } from './env';
 import { eventsEnv, openEventBus, type EventBus } from './events';
 import { announce, createLogger } from './logger';
 import { openPubSub, type PubSubEngine } from './pubsub';
@@ -44,11 +44,11 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
 ): Promise<RunningSubgraph> {
   const portVar = `${envPrefix(definition.name)}_SUBGRAPH_PORT`;
   const env = loadEnv(
-    { ...commonEnv, ...databaseEnv, ...eventsEnv, [portVar]: port(defaultSubgraphPorts[definition.name]) },
+    { ...commonEnv, ...databaseEnv, ...eventsEnv, ...subgraphEdgeEnv, [portVar]: port(defaultSubgraphPorts[definition.name]) },
     options.source,
   );
   const auth = loadAuthConfig(options.source);
-  const logger = createLogger(`${definition.name}-subgraph`, env.LOG_LEVEL);
+  const logger = createLogger(`${definition.name}-subgraph`, env.LOG_LEVEL, env.LOG_FILE);
   const database = await openDatabase({
     subgraph: definition.name,
     schema: definition.dbSchema,
@@ -76,6 +76,8 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
     auth,
     source: options.source,
     revocations: options.revocations ?? ownRevocations!,
+    production: env.NODE_ENV === 'production',
+    edge: { maxDepth: env.SUBGRAPH_MAX_DEPTH, trustedProxies: env.SUBGRAPH_TRUSTED_PROXIES, maxStringLength: env.MAX_STRING_LENGTH },
   });
   logger.info({ url: server.url, database: database.description, pubsub: pubsub.kind, events: events.kind }, 'subgraph started');
   announce(logger, definition.name, `${server.url}  (${database.description}, ${pubsub.kind} pub/sub)`);

@@ -8,12 +8,14 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { sql } from 'drizzle-orm';
 import express from 'express';
-import { parse, type DocumentNode } from 'graphql';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createTokenVerifier, loadAuthConfig, type AuthConfig, type Viewer } from './auth';
 import type { Database } from './db';
+import { clientAddress, defaultSubgraphEdge, depthLimitRule, proxyTrust, type EdgeOptions } from './edge';
 import { createErrorFormatter } from './errors';
+import { inputIntegrityError, inputIntegrityPlugin } from './input-integrity';
 import { requestLogPlugin } from './request-log';
 import {
   ensureProcessedEventsTable,
@@ -39,8 +41,8 @@ export interface RequestInfo {
   /** A gym machine's own key (`x-device-key`), or null. */
   deviceKey: string | null;
   /**
-   * The client's IP as the gateway saw it (last `x-forwarded-for` entry, which the gateway
-   * sets), else the peer address; for throttling, never for authorization.
+   * The client's IP as the gateway saw it (`x-forwarded-for`, believed only from
+   * `SUBGRAPH_TRUSTED_PROXIES`), else the peer address; for throttling, never for authorization.
    */
   clientIp: string | null;
   /** The verified identity behind `authorization`; null when anonymous. */
@@ -115,7 +117,14 @@ export interface SubgraphServerOptions<TSchema extends Record<string, unknown>> 
   source?: NodeJS.ProcessEnv;
   /** Revoked sessions shared with the other services (revocation.ts); default: a private in-process list. */
   revocations?: RevocationList;
+  /** Production: no introspection, internal errors masked, no "Did you mean" hints. Default: false. */
+  production?: boolean;
+  /** Depth limit, trusted proxies and input limits. Default: {@link defaultSubgraphEdge}. */
+  edge?: Partial<EdgeOptions>;
 }
+
+/** Largest graphql-ws message a subgraph accepts (the `ws` default is 100 MiB). */
+const maxWebSocketPayload = 1024 * 1024;
 
 export interface RunningServer {
   url: string;
@@ -194,10 +203,17 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
     resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
   });
 
+  const production = options.production ?? false;
+  const edge: EdgeOptions = { ...defaultSubgraphEdge, ...options.edge };
+  const validationRules = [depthLimitRule(edge.maxDepth)];
+  const trust = proxyTrust(edge.trustedProxies);
+
   const app = express();
   app.disable('x-powered-by');
+  // `req.ip` believes x-forwarded-for only from the gateway's addresses, never from any caller.
+  app.set('trust proxy', trust);
   const httpServer = createServer(app);
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: maxWebSocketPayload });
   const verifier = createTokenVerifier(auth, revocations);
   let activeSubscriptions = 0;
   // Open graphql-ws sockets by the viewer they authenticated as: a revoked session's are closed.
@@ -233,10 +249,26 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
           requestId: textParam(ctx.connectionParams, 'requestId') ?? crypto.randomUUID(),
           authorization: textParam(ctx.connectionParams, 'authorization'),
           deviceKey: null,
-          clientIp: clientIpOf(ctx.extra.request.headers['x-forwarded-for'], ctx.extra.request.socket.remoteAddress),
+          clientIp: clientAddress(ctx.extra.request, trust),
           viewer: ctx.extra.viewer ?? null,
           logger,
         }) as Promise<Record<string, unknown>>,
+      // The same depth limit and input checks as HTTP (Apollo Server's pipeline does not run here).
+      onSubscribe: (_ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
+        if (errors.length > 0) return errors;
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('Unable to identify the operation to run', { extensions: { code: 'BAD_REQUEST' } })];
+        const refused = inputIntegrityError(schema, document, operation, payload.variables, edge);
+        if (refused) return [refused];
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+      },
       // Counts streams that really opened, until they end by any route (complete, error, close).
       onOperation: (_ctx, _id, _payload, _args, result) => {
         if (!isAsyncIterable(result)) return undefined;
@@ -251,17 +283,20 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
 
   const apollo = new ApolloServer({
     schema,
-    introspection: true,
+    // The gateway reads the supergraph file, never a subgraph's schema; the public has no business here.
+    introspection: !production,
     includeStacktraceInErrorResponses: false,
+    validationRules,
     // Shutdown is ours (stopOnSignals stops every service of the process in order).
     stopOnTerminationSignals: false,
-    formatError: createErrorFormatter(logger),
+    formatError: createErrorFormatter(logger, { production }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       // No Apollo Studio here; traces would only cost bytes on every response.
       ApolloServerPluginInlineTraceDisabled(),
       requestLogPlugin<{ request?: RequestInfo }>(logger, (context) => context.request?.requestId),
+      inputIntegrityPlugin(edge),
       { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
     ],
   });
@@ -286,7 +321,7 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
           requestId: requestIdOf(req),
           authorization,
           deviceKey: req.header('x-device-key') ?? null,
-          clientIp: clientIpOf(req.headers['x-forwarded-for'], req.socket.remoteAddress),
+          clientIp: req.ip ?? null,
           viewer: await verifier.viewerFromAuthorization(authorization),
           logger,
         }) as Promise<Record<string, unknown>>;
@@ -311,13 +346,6 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
       await ownRevocations?.close();
     },
   };
-}
-
-/** The last `x-forwarded-for` hop (the one our gateway wrote), else the peer address. */
-function clientIpOf(forwardedFor: string | string[] | undefined, peer: string | undefined): string | null {
-  const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;
-  const last = header?.split(',').map((part) => part.trim()).filter(Boolean).at(-1);
-  return last ?? peer ?? null;
 }
 
 /** Wires `definition.eventHandlers` to the bus, each event handled once in effect per subgraph. */

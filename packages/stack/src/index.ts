@@ -58,14 +58,14 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
     redisUrl: env.REDIS_URL,
     keyPrefix: env.REDIS_KEY_PREFIX,
     consumerName: eventConfig.EVENT_CONSUMER_NAME,
-    logger: createLogger('events', env.LOG_LEVEL),
+    logger: createLogger('events', env.LOG_LEVEL, env.LOG_FILE),
   });
   // One list of revoked sessions for every verifier of the process (Redis-backed when REDIS_URL is set).
   const revocations = await openRevocationList({
     redisUrl: env.REDIS_URL,
     keyPrefix: env.REDIS_KEY_PREFIX,
     accessTokenTtlSeconds: auth.accessTokenTtlSeconds,
-    logger: createLogger('revocations', env.LOG_LEVEL),
+    logger: createLogger('revocations', env.LOG_LEVEL, env.LOG_FILE),
   });
   // Every subgraph (and a restarted one) shares the stack's pub/sub, event bus and revocations.
   const startService = (definition: AnySubgraphDefinition, serviceSource: NodeJS.ProcessEnv) =>
@@ -90,7 +90,7 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
     SubgraphName,
     RunningSubgraph
   >;
-  const gatewayLogger = createLogger('gateway', env.LOG_LEVEL);
+  const gatewayLogger = createLogger('gateway', env.LOG_LEVEL, env.LOG_FILE);
   const gateway = await createGateway({
     supergraphSdl: readSupergraph(),
     subgraphUrls: Object.fromEntries(allSubgraphs.map((d) => [d.name, subgraphs[d.name].url])),
@@ -104,6 +104,8 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
     subscriptions: env.subscriptions,
     trustedDocuments: env.trustedDocuments,
     limits: env.limits,
+    trustedProxies: env.TRUSTED_PROXIES,
+    maxStringLength: env.MAX_STRING_LENGTH,
   });
   announce(gatewayLogger, 'gateway', gateway.url);
   return {

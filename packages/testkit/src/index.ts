@@ -2,6 +2,7 @@ export * from './accounts';
 export * from './databases';
 export * from './env';
 export * from './graphql';
+export * from './logs';
 export * from './processes';
 export * from './services';
 export * from './stack';

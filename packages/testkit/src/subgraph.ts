@@ -10,6 +10,7 @@ import {
   type EventBus,
   type Role,
   type SubgraphDefinition,
+  type SubgraphServerOptions,
 } from '@fitgraph/service-kit';
 import { openTestDatabase, type TestDatabase } from './databases';
 
@@ -30,12 +31,12 @@ export interface TestSubgraph<TSchema extends Record<string, unknown>> {
  */
 export async function startTestSubgraph<TSchema extends Record<string, unknown>, TContext, TResources>(
   definition: SubgraphDefinition<TSchema, TContext, TResources>,
-  options: {
+  options: Pick<SubgraphServerOptions<TSchema>, 'production' | 'edge' | 'logger'> & {
     /** Settings for the subgraph's resources over process.env (e.g. SIGN_UP_MAX_PER_IP). */
     env?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<TestSubgraph<TSchema>> {
-  const logger = createLogger(`${definition.name}-test`, process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = options.logger ?? createLogger(`${definition.name}-test`, process.env.TEST_LOG_LEVEL ?? 'silent');
   const db = await openTestDatabase(definition.name, definition.dbSchema);
   await definition.seed(db.db, process.env);
   const pubsub = openPubSub(process.env.REDIS_URL);
@@ -44,7 +45,7 @@ export async function startTestSubgraph<TSchema extends Record<string, unknown>,
   const events = openEventBus({ redisUrl: process.env.REDIS_URL, keyPrefix, logger, retryMs: 200 });
   // Its own Redis keys (rate-limit counters too), removed on stop.
   const source = { ...process.env, REDIS_KEY_PREFIX: keyPrefix, ...options.env };
-  const server = await startSubgraphServer(definition, { db: db.db, pubsub: pubsub.pubsub, events, logger, source });
+  const server = await startSubgraphServer(definition, { db: db.db, pubsub: pubsub.pubsub, events, logger, source, production: options.production, edge: options.edge });
   return {
     url: server.url,
     db,
