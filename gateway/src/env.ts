@@ -72,6 +72,8 @@ export const gatewayEnvShape = {
 export interface GatewayConfig {
   production: boolean;
   logLevel: string;
+  /** LOG_FILE: JSON logs appended there instead of stdout. */
+  logFile: string | undefined;
   host: string;
   port: number;
   /** Overrides the production default of introspection when set. */
@@ -83,6 +85,10 @@ export interface GatewayConfig {
   subscriptions: SubscriptionOptions;
   trustedDocuments: TrustedDocumentsOptions;
   limits: GatewayLimitOptions;
+  /** Proxies whose `x-forwarded-for` names the client (TRUSTED_PROXIES). */
+  trustedProxies: string[];
+  /** Longest string an argument or variable may be (MAX_STRING_LENGTH). */
+  maxStringLength: number;
 }
 
 /** Parses the gateway's configuration from `source`; one ConfigError lists every problem. */
@@ -123,6 +129,7 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv) => {
   const config: GatewayConfig = {
     production: env.NODE_ENV === 'production',
     logLevel: env.LOG_LEVEL,
+    logFile: env.LOG_FILE,
     host: env.HOST,
     port: env.PORT,
     introspection: env.INTROSPECTION === undefined ? undefined : env.INTROSPECTION === 'true',
@@ -132,6 +139,8 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv) => {
     subscriptions,
     trustedDocuments,
     limits,
+    trustedProxies: env.TRUSTED_PROXIES,
+    maxStringLength: env.MAX_STRING_LENGTH,
   };
   return config;
 };
@@ -147,4 +156,6 @@ export const gatewayOptionsOf = (config: GatewayConfig) => ({
   subscriptions: config.subscriptions,
   trustedDocuments: config.trustedDocuments,
   limits: config.limits,
+  trustedProxies: config.trustedProxies,
+  maxStringLength: config.maxStringLength,
 });

@@ -9,7 +9,7 @@ import { gatewayOptionsOf, loadGatewayEnv } from './env';
 import { createGateway } from './server';
 
 const config = configOrExit('gateway', () => loadGatewayEnv(process.env));
-const logger = createLogger('gateway', config.logLevel);
+const logger = createLogger('gateway', config.logLevel, config.logFile);
 const scope = new DisposeScope();
 // Revoked sessions recorded by the user subgraph reach this process through Redis.
 const revocations = scope.use(

@@ -9,6 +9,9 @@ import { expressMiddleware } from '@as-integrations/express5';
 import type { Role, Viewer } from '@fitgraph/platform';
 import {
   createErrorFormatter,
+  inputIntegrityPlugin,
+  proxyTrust,
+  defaultMaxStringLength,
   requestLogPlugin,
   httpUrl,
   jsonErrorHandler,
@@ -24,7 +27,6 @@ import {
 import express from 'express';
 import type { FormattedExecutionResult } from 'graphql';
 import { ConnectionCaps, type ConnectionCapLimits } from './limits/connection-caps';
-import { gatewayErrorFormatter } from './limits/errors';
 import { operationLimitsMiddleware, readLimitedText, requestTooLargeHandler } from './limits/http';
 import { createOperationGuard, defaultMaxRequestBytes, type GatewayLimitOptions } from './limits/operation-limits';
 import { checkSubgraphs } from './readiness';
@@ -74,6 +76,10 @@ export interface GatewayOptions {
   trustedDocuments?: TrustedDocumentsOptions;
   /** Operation limits (depth, aliases, root fields, tokens, size, cost) and request size, for every transport. */
   limits?: GatewayLimitOptions;
+  /** Proxies in front of the gateway whose `x-forwarded-for` names the client (`TRUSTED_PROXIES`). Default: none. */
+  trustedProxies?: string[];
+  /** Longest string argument or variable (`MAX_STRING_LENGTH`). Default: 100000. */
+  maxStringLength?: number;
 }
 
 export interface SubscriptionOptions {
@@ -139,11 +145,13 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
 
   const app = express();
   app.disable('x-powered-by');
+  // `req.ip` (forwarded to subgraphs for per-IP limits) believes x-forwarded-for only from configured proxies.
+  app.set('trust proxy', proxyTrust(options.trustedProxies ?? []));
   const httpServer = createServer(app);
 
   // Subscriptions: planned here, primary upstream over graphql-ws, `rest` per event through the
   // same data sources as queries (see gateway/README.md).
-  const formatError = gatewayErrorFormatter(createErrorFormatter(logger), { hideSchemaDetails: production });
+  const formatError = createErrorFormatter(logger, { production });
   const trustedDocuments = createTrustedDocuments(production, options.trustedDocuments);
   const planner = new SubscriptionPlanner(options.supergraphSdl, { resume: options.subscriptions?.resume });
   // One set of operation limits for HTTP, graphql-ws and SSE, checked before Apollo parses or plans.
@@ -177,6 +185,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       requestLogPlugin<GatewayContext>(logger, (context) => context.requestId),
+      // Strings, numbers and dates checked before planning: nothing broken reaches a subgraph.
+      inputIntegrityPlugin<GatewayContext>({ maxStringLength: options.maxStringLength ?? defaultMaxStringLength }),
       // Before the HTTP drain: clients of both transports are told to go elsewhere (1001).
       {
         serverWillStart: async () => ({

@@ -91,7 +91,7 @@ export async function startStack(config: StackConfig, options: StartStackOptions
   try {
     const pubsub = scope.use(openPubSub(redis.url, redis.keyPrefix), (opened) => opened.close());
     const events = scope.use(
-      openEventBus({ redisUrl: redis.url, keyPrefix: redis.keyPrefix, consumerName: config.eventConsumerName, logger: createLogger('events', gatewayConfig.logLevel) }) as EventBus,
+      openEventBus({ redisUrl: redis.url, keyPrefix: redis.keyPrefix, consumerName: config.eventConsumerName, logger: createLogger('events', gatewayConfig.logLevel, gatewayConfig.logFile) }) as EventBus,
       (bus) => bus.close(),
     );
     // One list of revoked sessions for every verifier of the process (Redis-backed when REDIS_URL is set).
@@ -100,7 +100,7 @@ export async function startStack(config: StackConfig, options: StartStackOptions
         redisUrl: redis.url,
         keyPrefix: redis.keyPrefix,
         accessTokenTtlSeconds: gatewayConfig.auth.accessTokenTtlSeconds,
-        logger: createLogger('revocations', gatewayConfig.logLevel),
+        logger: createLogger('revocations', gatewayConfig.logLevel, gatewayConfig.logFile),
       }),
       (list) => list.close(),
     );
@@ -122,7 +122,7 @@ export async function startStack(config: StackConfig, options: StartStackOptions
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
 
-    const gatewayLogger = createLogger('gateway', gatewayConfig.logLevel);
+    const gatewayLogger = createLogger('gateway', gatewayConfig.logLevel, gatewayConfig.logFile);
     const gateway = scope.use(
       await createGateway({
         ...gatewayOptionsOf(gatewayConfig),

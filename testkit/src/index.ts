@@ -3,6 +3,7 @@ export * from './databases';
 export * from './env';
 export * from './gateway';
 export * from './graphql';
+export * from './logs';
 export * from './processes';
 export * from './scope';
 export * from './services';

@@ -17,6 +17,8 @@ import {
   openEventBus,
   openPubSub,
   openRevocationList,
+  type EdgeOptions,
+  type Logger,
   type PubSubEngine,
   type RevocationList,
 } from '@fitgraph/service-kit';
@@ -49,6 +51,12 @@ export interface TestSubgraphOptions<TSchema extends Record<string, unknown>> {
   events?: EventBus;
   /** Revoked sessions to share; default: its own in-process list. */
   revocations?: RevocationList;
+  /** Production behaviour (no introspection, masked errors); default: as `env` says (NODE_ENV). */
+  production?: boolean;
+  /** Edge settings over the configured ones (depth limit, trusted proxies, input limits). */
+  edge?: Partial<EdgeOptions>;
+  /** Its logger; default: quiet unless TEST_LOG_LEVEL. */
+  logger?: Logger;
 }
 
 /**
@@ -70,7 +78,7 @@ export async function startTestSubgraph<TSchema extends Record<string, unknown>,
   });
   // Replicas given the same REDIS_KEY_PREFIX share pub/sub channels and rate-limit counters.
   const { url: redisUrl, keyPrefix } = config.redis;
-  const logger = createLogger(`${definition.name}-test`, process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = options.logger ?? createLogger(`${definition.name}-test`, process.env.TEST_LOG_LEVEL ?? 'silent');
   const scope = new DisposeScope();
   try {
     if (redisUrl) scope.defer(() => deleteRedisKeys(redisUrl, keyPrefix));
@@ -89,7 +97,14 @@ export async function startTestSubgraph<TSchema extends Record<string, unknown>,
     const created = await definition.createResources?.({ ...handles, settings: config.settings, redis: config.redis, auth: config.auth, revocations });
     if (created) scope.defer(() => created.close());
     const server = scope.use(
-      await startSubgraphServer(definition, { ...handles, resources: created?.resources as TResources, auth: config.auth, revocations }),
+      await startSubgraphServer(definition, {
+        ...handles,
+        resources: created?.resources as TResources,
+        auth: config.auth,
+        revocations,
+        production: options.production ?? config.production,
+        edge: { ...config.edge, ...options.edge },
+      }),
       (running) => running.stop(),
     );
     testScope.defer(() => scope.dispose());

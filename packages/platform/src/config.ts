@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { AuthConfig } from '@fitgraph/service-kit';
-import { loadEnv, optionalString, optionalUrl, port, type DatabaseTarget } from '@fitgraph/service-kit';
+import { loadEnv, optionalString, optionalUrl, port, positiveInt, proxyList, type DatabaseTarget } from '@fitgraph/service-kit';
 import { z } from 'zod';
 import { devKeyId, devPrivateKey, devPublicKey, roles, type Role } from './auth';
 import { defaultSubgraphPorts, envPrefix, repoRoot, type SubgraphName } from './subgraphs';
@@ -24,6 +24,23 @@ export const commonEnv = {
   REDIS_URL: optionalUrl,
   /** Prefix of every Redis key FitGraph writes (event streams, rate-limit counters). Default: fitgraph: */
   REDIS_KEY_PREFIX: z.string().min(1).default('fitgraph:'),
+  /** Append JSON logs to this file instead of writing them to stdout. Default: stdout. */
+  LOG_FILE: optionalString,
+  /** Longest string any argument or variable may be; longer is BAD_USER_INPUT. Default: 100000. */
+  MAX_STRING_LENGTH: positiveInt(100_000),
+  /**
+   * Gateway: proxies (load balancers) in front of it whose `x-forwarded-for` names the client.
+   * Default: none (the peer address is the client).
+   */
+  TRUSTED_PROXIES: proxyList(''),
+};
+
+/** Settings of a subgraph's edge (it must survive callers that skip the gateway). */
+export const subgraphEdgeEnv = {
+  /** Deepest operation a subgraph runs (fields nested, fragments flattened). Default: 10. */
+  SUBGRAPH_MAX_DEPTH: positiveInt(10),
+  /** Where the gateway calls subgraphs from: only these may set `x-forwarded-for`. Default: loopback. */
+  SUBGRAPH_TRUSTED_PROXIES: proxyList('loopback'),
 };
 
 /** Database settings of one subgraph. */

@@ -1,3 +1,4 @@
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 /** Raised once with every configuration problem, so an operator fixes them all in one go. */
@@ -50,3 +51,28 @@ export const port = (fallback: number) =>
 /** A positive whole number with a default; an empty string counts as unset. */
 export const positiveInt = (fallback: number) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(fallback));
+
+/**
+ * A comma-separated list of proxy addresses: IPs, CIDRs or proxy-addr's names (`loopback`,
+ * `linklocal`, `uniquelocal`); `x-forwarded-for` is believed only from these.
+ */
+export const proxyList = (fallback: string) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+      .refine(
+        (list) => {
+          try {
+            proxyaddr.compile(list);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'must list IP addresses, CIDR ranges or loopback/linklocal/uniquelocal' },
+      ),
+  );
+

@@ -39,10 +39,3 @@ export interface RunningServer {
   port: number;
   stop(): Promise<void>;
 }
-
-/** The last `x-forwarded-for` hop (the one the edge wrote), else the peer address. */
-export function clientIpOf(forwardedFor: string | string[] | undefined, peer: string | undefined): string | null {
-  const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;
-  const last = header?.split(',').map((part) => part.trim()).filter(Boolean).at(-1);
-  return last ?? peer ?? null;
-}

@@ -1,10 +1,59 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { safeError } from './log-safety';
 
 export type { Logger };
 
-/** Structured JSON logs on stdout, one logger per service. */
-export function createLogger(service: string, level: string): Logger {
-  return pino({ name: service, level, base: { service } });
+/**
+ * Keys whose values never reach a log line, wherever a caller puts them (two levels deep):
+ * credentials, personal data and message bodies. Errors are made safe by {@link safeError}.
+ */
+const secretKeys = [
+  'authorization',
+  'password',
+  'passwordHash',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'deviceKey',
+  'email',
+  'body',
+  'variables',
+  'params',
+  'parameters',
+  'args',
+];
+export const redactedPaths = secretKeys.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+
+// One file descriptor per path, shared by every logger of the process (appends stay whole lines).
+const files = new Map<string, DestinationStream>();
+const fileDestination = (path: string): DestinationStream => {
+  let destination = files.get(path);
+  if (!destination) {
+    destination = pino.destination({ dest: path, append: true, mkdir: true, sync: true });
+    files.set(path, destination);
+  }
+  return destination;
+};
+
+/**
+ * Structured JSON logs, one logger per service: on stdout, or appended to `destination` (a file
+ * path, `LOG_FILE`, or a stream). Secrets are redacted by key and errors serialised without SQL
+ * parameters, database detail or values echoed in messages.
+ */
+export function createLogger(
+  service: string,
+  level: string,
+  destination?: string | DestinationStream,
+): Logger {
+  const options = {
+    name: service,
+    level,
+    base: { service },
+    redact: { paths: redactedPaths, censor: '[redacted]' },
+    serializers: { err: safeError, error: safeError },
+  };
+  if (destination === undefined) return pino(options);
+  return pino(options, typeof destination === 'string' ? fileDestination(destination) : destination);
 }
 
 /**

@@ -22,7 +22,7 @@ export type LogMealInput = {
 
 export type LogSetInput = {
   exerciseId: string | number;
-  /** Optional; a machine id of the gym subgraph. */
+  /** Optional; a machine id of the gym subgraph (BAD_USER_INPUT for an unknown one). */
   machineId?: string | number | null | undefined;
   /** 1..1000 */
   reps: number;
@@ -63,6 +63,7 @@ export type SignUpInput = {
 /** Only the fields given change; homeGymId: null clears the home gym. */
 export type UpdateProfileInput = {
   displayName?: string | null | undefined;
+  /** A gym's id (BAD_USER_INPUT for an unknown one). */
   homeGymId?: string | number | null | undefined;
   /** An IANA time zone, e.g. Europe/Berlin. */
   timeZone?: string | null | undefined;

@@ -1,5 +1,5 @@
 /** A subgraph's whole configuration, parsed once by its composition root (every problem at once). */
-import { loadEnv, type AuthConfig, type DatabaseTarget } from '@fitgraph/service-kit';
+import { loadEnv, type AuthConfig, type DatabaseTarget, type EdgeOptions } from '@fitgraph/service-kit';
 import { z } from 'zod';
 import type { Role } from '../auth';
 import {
@@ -11,6 +11,7 @@ import {
   demoEnv,
   eventsEnv,
   subgraphDatabaseEnv,
+  subgraphEdgeEnv,
   subgraphPortEnv,
   withAuthRules,
   type RedisConfig,
@@ -23,6 +24,10 @@ export interface SubgraphConfig<TSettings = Record<string, unknown>> {
   name: SubgraphName;
   production: boolean;
   logLevel: string;
+  /** LOG_FILE: JSON logs appended there instead of stdout. */
+  logFile: string | undefined;
+  /** Depth limit, trusted proxies and input limits at the subgraph's own edge. */
+  edge: EdgeOptions;
   host: string;
   /** `<NAME>_SUBGRAPH_PORT`; 0 picks a free one. */
   port: number;
@@ -40,7 +45,7 @@ export interface SubgraphConfig<TSettings = Record<string, unknown>> {
 }
 
 /** What every subgraph reads. */
-const sharedShape = { ...commonEnv, ...databaseEnv, ...authEnv, ...eventsEnv, ...demoEnv };
+const sharedShape = { ...commonEnv, ...databaseEnv, ...authEnv, ...eventsEnv, ...demoEnv, ...subgraphEdgeEnv };
 
 /** Every variable a subgraph reads: the common ones, its port and database, and its own settings. */
 export const subgraphEnvShape = (definition: Pick<AnySubgraphDefinition, 'name' | 'settings'>) => ({
@@ -63,6 +68,8 @@ export function loadSubgraphConfig<TSettings = Record<string, unknown>>(
     name: definition.name,
     production: env.NODE_ENV === 'production',
     logLevel: env.LOG_LEVEL,
+    logFile: env.LOG_FILE,
+    edge: { maxDepth: env.SUBGRAPH_MAX_DEPTH, trustedProxies: env.SUBGRAPH_TRUSTED_PROXIES, maxStringLength: env.MAX_STRING_LENGTH },
     host: env.HOST,
     port: env[`${prefix}_SUBGRAPH_PORT`] as number,
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },

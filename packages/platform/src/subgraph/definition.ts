@@ -19,8 +19,8 @@ export interface RequestInfo {
   /** A gym machine's own key (`x-device-key`), or null. */
   deviceKey: string | null;
   /**
-   * The client's IP as the gateway saw it (last `x-forwarded-for` entry, which the gateway
-   * sets), else the peer address; for throttling, never for authorization.
+   * The client's IP as the gateway saw it (`x-forwarded-for`, believed only from
+   * `SUBGRAPH_TRUSTED_PROXIES`), else the peer address; for throttling, never for authorization.
    */
   clientIp: string | null;
   /** The verified identity behind `authorization`; null when anonymous. */

@@ -13,9 +13,13 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import {
-  clientIpOf,
   createConnectionGuard,
   createErrorFormatter,
+  defaultSubgraphEdge,
+  depthLimitRule,
+  inputIntegrityPlugin,
+  proxyTrust,
+  type EdgeOptions,
   createTokenVerifier,
   httpUrl,
   jsonErrorHandler,
@@ -46,6 +50,10 @@ export interface SubgraphServerOptions<TSchema extends Record<string, unknown>, 
   port?: number;
   /** Interface to bind. Default: 127.0.0.1. */
   host?: string;
+  /** Production: no introspection, internal errors masked, no "Did you mean" hints. Default: false. */
+  production?: boolean;
+  /** Depth limit, trusted proxies and input limits. Default: {@link defaultSubgraphEdge}. */
+  edge?: Partial<EdgeOptions>;
 }
 
 export interface RunningSubgraph extends RunningServer {
@@ -71,26 +79,36 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
   const contextFor = (request: Omit<RequestInfo, 'logger'>) =>
     definition.createContext(deps, { ...request, logger: logger.child({ requestId: request.requestId }) }) as Promise<Record<string, unknown>>;
 
+  const production = options.production ?? false;
+  const edge: EdgeOptions = { ...defaultSubgraphEdge, ...options.edge };
+  const validationRules = [depthLimitRule(edge.maxDepth)];
+  const trust = proxyTrust(edge.trustedProxies);
+
   const app = express();
   app.disable('x-powered-by');
+  // `req.ip` believes x-forwarded-for only from the gateway's addresses, never from any caller.
+  app.set('trust proxy', trust);
   const httpServer = createServer(app);
   const verifier = createTokenVerifier(options.auth, options.revocations);
   const guard = createConnectionGuard(verifier, options.revocations);
-  const sockets = serveSubgraphSockets({ httpServer, path: '/graphql', schema, guard, contextFor });
+  const sockets = serveSubgraphSockets({ httpServer, path: '/graphql', schema, guard, contextFor, trust, validationRules, edge });
 
   const apollo = new ApolloServer({
     schema,
-    introspection: true,
+    // The gateway reads the supergraph file, never a subgraph's schema; the public has no business here.
+    introspection: !production,
     includeStacktraceInErrorResponses: false,
+    validationRules,
     // Shutdown is ours (stopOnSignals stops every service of the process in order).
     stopOnTerminationSignals: false,
-    formatError: createErrorFormatter(logger),
+    formatError: createErrorFormatter(logger, { production }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       // No Apollo Studio here; traces would only cost bytes on every response.
       ApolloServerPluginInlineTraceDisabled(),
       requestLogPlugin<{ request?: RequestInfo }>(logger, (context) => context.request?.requestId),
+      inputIntegrityPlugin(edge),
       { serverWillStart: async () => ({ drainServer: async () => void (await sockets.dispose()) }) },
     ],
   });
@@ -115,7 +133,7 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
           requestId: requestIdOf(req),
           authorization,
           deviceKey: req.header('x-device-key') ?? null,
-          clientIp: clientIpOf(req.headers['x-forwarded-for'], req.socket.remoteAddress),
+          clientIp: req.ip ?? null,
           viewer: await verifier.viewerFromAuthorization(authorization),
         });
       },

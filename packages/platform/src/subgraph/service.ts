@@ -49,7 +49,7 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
 ): Promise<RunningSubgraph> {
   const scope = new DisposeScope();
   try {
-    const logger = shared.logger ?? createLogger(`${definition.name}-subgraph`, config.logLevel);
+    const logger = shared.logger ?? createLogger(`${definition.name}-subgraph`, config.logLevel, config.logFile);
     const database = scope.use(
       await openDatabase({
         schema: definition.dbSchema,
@@ -85,6 +85,8 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
       revocations,
       port: config.port,
       host: config.host,
+      production: config.production,
+      edge: config.edge,
     });
     scope.defer(() => server.stop());
     logger.info({ url: server.url, database: database.description, pubsub: pubsub.kind, events: events.kind }, 'subgraph started');

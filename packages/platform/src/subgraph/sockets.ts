@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
-import { clientIpOf, CloseCode, type ConnectionGuard } from '@fitgraph/service-kit';
-import type { GraphQLSchema } from 'graphql';
+import { clientAddress, CloseCode, inputIntegrityError, type ConnectionGuard, type EdgeOptions } from '@fitgraph/service-kit';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Role, Viewer } from '../auth';
@@ -44,6 +44,9 @@ function whileOpen<T>(iterable: AsyncIterable<T>, onClose: () => void): AsyncGen
   return wrapper;
 }
 
+/** Largest graphql-ws message a subgraph accepts (the `ws` default is 100 MiB). */
+const maxWebSocketPayload = 1024 * 1024;
+
 const textParam = (params: Record<string, unknown> | undefined, key: string): string | null =>
   typeof params?.[key] === 'string' ? (params[key] as string) : null;
 
@@ -64,9 +67,14 @@ export function serveSubgraphSockets(options: {
   schema: GraphQLSchema;
   guard: ConnectionGuard<Role>;
   contextFor(request: Omit<RequestInfo, 'logger'>): Promise<Record<string, unknown>>;
+  /** Which peers may name the client in `x-forwarded-for` (service-kit edge.ts). */
+  trust: (address: string, hop: number) => boolean;
+  /** The HTTP endpoint's validation rules (the depth limit), applied here too. */
+  validationRules: ValidationRule[];
+  edge: EdgeOptions;
 }): SubgraphSockets {
-  const { guard } = options;
-  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const { guard, schema, validationRules, edge } = options;
+  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: maxWebSocketPayload });
   let activeSubscriptions = 0;
   const cleanup = useServer<Record<string, unknown> | undefined, { viewer?: Viewer | null }>(
     {
@@ -90,9 +98,25 @@ export function serveSubgraphSockets(options: {
           requestId: textParam(ctx.connectionParams, 'requestId') ?? crypto.randomUUID(),
           authorization: textParam(ctx.connectionParams, 'authorization'),
           deviceKey: null,
-          clientIp: clientIpOf(ctx.extra.request.headers['x-forwarded-for'], ctx.extra.request.socket.remoteAddress),
+          clientIp: clientAddress(ctx.extra.request, options.trust),
           viewer: ctx.extra.viewer ?? null,
         }),
+      // The same depth limit and input checks as HTTP (Apollo Server's pipeline does not run here).
+      onSubscribe: (_ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
+        if (errors.length > 0) return errors;
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('Unable to identify the operation to run', { extensions: { code: 'BAD_REQUEST' } })];
+        const refused = inputIntegrityError(schema, document, operation, payload.variables, edge);
+        if (refused) return [refused];
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+      },
       // Counts streams that really opened, until they end by any route (complete, error, close).
       onOperation: (_ctx, _id, _payload, _args, result) => {
         if (!isAsyncIterable(result)) return undefined;

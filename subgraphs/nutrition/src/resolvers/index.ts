@@ -1,14 +1,7 @@
 import { asc } from 'drizzle-orm';
 import { z } from 'zod';
 import { committed } from '@fitgraph/platform';
-import {
-  nameContains,
-  parseInput,
-  present,
-  requireSelfOr,
-  requireUser,
-  scalarResolvers,
-} from '@fitgraph/service-kit';
+import { nameContains, parseInput, present, requireSelfOr, requireUser, scalarResolvers } from '@fitgraph/service-kit';
 import type { NutritionContext } from '../context';
 import { foods, type FoodRow, type MealEntryRow, type NutritionGoalsRow } from '../db/schema';
 import type { Resolvers } from '../generated/resolvers-types';
