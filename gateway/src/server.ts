@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { ApolloGateway, RemoteGraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -25,7 +26,11 @@ import {
 } from '@fitgraph/service-kit';
 import express from 'express';
 import type { FormattedExecutionResult } from 'graphql';
+import { composeFetcher } from './fetch/fetcher';
+import { createSubgraphResilience, type ResilienceOptions } from './fetch/resilience';
+import { GatewayRateLimiter, type RateLimitSettings } from './rate-limit';
 import { checkSubgraphs } from './readiness';
+import { perSubgraph, subgraphsOf, supergraphHash, watchSupergraphFile } from './supergraph';
 import { SubscriptionEngine, type SubscriptionLimits, type SubscriptionStats } from './subscriptions/engine';
 import type { ClientSession, Identity } from './subscriptions/identity';
 import { SubscriptionPlanner, type ResumeRules } from './subscriptions/planner';
@@ -45,10 +50,18 @@ export interface GatewayContext {
 }
 
 export interface GatewayOptions {
-  /** The composed supergraph SDL (schema/supergraph.graphql). */
-  supergraphSdl: string;
-  /** Subgraph name -> GraphQL URL; names missing here keep the supergraph file's URL. */
+  /** The composed supergraph SDL, served as it is; or give `supergraphPath`. */
+  supergraphSdl?: string;
+  /** A supergraph file to serve (when `supergraphSdl` is not given), reloaded on change unless `watchSupergraph` is false. */
+  supergraphPath?: string;
+  /** Reload `supergraphPath` when it changes. Default: true. */
+  watchSupergraph?: boolean;
+  /** Subgraph name (or lower-cased env name) -> GraphQL URL; names missing here keep the supergraph file's URL. */
   subgraphUrls?: Record<string, string>;
+  /** Per-subgraph timeouts, query retries and circuit breakers. Default: 10 s, 2 retries, opossum defaults of FitGraph. */
+  resilience?: ResilienceOptions;
+  /** Per-client request budgets by tier; none when unset. */
+  rateLimits?: RateLimitSettings;
   /** Port; 0 picks a free one. Default: 0. */
   port?: number;
   /** Default: 127.0.0.1. */
@@ -88,16 +101,7 @@ export interface RunningGateway extends RunningServer {
 /** Header names the gateway passes through to subgraphs. */
 const forwardedHeaders = { authorization: 'authorization', deviceKey: 'x-device-key', requestId: 'x-request-id' } as const;
 
-/** Reads the subgraph URL map out of the supergraph (`@join__graph(name:, url:)`). */
-export function supergraphSubgraphUrls(supergraphSdl: string): Record<string, string> {
-  const urls: Record<string, string> = {};
-  for (const match of supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g)) {
-    urls[match[1]!] = match[2]!;
-  }
-  return urls;
-}
-
-/** The FitGraph gateway: Apollo Gateway over a static supergraph, with Sandbox, health and readiness. */
+/** The FitGraph gateway: Apollo Gateway over a supergraph file (hot-reloaded) or SDL, with Sandbox, health and readiness. */
 export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger('gateway');
   const production = options.production ?? false;
@@ -107,15 +111,19 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     : await openRevocationList({ keyPrefix: '', accessTokenTtlSeconds: auth.accessTokenTtlSeconds, logger });
   const revocations = options.revocations ?? ownRevocations!;
   const verifier = createTokenVerifier(auth, revocations);
-  const subgraphUrls = { ...supergraphSubgraphUrls(options.supergraphSdl), ...options.subgraphUrls };
+  if (options.supergraphSdl === undefined && !options.supergraphPath) throw new Error('createGateway needs supergraphSdl or supergraphPath');
+  const initialSdl = options.supergraphSdl ?? readFileSync(options.supergraphPath!, 'utf8');
+  const urlFor = (name: string, fileUrl?: string) => perSubgraph(options.subgraphUrls, name) ?? fileUrl;
+  const resilience = createSubgraphResilience(options.resilience, logger);
+  const rateLimiter = options.rateLimits ? new GatewayRateLimiter(options.rateLimits, logger) : null;
 
   const buildService = ({ name, url }: { name: string; url?: string }) =>
     new RemoteGraphQLDataSource<GatewayContext>({
-      url: subgraphUrls[name] ?? url,
+      url: urlFor(name, url),
       // Node's fetch (undici) honours the subgraphs' `Keep-Alive: timeout` and retires idle
       // sockets before the server closes them; the default agent keeps them forever and, under
       // load, reuses one the subgraph is closing (ECONNRESET -> INTERNAL_SERVER_ERROR).
-      fetcher: fetch,
+      fetcher: composeFetcher(fetch, ...resilience.middlewares(name)),
       willSendRequest: ({ request, context }) => {
         const headers = request.http?.headers;
         if (!headers || !context.requestId) return;
@@ -129,7 +137,34 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   // @apollo/gateway reports usage metrics to Apollo by default; FitGraph sends nothing
   // anywhere unless an operator opts in with APOLLO_TELEMETRY_DISABLED=false.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
-  const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService });
+  // What one supergraph gives the subscription side; built (and validated) before it is applied.
+  const prepare = (sdl: string) => {
+    const subgraphs = subgraphsOf(sdl);
+    return {
+      hash: supergraphHash(sdl),
+      subgraphUrls: Object.fromEntries(subgraphs.map(({ name, url }) => [name, urlFor(name, url)!])),
+      planner: new SubscriptionPlanner(sdl, { resume: options.subscriptions?.resume }),
+      dataSources: Object.fromEntries(subgraphs.map((subgraph) => [subgraph.name, buildService(subgraph)])) as ServiceMap,
+    };
+  };
+  let current = prepare(initialSdl);
+  let updateApollo: ((sdl: string) => void) | undefined;
+  const gateway = new ApolloGateway({
+    supergraphSdl: async ({ update }) => {
+      updateApollo = update;
+      return { supergraphSdl: initialSdl };
+    },
+    buildService,
+  });
+  /** Applies a new supergraph (throws, changing nothing, when it is invalid): queries plan against it at once, subscriptions are re-planned. */
+  const reloadSupergraph = (sdl: string) => {
+    const next = prepare(sdl);
+    if (next.hash === current.hash) return;
+    updateApollo!(sdl);
+    current = next;
+    engine.reload(next);
+    logger.info({ supergraph: next.hash.slice(0, 12), subgraphs: Object.keys(next.subgraphUrls) }, 'supergraph reloaded');
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -138,8 +173,6 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   // Subscriptions: planned here, primary upstream over graphql-ws, `rest` per event through the
   // same data sources as queries (see gateway/README.md).
   const formatError = createErrorFormatter(logger);
-  const planner = new SubscriptionPlanner(options.supergraphSdl, { resume: options.subscriptions?.resume });
-  const dataSources: ServiceMap = Object.fromEntries(Object.keys(subgraphUrls).map((name) => [name, buildService({ name })]));
   const contextFor = (identity: Identity, requestId: string): GatewayContext => ({
     requestId,
     authorization: identity.authorization,
@@ -147,9 +180,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     viewer: identity.viewer,
   });
   const engine = new SubscriptionEngine({
-    planner,
-    subgraphUrls,
-    dataSources,
+    planner: current.planner,
+    subgraphUrls: current.subgraphUrls,
+    dataSources: current.dataSources,
     contextFor,
     formatError,
     logger,
@@ -190,23 +223,45 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     if (response.body.kind === 'single') return response.body.singleResult;
     return { errors: [{ message: 'Incremental delivery is not supported over this transport', extensions: { code: 'BAD_REQUEST' } }] };
   };
-  const transportOptions = { schema: planner.apiSchema, engine, verifier, revocations, executeOperation, formatError };
+  const transportOptions = { apiSchema: () => current.planner.apiSchema, engine, verifier, revocations, executeOperation, formatError };
   const websockets = serveWebSocket({
     ...transportOptions,
     httpServer,
     path: '/graphql',
     keepAliveMs: options.subscriptions?.keepAliveMs ?? 12_000,
+    // Each operation over the socket draws on the client's budget, like an HTTP request.
+    admit: rateLimiter ? (session) => rateLimiter.admit({ viewer: session.identity.viewer, clientIp: session.clientIp }) : undefined,
   });
   const sse = serveSse(transportOptions);
   const subscriptionStats = () => ({ ...engine.stats(), websockets: websockets.connections(), eventStreams: sse.connections() });
 
   await apollo.start();
+  const supergraphPath = options.supergraphSdl === undefined ? options.supergraphPath : undefined;
+  const watcher =
+    supergraphPath && options.watchSupergraph !== false
+      ? watchSupergraphFile(supergraphPath, {
+          initialSdl,
+          logger,
+          onContent: (sdl) => {
+            try {
+              reloadSupergraph(sdl);
+            } catch (error) {
+              logger.error({ err: error, path: supergraphPath }, 'invalid supergraph file; still serving the previous supergraph');
+            }
+          },
+        })
+      : null;
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', subscriptions: subscriptionStats() });
+    res.json({
+      status: 'ok',
+      supergraph: { hash: current.hash.slice(0, 12), subgraphs: Object.keys(current.subgraphUrls) },
+      breakers: resilience.breakers.states(),
+      subscriptions: subscriptionStats(),
+    });
   });
   app.get('/readyz', async (_req, res) => {
-    const subgraphs = await checkSubgraphs(subgraphUrls);
+    const subgraphs = await checkSubgraphs(current.subgraphUrls);
     const ready = subgraphs.every((subgraph) => subgraph.status === 'up');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs });
   });
@@ -214,8 +269,22 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     const requestId = requestIdOf(req);
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
+    // Verified once per request, for the rate limit and the context (rejects with UNAUTHENTICATED when invalid).
+    const viewer: Promise<Viewer | null> = verifier.viewerFromAuthorization(req.header(forwardedHeaders.authorization) ?? null);
+    viewer.catch(() => {});
+    res.locals.viewer = viewer;
     next();
   });
+  if (rateLimiter) {
+    app.use(
+      '/graphql',
+      rateLimiter.http({
+        subjectOf: async (req, res) => ({ viewer: await (res.locals.viewer as Promise<Viewer | null>).catch(() => null), clientIp: req.ip }),
+        // SSE stream set-up (reserve, listen, stop) is no operation; SSE operations are POSTs and count.
+        skip: (req) => req.method === 'PUT' || req.method === 'DELETE' || (req.method === 'GET' && sse.accepts(req)),
+      }),
+    );
+  }
   app.use('/graphql', (req, res, next) => {
     if (!sse.accepts(req)) return next();
     sse.handle(req, res).catch(next);
@@ -231,7 +300,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
           authorization,
           deviceKey: req.header(forwardedHeaders.deviceKey) ?? null,
           clientIp: req.ip ?? null,
-          viewer: await verifier.viewerFromAuthorization(authorization),
+          viewer: await (res.locals.viewer as Promise<Viewer | null>),
         };
       },
     }),
@@ -245,7 +314,10 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     port,
     subscriptions: subscriptionStats,
     stop: async () => {
+      watcher?.close();
       await apollo.stop();
+      resilience.breakers.shutdown();
+      await rateLimiter?.close();
       await ownRevocations?.close();
     },
   };

@@ -28,4 +28,6 @@ export interface ClientSession {
   subscriptions: number;
   /** Correlates this connection's logs and subgraph calls. */
   requestId: string;
+  /** The client's address (per-IP rate limits of anonymous clients). */
+  clientIp: string | null;
 }

@@ -29,8 +29,8 @@ export interface OperationRequest {
 }
 
 export interface TransportOptions {
-  /** The API schema operations are validated against. */
-  schema: GraphQLSchema;
+  /** The API schema operations are validated against (the current one: the supergraph may be reloaded). */
+  apiSchema(): GraphQLSchema;
   engine: SubscriptionEngine;
   verifier: TokenVerifier;
   /** Revoked sessions: connections of a session revoked while open are ended. */
@@ -71,14 +71,14 @@ function prepareOperation(schema: GraphQLSchema, request: Partial<OperationReque
 }
 
 /** What both transports do with a prepared operation: the same execution args, execute and subscribe. */
-function operationRunner({ schema, engine, executeOperation }: TransportOptions) {
+function operationRunner({ apiSchema, engine, executeOperation }: TransportOptions) {
   const request = (args: ExecutionArgs) => ({
     operationName: args.operationName ?? undefined,
     variables: args.variableValues as Record<string, unknown> | undefined,
   });
   return {
     executionArgs: (prepared: Prepared, contextValue: OperationContext) => ({
-      schema,
+      schema: apiSchema(),
       document: prepared.document,
       operationName: prepared.operationName,
       variableValues: prepared.variables,
@@ -111,10 +111,16 @@ function whenExpired(viewer: Viewer | null, onExpiry: () => void): () => void {
   return () => clearTimeout(timer);
 }
 
-const newSession = (transport: ClientSession['transport'], identity: Identity, requestId: string | null): ClientSession => ({
+const newSession = (
+  transport: ClientSession['transport'],
+  identity: Identity,
+  requestId: string | null,
+  clientIp: string | null = null,
+): ClientSession => ({
   id: randomUUID(),
   transport,
   identity,
+  clientIp,
   subscriptions: 0,
   requestId: requestId && /^[\w.:-]{1,128}$/.test(requestId) ? requestId : randomUUID(),
 });
@@ -133,9 +139,15 @@ export interface WebSocketTransport {
  * and, with the last one, the upstream stream.
  */
 export function serveWebSocket(
-  options: TransportOptions & { httpServer: Server; path: string; keepAliveMs: number },
+  options: TransportOptions & {
+    httpServer: Server;
+    path: string;
+    keepAliveMs: number;
+    /** Asked before each operation a client starts (rate limits): an error refuses it. */
+    admit?(session: ClientSession): Promise<GraphQLError | null>;
+  },
 ): WebSocketTransport {
-  const { schema, verifier } = options;
+  const { apiSchema, verifier } = options;
   const runner = operationRunner(options);
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path });
   // Authenticated sockets: a socket whose session is revoked, or whose token expires, is closed (4401).
@@ -158,6 +170,7 @@ export function serveWebSocket(
             'ws',
             identityOf(authorization, viewer),
             textParam(params, 'requestId') ?? (typeof header === 'string' ? header : null),
+            ctx.extra.request.socket.remoteAddress ?? null,
           );
           if (viewer) {
             const socket = ctx.extra.socket;
@@ -174,8 +187,10 @@ export function serveWebSocket(
           return false;
         }
       },
-      onSubscribe: (ctx, _id, payload) => {
-        const prepared = prepareOperation(schema, payload);
+      onSubscribe: async (ctx, _id, payload) => {
+        const refused = await options.admit?.(ctx.extra.session!);
+        if (refused) return [refused];
+        const prepared = prepareOperation(apiSchema(), payload);
         if (Array.isArray(prepared)) return prepared;
         return runner.executionArgs(prepared, { session: ctx.extra.session!, query: payload.query });
       },
@@ -216,7 +231,7 @@ const tokenHeader = 'x-graphql-event-stream-token';
  * verified on every request; a bad token answers 401 before any stream opens.
  */
 export function serveSse(options: TransportOptions): SseTransport {
-  const { schema, verifier } = options;
+  const { apiSchema, verifier } = options;
   const runner = operationRunner(options);
   // Open event streams and the request that opened them (its identity is in `identities`).
   const open = new Map<ServerResponse, IncomingMessage>();
@@ -263,7 +278,7 @@ export function serveSse(options: TransportOptions): SseTransport {
   });
 
   const handler = createHandler<OperationContext | undefined>({
-    schema,
+    schema: () => apiSchema(),
     // prepareOperation validated already.
     validate: () => [],
     authenticate: async (req) => {
@@ -287,7 +302,7 @@ export function serveSse(options: TransportOptions): SseTransport {
       return streamToken(req) ?? randomUUID();
     },
     onSubscribe: (req, params) => {
-      const prepared = prepareOperation(schema, params);
+      const prepared = prepareOperation(apiSchema(), params);
       if (Array.isArray(prepared)) {
         return { errors: prepared.map((error) => options.formatError(error.toJSON(), error)) } as unknown as ExecutionResult;
       }
