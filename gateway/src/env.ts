@@ -43,6 +43,8 @@ export const gatewayEnvShape = {
   SUBGRAPH_BREAKER_ERROR_PERCENT: percentage(50),
   /** Calls to a subgraph within the window before its breaker may open. Default: 5. */
   SUBGRAPH_BREAKER_MIN_CALLS: positiveInt(5),
+  /** Failures in a row that open a subgraph's breaker whatever the percentage. Default: 5. */
+  SUBGRAPH_BREAKER_CONSECUTIVE_FAILURES: positiveInt(5),
   /** How long an open breaker fails fast before one trial call (ms). Default: 5000. */
   SUBGRAPH_BREAKER_RESET_MS: positiveInt(5000),
   /** Rolling window of the breaker's failure percentage (ms). Default: 10000. */
@@ -108,6 +110,7 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv = process.env) => {
     breaker: {
       errorThresholdPercentage: env.SUBGRAPH_BREAKER_ERROR_PERCENT,
       volumeThreshold: env.SUBGRAPH_BREAKER_MIN_CALLS,
+      consecutiveFailures: env.SUBGRAPH_BREAKER_CONSECUTIVE_FAILURES,
       resetTimeoutMs: env.SUBGRAPH_BREAKER_RESET_MS,
       rollingWindowMs: env.SUBGRAPH_BREAKER_WINDOW_MS,
     },

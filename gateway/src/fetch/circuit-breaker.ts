@@ -17,6 +17,11 @@ export interface CircuitBreakerSettings {
   errorThresholdPercentage: number;
   /** Calls in the rolling window before the breaker may open at all. Default: 5. */
   volumeThreshold: number;
+  /**
+   * Failures in a row that open the breaker whatever the percentage: after much healthy traffic
+   * the percentage alone would keep a hung subgraph's breaker closed for most of the window. Default: 5.
+   */
+  consecutiveFailures: number;
   /** How long an open breaker fails fast before letting one trial call through (ms). Default: 5000. */
   resetTimeoutMs: number;
   /** Rolling window the failure percentage is computed over (ms). Default: 10 000. */
@@ -26,6 +31,7 @@ export interface CircuitBreakerSettings {
 export const defaultCircuitBreakerSettings: CircuitBreakerSettings = {
   errorThresholdPercentage: 50,
   volumeThreshold: 5,
+  consecutiveFailures: 5,
   resetTimeoutMs: 5000,
   rollingWindowMs: 10_000,
 };
@@ -111,6 +117,13 @@ export class SubgraphCircuitBreakers {
       this.logger?.[state === 'closed' ? 'info' : 'warn']({ subgraph: serviceName, breaker: state }, `circuit breaker ${state}`);
       for (const listener of this.listeners) listener(serviceName, state);
     };
+    let failuresInARow = 0;
+    breaker.on('success', () => void (failuresInARow = 0));
+    breaker.on('failure', () => {
+      failuresInARow += 1;
+      if (failuresInARow >= this.settings.consecutiveFailures) breaker!.open();
+    });
+    breaker.on('open', () => void (failuresInARow = 0));
     breaker.on('open', notify('open'));
     breaker.on('halfOpen', notify('halfOpen'));
     breaker.on('close', notify('closed'));
