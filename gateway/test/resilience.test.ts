@@ -8,6 +8,8 @@
  * is answered, client sockets close with 1001, the process exits 0.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { deleteRedisKeys } from '@fitgraph/service-kit';
 import {
   dropDatabasesWithPrefix,
@@ -25,6 +27,8 @@ import {
   type ServiceProcess,
 } from '@fitgraph/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeFetcher } from '../src/fetch/fetcher';
+import { timeoutAndRetry } from '../src/fetch/timeout-retry';
 
 const TIMEOUT_MS = 1500;
 const BOARD = `query Board($id: ID!) { gyms { id name } workout(id: $id) { id sets { reps } } }`;
@@ -186,5 +190,62 @@ describe('subgraph timeouts, retries and circuit breakers (services as processes
     expect(isFull(response)).toBe(true);
     expect((await closed).code).toBe(1001);
     expect(gateway.exitCode()).toBe(0);
+  });
+});
+
+describe('timeoutAndRetry against a subgraph that drops connections', () => {
+  let server: Server;
+  let url: string;
+  /** Requests whose connection is destroyed before any answer (a crashing subgraph, a reset keep-alive socket). */
+  let dropNext = 0;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      received.push(Buffer.concat(chunks).toString());
+      if (dropNext > 0) {
+        dropNext -= 1;
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"ok":true}}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const fetcher = composeFetcher(fetch, timeoutAndRetry({ serviceName: 'flaky', timeoutMs: 2000, retries: 2, retryBaseMs: 5 }));
+  const send = (query: string) =>
+    fetcher(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: {} }) });
+
+  it('retries a query after dropped connections and answers it', async () => {
+    received.length = 0;
+    dropNext = 2;
+    const response = await send('query Q__flaky__0 { ok }');
+    expect(await response.json()).toEqual({ data: { ok: true } });
+    expect(received).toHaveLength(3);
+  });
+
+  it('never retries a mutation: one attempt, then SUBGRAPH_UNAVAILABLE naming the subgraph', async () => {
+    received.length = 0;
+    dropNext = 1;
+    const failure = await send('mutation M__flaky__0 { ok }').catch((error: unknown) => error);
+    expect(failure).toMatchObject({ extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'flaky' } });
+    expect(received).toHaveLength(1);
+  });
+
+  it('gives up on a query when retries are used up', async () => {
+    received.length = 0;
+    dropNext = 5;
+    const failure = await send('{ ok }').catch((error: unknown) => error);
+    expect(failure).toMatchObject({ extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'flaky' } });
+    expect(received).toHaveLength(3);
+    dropNext = 0;
   });
 });
