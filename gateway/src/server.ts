@@ -28,7 +28,8 @@ import express from 'express';
 import type { FormattedExecutionResult } from 'graphql';
 import { composeFetcher } from './fetch/fetcher';
 import { createSubgraphResilience, type ResilienceOptions } from './fetch/resilience';
-import { GatewayRateLimiter, type RateLimitSettings } from './rate-limit';
+import type { BreakerState, BreakerStateListener } from './fetch/circuit-breaker';
+import { GatewayRateLimiter, type RateLimitedListener, type RateLimitSettings } from './rate-limit';
 import { checkSubgraphs } from './readiness';
 import { perSubgraph, subgraphsOf, supergraphHash, watchSupergraphFile } from './supergraph';
 import { SubscriptionEngine, type SubscriptionLimits, type SubscriptionStats } from './subscriptions/engine';
@@ -96,6 +97,12 @@ export interface SubscriptionOptions {
 /** A running gateway; `subscriptions()` reports what it is streaming (also in /healthz). */
 export interface RunningGateway extends RunningServer {
   subscriptions(): SubscriptionStats & { websockets: number; eventStreams: number };
+  /** Each subgraph's circuit breaker state now (also in /healthz). */
+  breakerStates(): Record<string, BreakerState>;
+  /** Calls `listener` on every circuit breaker transition (for metrics); returns an unsubscribe. */
+  onBreakerStateChange(listener: BreakerStateListener): () => void;
+  /** Calls `listener` on every request or operation refused by the rate limits (for metrics); returns an unsubscribe. */
+  onRateLimited(listener: RateLimitedListener): () => void;
 }
 
 /** Header names the gateway passes through to subgraphs. */
@@ -313,6 +320,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     url: httpUrl(host, port, '/graphql'),
     port,
     subscriptions: subscriptionStats,
+    breakerStates: () => resilience.breakers.states(),
+    onBreakerStateChange: (listener) => resilience.breakers.onStateChange(listener),
+    onRateLimited: (listener) => rateLimiter?.onRateLimited(listener) ?? (() => {}),
     stop: async () => {
       watcher?.close();
       await apollo.stop();

@@ -215,7 +215,9 @@ export class SubscriptionEngine {
    * planned anew); their upstream streams and idle connections close.
    */
   reload(next: Pick<SubscriptionEngineOptions, 'planner' | 'subgraphUrls' | 'dataSources'>): void {
-    Object.assign(this.options, next);
+    this.options.planner = next.planner;
+    this.options.subgraphUrls = next.subgraphUrls;
+    this.options.dataSources = next.dataSources;
     const reloaded: FormattedExecutionResult = {
       errors: [{ message: 'The gateway loaded a new schema; subscribe again', extensions: { code: ErrorCode.SchemaReloaded } }],
     };
