@@ -41,6 +41,8 @@ const env: NodeJS.ProcessEnv = {
   REDIS_KEY_PREFIX: `fitgraph-bench:${prefix}:`,
   // DEV-ONLY demo password, so the seeded ADMIN can grant the bench's GYM_STAFF role.
   DEMO_PASSWORD: demoAdmin.password,
+  // Throughput, not per-client budgets (every bench client is one IP or a few users).
+  RATE_LIMIT_ENABLED: 'false',
 };
 
 process.stderr.write('bench: starting five subgraphs and the gateway as separate processes ...\n');
