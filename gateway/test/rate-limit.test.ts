@@ -124,5 +124,14 @@ describe('tiered rate limits in one process (embedded default: no Redis)', () =>
     expect(refused.status).toBe(429);
     expect(refused.data).toBeUndefined();
     expect(codeOf(refused)).toBe('RATE_LIMITED');
+    // An SSE operation is an HTTP request too: refused before a stream opens.
+    const sse = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: '{ person(id: "u-ada") { displayName } }' }),
+    });
+    expect(sse.status).toBe(429);
+    expect(sse.headers.get('ratelimit-limit')).toBe('3');
+    expect(codeOf((await sse.json()) as { errors?: { extensions?: Record<string, unknown> }[] })).toBe('RATE_LIMITED');
   });
 });
