@@ -1,5 +1,4 @@
 import { announce, createLogger, loadAuthConfig, openRevocationList, stopOnSignals } from '@fitgraph/service-kit';
-import { readSupergraph } from './composition';
 import { loadGatewayEnv } from './env';
 import { createGateway } from './server';
 
@@ -15,8 +14,11 @@ const revocations = await openRevocationList({
   logger,
 });
 const gateway = await createGateway({
-  supergraphSdl: readSupergraph(),
+  supergraphPath: env.supergraphPath,
+  watchSupergraph: env.watchSupergraph,
   subgraphUrls: env.subgraphUrls,
+  resilience: env.resilience,
+  rateLimits: env.rateLimits,
   port: env.PORT,
   host: env.HOST,
   production,

@@ -94,6 +94,8 @@ export async function startStack(source: NodeJS.ProcessEnv = process.env, option
   const gateway = await createGateway({
     supergraphSdl: readSupergraph(),
     subgraphUrls: Object.fromEntries(allSubgraphs.map((d) => [d.name, subgraphs[d.name].url])),
+    resilience: env.resilience,
+    rateLimits: env.rateLimits,
     port: env.PORT,
     host: env.HOST,
     production: env.NODE_ENV === 'production',
