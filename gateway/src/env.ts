@@ -2,23 +2,33 @@
  * The gateway's whole configuration, parsed once by its composition root (index.ts, or the
  * all-in-one stack) with every problem reported together; nothing below reads the environment.
  */
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   authConfigOf,
   authEnv,
   commonEnv,
   envPrefix,
+  repoRoot,
   subgraphNames,
   withAuthRules,
   type RedisConfig,
   type Role,
 } from '@fitgraph/platform';
-import { loadEnv, optionalUrl, port, positiveInt, type AuthConfig } from '@fitgraph/service-kit';
+import { ConfigError, loadEnv, optionalUrl, port, positiveInt, type AuthConfig } from '@fitgraph/service-kit';
 import { z } from 'zod';
 import type { GatewayLimitOptions } from './limits/operation-limits';
-import type { SubscriptionOptions } from './server';
 import type { TrustedDocumentsOptions } from './trusted-documents';
+import { supergraphPath as checkedInSupergraphPath } from './composition';
+import type { RateLimitSettings } from './rate-limit';
+import type { ResilienceOptions } from './fetch/resilience';
+import type { SubscriptionOptions } from './server';
 
 const booleanFlag = z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).optional());
+const nonNegativeInt = (fallback: number) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).default(fallback));
+const percentage = (fallback: number) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().min(1).max(100).default(fallback));
 
 export const gatewayEnvShape = {
   ...commonEnv,
@@ -27,6 +37,10 @@ export const gatewayEnvShape = {
   PORT: port(4000),
   /** Force introspection on (`true`) or off (`false`); default: on outside production. */
   INTROSPECTION: booleanFlag,
+  /** The supergraph SDL file served (relative paths: from the repository root). Default: schema/supergraph.graphql. */
+  SUPERGRAPH_PATH: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  /** Reload SUPERGRAPH_PATH when it changes (`false`: read once at start). Default: true. */
+  SUPERGRAPH_WATCH: booleanFlag,
   /** Subscriptions one client connection (WebSocket or SSE stream) may hold open. Default: 100. */
   SUBSCRIPTIONS_PER_CONNECTION: positiveInt(100),
   /** Subscriptions this gateway process holds open in total. Default: 10000. */
@@ -65,9 +79,52 @@ export const gatewayEnvShape = {
   OPERATION_DEFAULT_LIST_SIZE: positiveInt(10),
   /** Largest HTTP request body, SSE request body and WebSocket message (bytes). Default: 1048576. */
   REQUEST_MAX_BYTES: positiveInt(1_048_576),
-  /** Subgraph endpoints; default http://localhost:<port>/graphql as in the supergraph file. */
+  /** Longest a subgraph call may take, retries included (ms); `<NAME>_SUBGRAPH_TIMEOUT_MS` per subgraph. Default: 10000. */
+  SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
+  /** Retries of a failed subgraph query (connection error, 502/503/504) within its timeout; mutations never. Default: 2. */
+  SUBGRAPH_RETRIES: nonNegativeInt(2),
+  /** Failure percentage over the rolling window that opens a subgraph's circuit breaker. Default: 50. */
+  SUBGRAPH_BREAKER_ERROR_PERCENT: percentage(50),
+  /** Calls to a subgraph within the window before its breaker may open. Default: 5. */
+  SUBGRAPH_BREAKER_MIN_CALLS: positiveInt(5),
+  /** Failures in a row that open a subgraph's breaker whatever the percentage. Default: 5. */
+  SUBGRAPH_BREAKER_CONSECUTIVE_FAILURES: positiveInt(5),
+  /** How long an open breaker fails fast before one trial call (ms). Default: 5000. */
+  SUBGRAPH_BREAKER_RESET_MS: positiveInt(5000),
+  /** Rolling window of the breaker's failure percentage (ms). Default: 10000. */
+  SUBGRAPH_BREAKER_WINDOW_MS: positiveInt(10_000),
+  /** Per-client request budgets at the gateway (`false`: none). Default: true. */
+  RATE_LIMIT_ENABLED: booleanFlag,
+  /** Rate-limit window (seconds). Default: 60. */
+  RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
+  /** Requests per window of an anonymous client (per IP). Default: 100. */
+  RATE_LIMIT_ANONYMOUS: positiveInt(100),
+  /** Requests per window of a MEMBER (per user). Default: 1000. */
+  RATE_LIMIT_MEMBER: positiveInt(1000),
+  /** Requests per window of a TRAINER, GYM_STAFF or ADMIN (per user). Default: 5000. */
+  RATE_LIMIT_STAFF: positiveInt(5000),
+  /**
+   * Subgraph endpoints, overriding the supergraph file's URL. Any subgraph the file names has
+   * one (`<NAME>_SUBGRAPH_URL`, name upper-cased, non-alphanumerics as `_`); FitGraph's defaults:
+   */
   ...Object.fromEntries(subgraphNames.map((name) => [`${envPrefix(name)}_SUBGRAPH_URL`, optionalUrl])),
 };
+
+/**
+ * `<NAME>_<suffix>` variables for any subgraph name, keyed by the lower-cased env name (see
+ * `perSubgraph` in supergraph.ts), each checked with `schema`; problems are collected.
+ */
+function perSubgraphEnv<T>(source: NodeJS.ProcessEnv, suffix: string, schema: z.ZodType<T>, problems: string[]): Record<string, T> {
+  const values: Record<string, T> = {};
+  for (const [key, raw] of Object.entries(source)) {
+    const match = key.match(new RegExp(`^([A-Z0-9_]+)_${suffix}$`));
+    if (!match || raw === undefined || raw === '') continue;
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) values[match[1]!.toLowerCase()] = parsed.data;
+    else problems.push(`${key}: ${parsed.error.issues.map((issue) => issue.message).join(', ')}`);
+  }
+  return values;
+}
 
 export interface GatewayConfig {
   production: boolean;
@@ -80,11 +137,17 @@ export interface GatewayConfig {
   introspection: boolean | undefined;
   redis: RedisConfig;
   auth: AuthConfig<Role>;
+  /** The supergraph SDL file served (SUPERGRAPH_PATH), and whether it is reloaded when it changes. */
+  supergraphPath: string;
+  watchSupergraph: boolean;
   /** Subgraph name -> URL, for the subgraphs whose URL is configured. */
   subgraphUrls: Record<string, string>;
   subscriptions: SubscriptionOptions;
   trustedDocuments: TrustedDocumentsOptions;
   limits: GatewayLimitOptions;
+  resilience: ResilienceOptions;
+  /** Per-client request budgets; undefined when RATE_LIMIT_ENABLED=false. */
+  rateLimits: RateLimitSettings | undefined;
   /** Proxies whose `x-forwarded-for` names the client (TRUSTED_PROXIES). */
   trustedProxies: string[];
   /** Longest string an argument or variable may be (MAX_STRING_LENGTH). */
@@ -92,14 +155,19 @@ export interface GatewayConfig {
 }
 
 /** Parses the gateway's configuration from `source`; one ConfigError lists every problem. */
-export const loadGatewayEnv = (source: NodeJS.ProcessEnv) => {
-  const env = loadEnv(withAuthRules(gatewayEnvShape), source);
-  const subgraphUrls = Object.fromEntries(
-    subgraphNames.flatMap((name) => {
-      const url = (env as Record<string, unknown>)[`${envPrefix(name)}_SUBGRAPH_URL`];
-      return typeof url === 'string' ? [[name, url]] : [];
-    }),
-  );
+export const loadGatewayEnv = (source: NodeJS.ProcessEnv): GatewayConfig => {
+  const problems: string[] = [];
+  let env: z.infer<z.ZodObject<typeof gatewayEnvShape>> | undefined;
+  try {
+    env = loadEnv(withAuthRules(gatewayEnvShape), source);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  const subgraphUrls = perSubgraphEnv(source, 'SUBGRAPH_URL', z.string().url(), problems);
+  const timeouts = perSubgraphEnv(source, 'SUBGRAPH_TIMEOUT_MS', z.coerce.number().int().positive(), problems);
+  if (problems.length > 0 || !env) throw new ConfigError(problems);
+
   const subscriptions: SubscriptionOptions = {
     limits: {
       perConnection: env.SUBSCRIPTIONS_PER_CONNECTION,
@@ -126,7 +194,35 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv) => {
     defaultListSize: env.OPERATION_DEFAULT_LIST_SIZE,
     maxRequestBytes: env.REQUEST_MAX_BYTES,
   };
-  const config: GatewayConfig = {
+  const resilience: ResilienceOptions = {
+    timeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+    timeouts,
+    retries: env.SUBGRAPH_RETRIES,
+    breaker: {
+      errorThresholdPercentage: env.SUBGRAPH_BREAKER_ERROR_PERCENT,
+      volumeThreshold: env.SUBGRAPH_BREAKER_MIN_CALLS,
+      consecutiveFailures: env.SUBGRAPH_BREAKER_CONSECUTIVE_FAILURES,
+      resetTimeoutMs: env.SUBGRAPH_BREAKER_RESET_MS,
+      rollingWindowMs: env.SUBGRAPH_BREAKER_WINDOW_MS,
+    },
+  };
+  const rateLimits: RateLimitSettings | undefined =
+    env.RATE_LIMIT_ENABLED === 'false'
+      ? undefined
+      : {
+          anonymous: env.RATE_LIMIT_ANONYMOUS,
+          member: env.RATE_LIMIT_MEMBER,
+          staff: env.RATE_LIMIT_STAFF,
+          windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+          redisUrl: env.REDIS_URL,
+          keyPrefix: env.REDIS_KEY_PREFIX,
+        };
+  const supergraphPath = env.SUPERGRAPH_PATH
+    ? isAbsolute(env.SUPERGRAPH_PATH)
+      ? env.SUPERGRAPH_PATH
+      : resolve(repoRoot, env.SUPERGRAPH_PATH)
+    : fileURLToPath(checkedInSupergraphPath);
+  return {
     production: env.NODE_ENV === 'production',
     logLevel: env.LOG_LEVEL,
     logFile: env.LOG_FILE,
@@ -135,17 +231,20 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv) => {
     introspection: env.INTROSPECTION === undefined ? undefined : env.INTROSPECTION === 'true',
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
     auth: authConfigOf(env),
+    supergraphPath,
+    watchSupergraph: env.SUPERGRAPH_WATCH !== 'false',
     subgraphUrls,
     subscriptions,
     trustedDocuments,
     limits,
+    resilience,
+    rateLimits,
     trustedProxies: env.TRUSTED_PROXIES,
     maxStringLength: env.MAX_STRING_LENGTH,
   };
-  return config;
 };
 
-/** The parts of {@link GatewayConfig} that `createGateway` takes as they are. */
+/** The parts of {@link GatewayConfig} that `createGateway` takes as they are (the supergraph source is the caller's choice). */
 export const gatewayOptionsOf = (config: GatewayConfig) => ({
   subgraphUrls: config.subgraphUrls,
   port: config.port,
@@ -156,6 +255,8 @@ export const gatewayOptionsOf = (config: GatewayConfig) => ({
   subscriptions: config.subscriptions,
   trustedDocuments: config.trustedDocuments,
   limits: config.limits,
+  resilience: config.resilience,
+  rateLimits: config.rateLimits,
   trustedProxies: config.trustedProxies,
   maxStringLength: config.maxStringLength,
 });

@@ -4,7 +4,6 @@
  * list, the server) lives in one dispose scope, closed in reverse on SIGINT/SIGTERM.
  */
 import { announce, configOrExit, createLogger, DisposeScope, openRevocationList, stopOnSignals } from '@fitgraph/service-kit';
-import { readSupergraph } from './composition';
 import { gatewayOptionsOf, loadGatewayEnv } from './env';
 import { createGateway } from './server';
 
@@ -17,7 +16,13 @@ const revocations = scope.use(
   (list) => list.close(),
 );
 const gateway = scope.use(
-  await createGateway({ ...gatewayOptionsOf(config), supergraphSdl: readSupergraph(), logger, revocations }),
+  await createGateway({
+    ...gatewayOptionsOf(config),
+    supergraphPath: config.supergraphPath,
+    watchSupergraph: config.watchSupergraph,
+    logger,
+    revocations,
+  }),
   (running) => running.stop(),
 );
 logger.info({ url: gateway.url }, 'gateway started');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { ApolloGateway, RemoteGraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -6,7 +7,6 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import type { Role, Viewer } from '@fitgraph/platform';
 import {
   createErrorFormatter,
   inputIntegrityPlugin,
@@ -24,12 +24,18 @@ import {
   type RevocationList,
   type RunningServer,
 } from '@fitgraph/service-kit';
+import type { Role, Viewer } from '@fitgraph/platform';
 import express from 'express';
 import type { FormattedExecutionResult } from 'graphql';
 import { ConnectionCaps, type ConnectionCapLimits } from './limits/connection-caps';
 import { operationLimitsMiddleware, readLimitedText, requestTooLargeHandler } from './limits/http';
 import { createOperationGuard, defaultMaxRequestBytes, type GatewayLimitOptions } from './limits/operation-limits';
+import { composeFetcher } from './fetch/fetcher';
+import { createSubgraphResilience, type ResilienceOptions } from './fetch/resilience';
+import type { BreakerState, BreakerStateListener } from './fetch/circuit-breaker';
+import { GatewayRateLimiter, type RateLimitedListener, type RateLimitSettings } from './rate-limit';
 import { checkSubgraphs } from './readiness';
+import { perSubgraph, subgraphsOf, supergraphHash, watchSupergraphFile } from './supergraph';
 import { SubscriptionEngine, type SubscriptionLimits, type SubscriptionStats } from './subscriptions/engine';
 import type { ClientSession, Identity } from './subscriptions/identity';
 import { SubscriptionPlanner, type ResumeRules } from './subscriptions/planner';
@@ -50,10 +56,18 @@ export interface GatewayContext {
 }
 
 export interface GatewayOptions {
-  /** The composed supergraph SDL (schema/supergraph.graphql). */
-  supergraphSdl: string;
-  /** Subgraph name -> GraphQL URL; names missing here keep the supergraph file's URL. */
+  /** The composed supergraph SDL, served as it is; or give `supergraphPath`. */
+  supergraphSdl?: string;
+  /** A supergraph file to serve (when `supergraphSdl` is not given), reloaded on change unless `watchSupergraph` is false. */
+  supergraphPath?: string;
+  /** Reload `supergraphPath` when it changes. Default: true. */
+  watchSupergraph?: boolean;
+  /** Subgraph name (or lower-cased env name) -> GraphQL URL; names missing here keep the supergraph file's URL. */
   subgraphUrls?: Record<string, string>;
+  /** Per-subgraph timeouts, query retries and circuit breakers. Default: 10 s, 2 retries, opossum defaults of FitGraph. */
+  resilience?: ResilienceOptions;
+  /** Per-client request budgets by tier; none when unset. */
+  rateLimits?: RateLimitSettings;
   /** Port; 0 picks a free one. Default: 0. */
   port?: number;
   /** Default: 127.0.0.1. */
@@ -100,34 +114,35 @@ export interface SubscriptionOptions {
 /** A running gateway; `subscriptions()` reports what it is streaming (also in /healthz). */
 export interface RunningGateway extends RunningServer {
   subscriptions(): SubscriptionStats & { websockets: number; eventStreams: number };
+  /** Each subgraph's circuit breaker state now (also in /healthz). */
+  breakerStates(): Record<string, BreakerState>;
+  /** Calls `listener` on every circuit breaker transition (for metrics); returns an unsubscribe. */
+  onBreakerStateChange(listener: BreakerStateListener): () => void;
+  /** Calls `listener` on every request or operation refused by the rate limits (for metrics); returns an unsubscribe. */
+  onRateLimited(listener: RateLimitedListener): () => void;
 }
 
 /** Header names the gateway passes through to subgraphs. */
 const forwardedHeaders = { authorization: 'authorization', deviceKey: 'x-device-key', requestId: 'x-request-id' } as const;
 
-/** Reads the subgraph URL map out of the supergraph (`@join__graph(name:, url:)`). */
-export function supergraphSubgraphUrls(supergraphSdl: string): Record<string, string> {
-  const urls: Record<string, string> = {};
-  for (const match of supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g)) {
-    urls[match[1]!] = match[2]!;
-  }
-  return urls;
-}
-
-/** The FitGraph gateway: Apollo Gateway over a static supergraph, with Sandbox, health and readiness. */
+/** The FitGraph gateway: Apollo Gateway over a supergraph file (hot-reloaded) or SDL, with Sandbox, health and readiness. */
 export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { logger, revocations } = options;
   const production = options.production ?? false;
   const verifier = createTokenVerifier(options.auth, revocations);
-  const subgraphUrls = { ...supergraphSubgraphUrls(options.supergraphSdl), ...options.subgraphUrls };
+  if (options.supergraphSdl === undefined && !options.supergraphPath) throw new Error('createGateway needs supergraphSdl or supergraphPath');
+  const initialSdl = options.supergraphSdl ?? readFileSync(options.supergraphPath!, 'utf8');
+  const urlFor = (name: string, fileUrl?: string) => perSubgraph(options.subgraphUrls, name) ?? fileUrl;
+  const resilience = createSubgraphResilience(options.resilience, logger);
+  const rateLimiter = options.rateLimits ? new GatewayRateLimiter(options.rateLimits, logger) : null;
 
   const buildService = ({ name, url }: { name: string; url?: string }) =>
     new RemoteGraphQLDataSource<GatewayContext>({
-      url: subgraphUrls[name] ?? url,
+      url: urlFor(name, url),
       // Node's fetch (undici) honours the subgraphs' `Keep-Alive: timeout` and retires idle
       // sockets before the server closes them; the default agent keeps them forever and, under
       // load, reuses one the subgraph is closing (ECONNRESET -> INTERNAL_SERVER_ERROR).
-      fetcher: fetch,
+      fetcher: composeFetcher(fetch, ...resilience.middlewares(name)),
       willSendRequest: ({ request, context }) => {
         const headers = request.http?.headers;
         if (!headers || !context.requestId) return;
@@ -141,7 +156,34 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   // @apollo/gateway reports usage metrics to Apollo unless APOLLO_TELEMETRY_DISABLED is set in
   // the process's environment when it is constructed; FitGraph's start scripts set it (see
   // gateway/README.md). The gateway itself never writes the environment.
-  const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService });
+  // What one supergraph gives the subscription side; built (and validated) before it is applied.
+  const prepare = (sdl: string) => {
+    const subgraphs = subgraphsOf(sdl);
+    return {
+      hash: supergraphHash(sdl),
+      subgraphUrls: Object.fromEntries(subgraphs.map(({ name, url }) => [name, urlFor(name, url)!])),
+      planner: new SubscriptionPlanner(sdl, { resume: options.subscriptions?.resume }),
+      dataSources: Object.fromEntries(subgraphs.map((subgraph) => [subgraph.name, buildService(subgraph)])) as ServiceMap,
+    };
+  };
+  let current = prepare(initialSdl);
+  let updateApollo: ((sdl: string) => void) | undefined;
+  const gateway = new ApolloGateway({
+    supergraphSdl: async ({ update }) => {
+      updateApollo = update;
+      return { supergraphSdl: initialSdl };
+    },
+    buildService,
+  });
+  /** Applies a new supergraph (throws, changing nothing, when it is invalid): queries plan against it at once, subscriptions are re-planned. */
+  const reloadSupergraph = (sdl: string) => {
+    const next = prepare(sdl);
+    if (next.hash === current.hash) return;
+    updateApollo!(sdl);
+    current = next;
+    engine.reload(next);
+    logger.info({ supergraph: next.hash.slice(0, 12), subgraphs: Object.keys(next.subgraphUrls) }, 'supergraph reloaded');
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -153,11 +195,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   // same data sources as queries (see gateway/README.md).
   const formatError = createErrorFormatter(logger, { production });
   const trustedDocuments = createTrustedDocuments(production, options.trustedDocuments);
-  const planner = new SubscriptionPlanner(options.supergraphSdl, { resume: options.subscriptions?.resume });
   // One set of operation limits for HTTP, graphql-ws and SSE, checked before Apollo parses or plans.
-  const guard = createOperationGuard(planner.apiSchema, options.limits);
+  const guard = createOperationGuard(() => current.planner.apiSchema, options.limits);
   const maxRequestBytes = options.limits?.maxRequestBytes ?? defaultMaxRequestBytes;
-  const dataSources: ServiceMap = Object.fromEntries(Object.keys(subgraphUrls).map((name) => [name, buildService({ name })]));
   const contextFor = (identity: Identity, requestId: string): GatewayContext => ({
     requestId,
     authorization: identity.authorization,
@@ -165,9 +205,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     viewer: identity.viewer,
   });
   const engine = new SubscriptionEngine({
-    planner,
-    subgraphUrls,
-    dataSources,
+    planner: current.planner,
+    subgraphUrls: current.subgraphUrls,
+    dataSources: current.dataSources,
     contextFor,
     formatError,
     logger,
@@ -214,7 +254,16 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   };
   const connectionGuard = createConnectionGuard(verifier, revocations);
   const connectionCaps = new ConnectionCaps(options.subscriptions?.connections);
-  const transportOptions = { schema: planner.apiSchema, engine, connectionGuard, executeOperation, formatError, guard, connectionCaps, trustedDocuments };
+  const transportOptions = {
+    apiSchema: () => current.planner.apiSchema,
+    engine,
+    connectionGuard,
+    executeOperation,
+    formatError,
+    guard,
+    connectionCaps,
+    trustedDocuments,
+  };
   const websockets = serveWebSocket({
     ...transportOptions,
     httpServer,
@@ -222,17 +271,39 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     keepAliveMs: options.subscriptions?.keepAliveMs ?? 12_000,
     maxPayloadBytes: maxRequestBytes,
     connectionInitTimeoutMs: options.subscriptions?.connectionInitTimeoutMs ?? 3000,
+    // Each operation over the socket draws on the client's budget, like an HTTP request.
+    admit: rateLimiter ? (session) => rateLimiter.admit({ viewer: session.identity.viewer, clientIp: session.clientIp }) : undefined,
   });
   const sse = serveSse(transportOptions);
   const subscriptionStats = () => ({ ...engine.stats(), websockets: websockets.connections(), eventStreams: sse.connections() });
 
   await apollo.start();
+  const supergraphPath = options.supergraphSdl === undefined ? options.supergraphPath : undefined;
+  const watcher =
+    supergraphPath && options.watchSupergraph !== false
+      ? watchSupergraphFile(supergraphPath, {
+          initialSdl,
+          logger,
+          onContent: (sdl) => {
+            try {
+              reloadSupergraph(sdl);
+            } catch (error) {
+              logger.error({ err: error, path: supergraphPath }, 'invalid supergraph file; still serving the previous supergraph');
+            }
+          },
+        })
+      : null;
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', subscriptions: subscriptionStats() });
+    res.json({
+      status: 'ok',
+      supergraph: { hash: current.hash.slice(0, 12), subgraphs: Object.keys(current.subgraphUrls) },
+      breakers: resilience.breakers.states(),
+      subscriptions: subscriptionStats(),
+    });
   });
   app.get('/readyz', async (_req, res) => {
-    const subgraphs = await checkSubgraphs(subgraphUrls);
+    const subgraphs = await checkSubgraphs(current.subgraphUrls);
     const ready = subgraphs.every((subgraph) => subgraph.status === 'up');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs });
   });
@@ -240,8 +311,22 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     const requestId = requestIdOf(req);
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
+    // Verified once per request, for the rate limit and the context (rejects with UNAUTHENTICATED when invalid).
+    const viewer: Promise<Viewer | null> = verifier.viewerFromAuthorization(req.header(forwardedHeaders.authorization) ?? null);
+    viewer.catch(() => {});
+    res.locals.viewer = viewer;
     next();
   });
+  if (rateLimiter) {
+    app.use(
+      '/graphql',
+      rateLimiter.http({
+        subjectOf: async (req, res) => ({ viewer: await (res.locals.viewer as Promise<Viewer | null>).catch(() => null), clientIp: req.ip }),
+        // SSE stream set-up (reserve, listen, stop) is no operation; SSE operations are POSTs and count.
+        skip: (req) => req.method === 'PUT' || req.method === 'DELETE' || (req.method === 'GET' && sse.accepts(req)),
+      }),
+    );
+  }
   app.use('/graphql', (req, res, next) => {
     if (!sse.accepts(req)) return next();
     sse.handle(req, res, () => readLimitedText(req, res, maxRequestBytes)).catch(next);
@@ -259,7 +344,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
           authorization,
           deviceKey: req.header(forwardedHeaders.deviceKey) ?? null,
           clientIp: req.ip ?? null,
-          viewer: await verifier.viewerFromAuthorization(authorization),
+          viewer: await (res.locals.viewer as Promise<Viewer | null>),
         };
       },
     }),
@@ -273,6 +358,14 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     url: httpUrl(host, port, '/graphql'),
     port,
     subscriptions: subscriptionStats,
-    stop: () => apollo.stop(),
+    breakerStates: () => resilience.breakers.states(),
+    onBreakerStateChange: (listener) => resilience.breakers.onStateChange(listener),
+    onRateLimited: (listener) => rateLimiter?.onRateLimited(listener) ?? (() => {}),
+    stop: async () => {
+      watcher?.close();
+      await apollo.stop();
+      resilience.breakers.shutdown();
+      await rateLimiter?.close();
+    },
   };
 }

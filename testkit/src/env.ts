@@ -34,6 +34,10 @@ export function stackEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     PGLITE_DIR: 'memory',
     // Tests sign up many accounts from 127.0.0.1; the sign-up limit has tests of its own.
     SIGN_UP_MAX_PER_IP: '100000',
+    // Every test client is 127.0.0.1: tests not about the gateway's rate limits must not trip them.
+    RATE_LIMIT_ANONYMOUS: '1000000',
+    RATE_LIMIT_MEMBER: '1000000',
+    RATE_LIMIT_STAFF: '1000000',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
   };

@@ -17,6 +17,8 @@ export interface ServiceProcess {
   output(): string;
   /** Its OS process id (changes on restart). */
   pid(): number;
+  /** Its exit code once it exited (null while running, or when a signal ended it). */
+  exitCode(): number | null;
   /** Kills it without warning (default SIGKILL: no graceful shutdown, like a crash). */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** SIGTERM: its graceful shutdown. */
@@ -94,6 +96,7 @@ export async function startServiceProcess(
     },
     output: () => output,
     pid: () => child.pid!,
+    exitCode: () => child.exitCode,
     kill: (sig = 'SIGKILL') => signal(sig),
     stop: () => signal('SIGTERM'),
     restart: async () => {
@@ -113,7 +116,13 @@ export interface CountingProxy {
   stop(): Promise<void>;
 }
 
-export async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
+export async function startCountingProxy(
+  targetUrl: string,
+  options: {
+    /** Sees each request body before it is forwarded; forwarding waits for it (tests delay or record requests). */
+    onRequest?(body: string): void | Promise<void>;
+  } = {},
+): Promise<CountingProxy> {
   const proxy = { entityRequests: 0, requests: 0 } as CountingProxy;
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -121,6 +130,7 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
     const body = Buffer.concat(chunks);
     proxy.requests += 1;
     if (body.includes('_entities')) proxy.entityRequests += 1;
+    await options.onRequest?.(body.toString());
     try {
       const headers = Object.fromEntries(
         Object.entries(req.headers).flatMap(([name, value]) =>

@@ -206,7 +206,8 @@ function estimateCost(schema: GraphQLSchema, document: DocumentNode, request: Op
 }
 
 /** The operation limits for one API schema; `check` is what every transport calls first. */
-export function createOperationGuard(schema: GraphQLSchema, overrides: Partial<OperationLimits> = {}): OperationGuard {
+/** `schema`: the API schema the cost is estimated against, read per check (it changes when the supergraph reloads). */
+export function createOperationGuard(schema: () => GraphQLSchema, overrides: Partial<OperationLimits> = {}): OperationGuard {
   const limits: OperationLimits = { ...defaultOperationLimits, ...definedOnly(overrides) };
   const exceeded = (limit: Exclude<LimitName, 'requestBytes'>, max: number, actual?: number) =>
     ({ errors: [limitExceeded(limit, max, actual, describeLimit[limit])] });
@@ -231,7 +232,7 @@ export function createOperationGuard(schema: GraphQLSchema, overrides: Partial<O
       if (shape.depth > limits.maxDepth) return exceeded('depth', limits.maxDepth, shape.depth);
       if (shape.aliases > limits.maxAliases) return exceeded('aliases', limits.maxAliases, shape.aliases);
       if (shape.rootFields > limits.maxRootFields) return exceeded('rootFields', limits.maxRootFields, shape.rootFields);
-      const cost = estimateCost(schema, document, request, limits);
+      const cost = estimateCost(schema(), document, request, limits);
       if (cost === 'too-many-nodes') return exceeded('cost', limits.maxCost);
       if (cost !== null && cost > limits.maxCost) return exceeded('cost', limits.maxCost, cost);
       return { document };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
-import type { Logger } from '@fitgraph/service-kit';
+import { ErrorCode, type Logger } from '@fitgraph/service-kit';
 import {
   getVariableValues,
   GraphQLError,
@@ -227,6 +227,24 @@ export class SubscriptionEngine {
       executions: this.executions,
       reconnects,
     };
+  }
+
+  /**
+   * Switches to a new supergraph's planner, URLs and data sources. Open subscriptions were planned
+   * against the old one, so each ends with SCHEMA_RELOADED (clients subscribe again and are
+   * planned anew); their upstream streams and idle connections close.
+   */
+  reload(next: Pick<SubscriptionEngineOptions, 'planner' | 'subgraphUrls' | 'dataSources'>): void {
+    this.options.planner = next.planner;
+    this.options.subgraphUrls = next.subgraphUrls;
+    this.options.dataSources = next.dataSources;
+    const reloaded: FormattedExecutionResult = {
+      errors: [{ message: 'The gateway loaded a new schema; subscribe again', extensions: { code: ErrorCode.SchemaReloaded } }],
+    };
+    for (const stream of [...this.streams.values()]) {
+      for (const group of stream.groups.values()) for (const iterator of [...group.subscribers]) iterator.abort(reloaded);
+      this.stopStream(stream);
+    }
   }
 
   /** Ends every subscription and upstream connection (after the transports closed their clients). */

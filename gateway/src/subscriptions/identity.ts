@@ -26,7 +26,7 @@ export interface ClientSession {
   identity: Identity;
   /** Subscriptions open on this connection now. */
   subscriptions: number;
-  /** The peer address of the connection, for per-IP caps. */
+  /** The peer address of the connection, for per-IP caps and the rate limits of anonymous clients. */
   clientIp: string;
   /** Correlates this connection's logs and subgraph calls. */
   requestId: string;

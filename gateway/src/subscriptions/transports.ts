@@ -30,8 +30,8 @@ export interface OperationRequest {
 }
 
 export interface TransportOptions {
-  /** The API schema operations are validated against. */
-  schema: GraphQLSchema;
+  /** The API schema operations are validated against (the current one: the supergraph may be reloaded). */
+  apiSchema(): GraphQLSchema;
   engine: SubscriptionEngine;
   /** Verifies each connection's token and ends it when its session is revoked or its token expires. */
   connectionGuard: ConnectionGuard<Role>;
@@ -74,14 +74,14 @@ function prepareOperation(schema: GraphQLSchema, guard: OperationGuard, request:
 }
 
 /** What both transports do with a prepared operation: the same execution args, execute and subscribe. */
-function operationRunner({ schema, engine, executeOperation }: TransportOptions) {
+function operationRunner({ apiSchema, engine, executeOperation }: TransportOptions) {
   const request = (args: ExecutionArgs) => ({
     operationName: args.operationName ?? undefined,
     variables: args.variableValues as Record<string, unknown> | undefined,
   });
   return {
     executionArgs: (prepared: Prepared, contextValue: OperationContext) => ({
-      schema,
+      schema: apiSchema(),
       document: prepared.document,
       operationName: prepared.operationName,
       variableValues: prepared.variables,
@@ -105,8 +105,8 @@ const newSession = (transport: ClientSession['transport'], identity: Identity, r
   id: randomUUID(),
   transport,
   identity,
-  subscriptions: 0,
   clientIp,
+  subscriptions: 0,
   requestId: requestId && /^[\w.:-]{1,128}$/.test(requestId) ? requestId : randomUUID(),
 });
 
@@ -132,9 +132,11 @@ export function serveWebSocket(
     maxPayloadBytes: number;
     /** Sockets that send no `connection_init` within this many ms are closed with 4408. */
     connectionInitTimeoutMs: number;
+    /** Asked before each operation a client starts (rate limits): an error refuses it. */
+    admit?(session: ClientSession): Promise<GraphQLError | null>;
   },
 ): WebSocketTransport {
-  const { schema, connectionGuard, guard, connectionCaps } = options;
+  const { apiSchema, connectionGuard, guard, connectionCaps } = options;
   const runner = operationRunner(options);
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: options.maxPayloadBytes });
   const server = useServer<Record<string, unknown> | undefined, { session?: ClientSession }>(
@@ -175,11 +177,13 @@ export function serveWebSocket(
           return false;
         }
       },
-      onSubscribe: (ctx, _id, message) => {
+      onSubscribe: async (ctx, _id, message) => {
+        const refused = await options.admit?.(ctx.extra.session!);
+        if (refused) return [refused];
         const trusted = options.trustedDocuments.resolve(message);
         if ('error' in trusted) return [trusted.error];
         const payload = { ...message, query: trusted.query ?? '' };
-        const prepared = prepareOperation(schema, guard, payload);
+        const prepared = prepareOperation(apiSchema(), guard, payload);
         if (Array.isArray(prepared)) return prepared;
         return runner.executionArgs(prepared, { session: ctx.extra.session!, query: payload.query });
       },
@@ -239,7 +243,7 @@ const sendJson = (res: ServerResponse, status: number, body: unknown, headers: R
  * and buffer without bound inside graphql-sse.
  */
 export function serveSse(options: TransportOptions): SseTransport {
-  const { schema, connectionGuard, guard, connectionCaps } = options;
+  const { apiSchema, connectionGuard, guard, connectionCaps } = options;
   const runner = operationRunner(options);
   // Open event streams and the request that opened them (its identity is in `identities`).
   const open = new Map<ServerResponse, IncomingMessage>();
@@ -256,7 +260,7 @@ export function serveSse(options: TransportOptions): SseTransport {
   };
 
   const handler = createSseHandler<OperationContext | undefined>({
-    schema,
+    schema: () => apiSchema(),
     // prepareOperation validated already.
     validate: () => [],
     authenticate: async (req) => {
@@ -293,7 +297,7 @@ export function serveSse(options: TransportOptions): SseTransport {
     onSubscribe: (req, request) => {
       const trusted = options.trustedDocuments.resolve(request);
       const params = 'error' in trusted ? request : { ...request, query: trusted.query ?? '' };
-      const prepared = 'error' in trusted ? [trusted.error] : prepareOperation(schema, guard, params);
+      const prepared = 'error' in trusted ? [trusted.error] : prepareOperation(apiSchema(), guard, params);
       if (Array.isArray(prepared)) {
         // `data: null` makes graphql-sse stream the errors (codes intact) instead of answering 400 without them.
         return { data: null, errors: prepared.map((error) => options.formatError(error.toJSON(), error)) } as unknown as ExecutionResult;

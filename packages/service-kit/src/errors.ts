@@ -12,6 +12,12 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   Conflict: 'CONFLICT',
   Internal: 'INTERNAL_SERVER_ERROR',
+  /** The gateway could not reach a subgraph (down, or its circuit breaker is open); `extensions.serviceName`. */
+  SubgraphUnavailable: 'SUBGRAPH_UNAVAILABLE',
+  /** A subgraph did not answer within the gateway's timeout for it; `extensions.serviceName`. */
+  SubgraphTimeout: 'SUBGRAPH_TIMEOUT',
+  /** The gateway loaded a new supergraph: open subscriptions end with this; subscribe again. */
+  SchemaReloaded: 'SCHEMA_RELOADED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

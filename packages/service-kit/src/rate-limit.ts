@@ -8,8 +8,14 @@ import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from './logger';
 
-/** The outcome of one attempt: allowed, or refused with the seconds until the window resets. */
-export type RateLimitVerdict = { limited: false } | { limited: true; retryAfterSeconds: number };
+/**
+ * The outcome of one attempt: allowed, or refused with the seconds until the window resets.
+ * `remaining` (points left in the window) and `resetSeconds` (until the window ends) feed
+ * `RateLimit-*` response headers.
+ */
+export type RateLimitVerdict =
+  | { limited: false; remaining?: number; resetSeconds?: number }
+  | { limited: true; retryAfterSeconds: number; remaining?: number; resetSeconds?: number };
 
 export interface RateLimiter {
   /**
@@ -55,11 +61,14 @@ export function openRateLimiters(options: RateLimitOptions): RateLimiters {
       return {
         async consume(key, cost = 1) {
           try {
-            await store.consume(key, cost);
-            return { limited: false };
+            const result = await store.consume(key, cost);
+            return { limited: false, remaining: result.remainingPoints, resetSeconds: result.msBeforeNext / 1000 };
           } catch (error) {
             // rate-limiter-flexible rejects with a RateLimiterRes when over the limit, an Error otherwise.
-            if (error instanceof RateLimiterRes) return { limited: true, retryAfterSeconds: error.msBeforeNext / 1000 };
+            if (error instanceof RateLimiterRes) {
+              const seconds = error.msBeforeNext / 1000;
+              return { limited: true, retryAfterSeconds: seconds, remaining: 0, resetSeconds: seconds };
+            }
             throw error;
           }
         },

@@ -1,0 +1,138 @@
+/**
+ * Request budgets per client at the gateway, by tier: anonymous callers per client IP, signed-in
+ * ones per user id, with a bigger budget for staff roles. Counters come from service-kit's
+ * `openRateLimiters` (Redis when REDIS_URL is set, so every gateway replica draws on one budget;
+ * in process otherwise). Every GraphQL HTTP request counts once, and so does every operation a
+ * client starts over graphql-ws or SSE; health, readiness and metrics endpoints never count.
+ */
+import { type Role, type Viewer } from '@fitgraph/platform';
+import { openRateLimiters, rateLimited, type Logger, type RateLimiter } from '@fitgraph/service-kit';
+import type { Request, RequestHandler, Response } from 'express';
+import type { GraphQLError } from 'graphql';
+
+export type RateLimitTier = 'anonymous' | 'member' | 'staff';
+
+export interface RateLimitSettings {
+  /** Requests per window for callers without a token (per client IP). Default: 100. */
+  anonymous: number;
+  /** Requests per window for MEMBER users (per user id). Default: 1000. */
+  member: number;
+  /** Requests per window for TRAINER, GYM_STAFF and ADMIN users (per user id). Default: 5000. */
+  staff: number;
+  /** Window length (seconds). Default: 60. */
+  windowSeconds: number;
+  /** Redis for counters shared by every gateway process; unset: in-process counters. */
+  redisUrl?: string;
+  /** Prefix of the counter keys (REDIS_KEY_PREFIX). */
+  keyPrefix: string;
+}
+
+/** Every role must say which budget it draws on. */
+const tierOfRole: Record<Role, RateLimitTier> = { MEMBER: 'member', TRAINER: 'staff', GYM_STAFF: 'staff', ADMIN: 'staff' };
+
+/** Who is counted: the verified viewer, else the client's address. */
+export interface RateLimitSubject {
+  viewer: Viewer | null;
+  clientIp: string | null | undefined;
+}
+
+export type RateLimitDecision = {
+  limited: boolean;
+  tier: RateLimitTier;
+  limit: number;
+  remaining: number;
+  /** Seconds until the window resets. */
+  resetSeconds: number;
+  windowSeconds: number;
+};
+
+/** A listener for refusals (metrics: rate-limit rejections by tier). */
+export type RateLimitedListener = (tier: RateLimitTier) => void;
+
+export class GatewayRateLimiter {
+  private readonly limiters;
+  private readonly byTier: Record<RateLimitTier, RateLimiter>;
+  private readonly listeners = new Set<RateLimitedListener>();
+
+  constructor(
+    private readonly settings: RateLimitSettings,
+    private readonly logger: Logger,
+  ) {
+    this.limiters = openRateLimiters({ redisUrl: settings.redisUrl, keyPrefix: settings.keyPrefix, logger });
+    const limiter = (tier: RateLimitTier) =>
+      this.limiters.limiter(`gateway-requests-${tier}`, { points: settings[tier], durationSeconds: settings.windowSeconds });
+    this.byTier = { anonymous: limiter('anonymous'), member: limiter('member'), staff: limiter('staff') };
+  }
+
+  /** Counts one request of `subject` against its budget. Fails open (logged) if counting itself fails. */
+  async consume(subject: RateLimitSubject): Promise<RateLimitDecision> {
+    const tier = subject.viewer ? tierOfRole[subject.viewer.role] : 'anonymous';
+    const key = subject.viewer ? `user:${subject.viewer.id}` : `ip:${subject.clientIp ?? 'unknown'}`;
+    const limit = this.settings[tier];
+    const { windowSeconds } = this.settings;
+    try {
+      const verdict = await this.byTier[tier].consume(key);
+      const resetSeconds = verdict.resetSeconds ?? windowSeconds;
+      if (verdict.limited) for (const listener of this.listeners) listener(tier);
+      return { limited: verdict.limited, tier, limit, remaining: Math.max(0, verdict.remaining ?? 0), resetSeconds, windowSeconds };
+    } catch (error) {
+      this.logger.warn({ err: error, tier }, 'rate limit not counted: the limiter failed');
+      return { limited: false, tier, limit, remaining: limit, resetSeconds: windowSeconds, windowSeconds };
+    }
+  }
+
+  /** RATE_LIMITED for a refused operation over graphql-ws / SSE; null when it may run. */
+  async admit(subject: RateLimitSubject): Promise<GraphQLError | null> {
+    const decision = await this.consume(subject);
+    return decision.limited ? refusal(decision) : null;
+  }
+
+  /**
+   * Express middleware for GraphQL over HTTP: `RateLimit-*` headers on every response (IETF
+   * draft-ietf-httpapi-ratelimit-headers), and 429 with RATE_LIMITED and `Retry-After` beyond the
+   * budget. `subjectOf` says who the request is from.
+   */
+  http(options: {
+    subjectOf(req: Request, res: Response): Promise<RateLimitSubject>;
+    /** Requests that are no operation (not counted, no headers). */
+    skip?(req: Request): boolean;
+  }): RequestHandler {
+    return (req, res, next) => {
+      if (options.skip?.(req)) return next();
+      options
+        .subjectOf(req, res)
+        .then((subject) => this.consume(subject))
+        .then((decision) => {
+          setHeaders(res, decision);
+          if (!decision.limited) return next();
+          const error = refusal(decision);
+          res.setHeader('Retry-After', String(error.extensions.retryAfter));
+          res.status(429).json({ errors: [error.toJSON()] });
+        })
+        .catch(next);
+    };
+  }
+
+  /** Calls `listener` on every refusal; returns an unsubscribe. */
+  onRateLimited(listener: RateLimitedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.limiters.close();
+  }
+}
+
+const refusal = (decision: RateLimitDecision) =>
+  rateLimited(
+    decision.resetSeconds,
+    `Too many requests: at most ${decision.limit} per ${decision.windowSeconds} s for ${decision.tier === 'anonymous' ? 'anonymous clients' : 'your account'}; try again later`,
+  );
+
+function setHeaders(res: Response, decision: RateLimitDecision): void {
+  res.setHeader('RateLimit-Limit', String(decision.limit));
+  res.setHeader('RateLimit-Remaining', String(decision.remaining));
+  res.setHeader('RateLimit-Reset', String(Math.max(1, Math.ceil(decision.resetSeconds))));
+  res.setHeader('RateLimit-Policy', `${decision.limit};w=${decision.windowSeconds}`);
+}
