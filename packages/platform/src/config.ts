@@ -98,19 +98,33 @@ type AuthEnv = z.infer<z.ZodObject<typeof authEnv>> & { NODE_ENV?: string };
 /** The production rule on the DEV-ONLY keys, as a problem of the parsed env (so it is reported with the others). */
 export function devKeyProblem(env: AuthEnv): string | null {
   const production = env.NODE_ENV === 'production';
-  const keys = env.AUTH_VERIFICATION_KEYS as Record<string, string>;
-  if (production && (env.AUTH_SIGNING_KEY === devPrivateKey || keys[devKeyId] === devPublicKey)) {
+  // Checked even when other variables failed to parse, so the keys may still be their text (or unset: the DEV-ONLY default).
+  let keys: unknown = env.AUTH_VERIFICATION_KEYS ?? { [devKeyId]: devPublicKey };
+  if (typeof keys === 'string') {
+    try {
+      keys = JSON.parse(keys);
+    } catch {
+      keys = {};
+    }
+  }
+  if (production && (env.AUTH_SIGNING_KEY === devPrivateKey || (keys as Record<string, unknown> | null)?.[devKeyId] === devPublicKey)) {
     return 'AUTH_SIGNING_KEY / AUTH_VERIFICATION_KEYS: the DEV-ONLY auth keys cannot be used with NODE_ENV=production; set AUTH_SIGNING_KEY and AUTH_VERIFICATION_KEYS.';
   }
   return null;
 }
 
-/** `z.object(shape)` that also refuses the DEV-ONLY keys in production (shape must include authEnv). */
+/**
+ * `z.object(shape)` that also refuses the DEV-ONLY keys in production (shape must include
+ * authEnv), reported with the other problems (`when`: also when other variables failed).
+ */
 export const withAuthRules = <TShape extends z.ZodRawShape>(shape: TShape) =>
-  z.object(shape).superRefine((env, ctx) => {
-    const problem = devKeyProblem(env as unknown as AuthEnv);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem.replace(/^[^:]+: /, ''), path: ['AUTH_SIGNING_KEY / AUTH_VERIFICATION_KEYS'] });
-  });
+  z.object(shape).superRefine(
+    (env, ctx) => {
+      const problem = devKeyProblem(env as unknown as AuthEnv);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem.replace(/^[^:]+: /, ''), path: ['AUTH_SIGNING_KEY / AUTH_VERIFICATION_KEYS'] });
+    },
+    { when: () => true },
+  );
 
 /** The token settings of a parsed env (the shape included {@link authEnv}). */
 export function authConfigOf(env: AuthEnv): AuthConfig<Role> {
