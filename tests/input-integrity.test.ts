@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { readSupergraph } from '@fitgraph/gateway/composition';
 import { subgraphNames, type SubgraphName } from '@fitgraph/platform';
-import { demoAdmin, errorCodes, graphql, graphqlData, signIn, startTestStack, type TestStack } from '@fitgraph/testkit';
+import { demoAdmin, errorCodes, eventually, graphql, graphqlData, signIn, startTestStack, type TestStack } from '@fitgraph/testkit';
 import {
   buildSchema,
   getNamedType,
@@ -217,7 +217,21 @@ describe('input integrity at the edge: every mutation fuzzed', () => {
   beforeAll(async () => {
     stack = await startTestStack();
     token = (await signIn(stack.gateway.url, demoAdmin.email, demoAdmin.password)).accessToken;
-    if (stack.env.DATABASE_URL) before = await rowCounts(stack);
+    // The seed's announcements (gym.created, machine.created, user.created) travel through the
+    // outbox after start: count once every replica knows what its owner has, or the count races them.
+    if (stack.env.DATABASE_URL) {
+      before = await eventually(
+        async () => {
+          const counts = await rowCounts(stack);
+          const settled =
+            counts['workout.known_machines'] === counts['gym.machines'] &&
+            counts['user.known_gyms'] === counts['gym.gyms'] &&
+            counts['chat.known_users'] === counts['user.users'];
+          return settled ? counts : null;
+        },
+        { what: 'the seed announcements to reach every replica', timeoutMs: 30_000 },
+      );
+    }
   });
   afterAll(async () => {
     await stack?.stop();

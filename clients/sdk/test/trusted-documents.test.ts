@@ -156,7 +156,7 @@ describe('trusted documents settings', () => {
     const arbitrary = { query: '{ gyms { id } }' };
     expect(createTrustedDocuments(true).resolve(arbitrary)).toHaveProperty('error');
     expect(createTrustedDocuments(false).resolve(arbitrary)).toEqual(arbitrary);
-    const allowed = loadGatewayEnv({ NODE_ENV: 'production', ALLOW_ARBITRARY_OPERATIONS: 'true' }).trustedDocuments;
+    const allowed = loadGatewayEnv({ NODE_ENV: 'production', ALLOW_ARBITRARY_OPERATIONS: 'true', ...generatedAuthEnv() }).trustedDocuments;
     expect(createTrustedDocuments(true, allowed).resolve(arbitrary)).toEqual(arbitrary);
     expect(loadGatewayEnv({}).trustedDocuments.allowArbitraryOperations).toBe(false);
     // Outside production a manifest id still names its document (the SDK sends ids everywhere).
