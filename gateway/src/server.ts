@@ -17,7 +17,16 @@ import {
   createTokenVerifier,
   loadAuthConfig,
   openRevocationList,
+  createGatewayMetrics,
+  createReadiness,
+  httpTracingMiddleware,
+  metricsHandler,
+  observeGauge,
+  operationMetricsPlugin,
+  operationTracingPlugin,
   type AuthConfig,
+  type DependencyCheck,
+  type GatewayMetrics,
   type Logger,
   type RevocationList,
   type RunningServer,
@@ -25,6 +34,7 @@ import {
 } from '@fitgraph/service-kit';
 import express from 'express';
 import type { FormattedExecutionResult } from 'graphql';
+import { observeSubgraphFetches } from './observability';
 import { checkSubgraphs } from './readiness';
 import { SubscriptionEngine, type SubscriptionLimits, type SubscriptionStats } from './subscriptions/engine';
 import type { ClientSession, Identity } from './subscriptions/identity';
@@ -67,6 +77,10 @@ export interface GatewayOptions {
   revocations?: RevocationList;
   /** Subscriptions over graphql-ws and SSE (see gateway/README.md). */
   subscriptions?: SubscriptionOptions;
+  /** Its Prometheus series (served on /metrics); default: a fresh registry. */
+  metrics?: GatewayMetrics;
+  /** What /readyz checks besides the subgraphs (e.g. Redis; service-kit dependencies.ts). Closed on stop. */
+  readinessChecks?: DependencyCheck[];
 }
 
 export interface SubscriptionOptions {
@@ -83,6 +97,8 @@ export interface SubscriptionOptions {
 /** A running gateway; `subscriptions()` reports what it is streaming (also in /healthz). */
 export interface RunningGateway extends RunningServer {
   subscriptions(): SubscriptionStats & { websockets: number; eventStreams: number };
+  /** The series /metrics serves (breaker state and rate-limit rejections are set through it). */
+  metrics: GatewayMetrics;
 }
 
 /** Header names the gateway passes through to subgraphs. */
@@ -108,15 +124,21 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const revocations = options.revocations ?? ownRevocations!;
   const verifier = createTokenVerifier(auth, revocations);
   const subgraphUrls = { ...supergraphSubgraphUrls(options.supergraphSdl), ...options.subgraphUrls };
+  const metrics = options.metrics ?? createGatewayMetrics();
 
-  const buildService = ({ name, url }: { name: string; url?: string }) =>
-    new RemoteGraphQLDataSource<GatewayContext>({
+  const buildService = ({ name, url }: { name: string; url?: string }) => {
+    const observed = observeSubgraphFetches(name, metrics);
+    return new RemoteGraphQLDataSource<GatewayContext>({
       url: subgraphUrls[name] ?? url,
       // Node's fetch (undici) honours the subgraphs' `Keep-Alive: timeout` and retires idle
       // sockets before the server closes them; the default agent keeps them forever and, under
       // load, reuses one the subgraph is closing (ECONNRESET -> INTERNAL_SERVER_ERROR).
       fetcher: fetch,
-      willSendRequest: ({ request, context }) => {
+      didReceiveResponse: observed.didReceiveResponse,
+      didEncounterError: observed.didEncounterError,
+      willSendRequest: (processOptions) => {
+        observed.willSendRequest(processOptions);
+        const { request, context } = processOptions;
         const headers = request.http?.headers;
         if (!headers || !context.requestId) return;
         headers.set(forwardedHeaders.requestId, context.requestId);
@@ -126,6 +148,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
         if (context.clientIp) headers.set('x-forwarded-for', context.clientIp);
       },
     });
+  };
   // @apollo/gateway reports usage metrics to Apollo by default; FitGraph sends nothing
   // anywhere unless an operator opts in with APOLLO_TELEMETRY_DISABLED=false.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
@@ -133,6 +156,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(httpTracingMiddleware('gateway'));
   const httpServer = createServer(app);
 
   // Subscriptions: planned here, primary upstream over graphql-ws, `rest` per event through the
@@ -166,6 +190,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       requestLogPlugin<GatewayContext>(logger, (context) => context.requestId),
+      operationMetricsPlugin(metrics),
+      operationTracingPlugin(),
       // Before the HTTP drain: clients of both transports are told to go elsewhere (1001).
       {
         serverWillStart: async () => ({
@@ -199,6 +225,11 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   });
   const sse = serveSse(transportOptions);
   const subscriptionStats = () => ({ ...engine.stats(), websockets: websockets.connections(), eventStreams: sse.connections() });
+  observeGauge(metrics.websocketConnections, () => websockets.connections());
+  observeGauge(metrics.sseStreams, () => sse.connections());
+  observeGauge(metrics.activeSubscriptions, () => engine.stats().subscriptions);
+  observeGauge(metrics.upstreamStreams, () => engine.stats().upstreamStreams);
+  const readiness = createReadiness(options.readinessChecks ?? [], { logger, metrics });
 
   await apollo.start();
 
@@ -206,10 +237,12 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     res.json({ status: 'ok', subscriptions: subscriptionStats() });
   });
   app.get('/readyz', async (_req, res) => {
-    const subgraphs = await checkSubgraphs(subgraphUrls);
-    const ready = subgraphs.every((subgraph) => subgraph.status === 'up');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs });
+    const [subgraphs, own] = await Promise.all([checkSubgraphs(subgraphUrls), readiness.check()]);
+    for (const subgraph of subgraphs) metrics.dependencyUp.set({ dependency: `subgraph:${subgraph.name}` }, subgraph.status === 'up' ? 1 : 0);
+    const ready = own.ready && subgraphs.every((subgraph) => subgraph.status === 'up');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs, dependencies: own.dependencies });
   });
+  app.get('/metrics', metricsHandler(metrics));
   app.use('/graphql', (req, res, next) => {
     const requestId = requestIdOf(req);
     res.locals.requestId = requestId;
@@ -244,9 +277,11 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     url: httpUrl(host, port, '/graphql'),
     port,
     subscriptions: subscriptionStats,
+    metrics,
     stop: async () => {
       await apollo.stop();
       await ownRevocations?.close();
+      await readiness.close();
     },
   };
 }

@@ -13,6 +13,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createTokenVerifier, loadAuthConfig, type AuthConfig, type Viewer } from './auth';
 import type { Database } from './db';
+import { createReadiness, readinessHandler, type DependencyCheck } from './dependencies';
 import { createErrorFormatter } from './errors';
 import { requestLogPlugin } from './request-log';
 import {
@@ -27,9 +28,11 @@ import {
 } from './events';
 import { httpUrl, jsonErrorHandler, listen, requestIdOf } from './http';
 import { createLogger, type Logger } from './logger';
+import { createSubgraphMetrics, metricsHandler, observeGauge, operationMetricsPlugin, type SubgraphMetrics } from './metrics';
 import type { PubSubEngine } from './pubsub';
 import { openRevocationList, type RevocationList } from './revocation';
 import { subgraphSdlPath, type SubgraphName } from './subgraphs';
+import { httpTracingMiddleware, operationTracingPlugin } from './tracing';
 
 /** What a subgraph knows about the request it is serving, from HTTP headers or graphql-ws params. */
 export interface RequestInfo {
@@ -115,6 +118,10 @@ export interface SubgraphServerOptions<TSchema extends Record<string, unknown>> 
   source?: NodeJS.ProcessEnv;
   /** Revoked sessions shared with the other services (revocation.ts); default: a private in-process list. */
   revocations?: RevocationList;
+  /** Its Prometheus series (served on /metrics); default: a fresh registry. */
+  metrics?: SubgraphMetrics;
+  /** What /readyz checks besides the database (e.g. Redis; see dependencies.ts). Closed on stop. */
+  readinessChecks?: DependencyCheck[];
 }
 
 export interface RunningServer {
@@ -194,10 +201,18 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
     resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
   });
 
+  const metrics = options.metrics ?? createSubgraphMetrics(definition.name);
+  const readiness = createReadiness(
+    [{ name: 'database', where: `${definition.name} database`, check: async () => void (await options.db.execute(sql`select 1`)) }, ...(options.readinessChecks ?? [])],
+    { logger, metrics },
+  );
+
   const app = express();
   app.disable('x-powered-by');
+  app.use(httpTracingMiddleware(`${definition.name}-subgraph`));
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  observeGauge(metrics.websocketConnections, () => wsServer.clients.size);
   const verifier = createTokenVerifier(auth, revocations);
   let activeSubscriptions = 0;
   // Open graphql-ws sockets by the viewer they authenticated as: a revoked session's are closed.
@@ -262,20 +277,21 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
       // No Apollo Studio here; traces would only cost bytes on every response.
       ApolloServerPluginInlineTraceDisabled(),
       requestLogPlugin<{ request?: RequestInfo }>(logger, (context) => context.request?.requestId),
+      operationMetricsPlugin(metrics),
+      operationTracingPlugin(),
       { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
     ],
   });
   await apollo.start();
+  observeGauge(metrics.activeSubscriptions, () => activeSubscriptions);
 
-  app.get('/healthz', async (_req, res) => {
-    try {
-      await options.db.execute(sql`select 1`);
-      res.json({ status: 'ok', subgraph: definition.name, activeSubscriptions });
-    } catch (error) {
-      logger.warn({ err: error }, 'health check failed');
-      res.status(503).json({ status: 'unavailable', subgraph: definition.name });
-    }
+  // Liveness: the process serves. Its dependencies are /readyz's business (a lost database must
+  // take a replica out of rotation, not restart it).
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', subgraph: definition.name, activeSubscriptions });
   });
+  app.get('/readyz', readinessHandler(readiness, () => ({ subgraph: definition.name })));
+  app.get('/metrics', metricsHandler(metrics));
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
@@ -309,6 +325,7 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
       await created?.close();
       await ownEvents?.close();
       await ownRevocations?.close();
+      await readiness.close();
     },
   };
 }
