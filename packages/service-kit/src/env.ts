@@ -33,9 +33,9 @@ export const port = (fallback: number) =>
 export const operationsEnv = {
   /**
    * How long (ms) a service waits at start for PostgreSQL and Redis before it exits non-zero with
-   * one line naming the dependency. Default: 20000.
+   * one line naming the dependency. Default: 10000.
    */
-  DEPENDENCY_STARTUP_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).max(300_000).default(20_000)),
+  DEPENDENCY_STARTUP_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).max(300_000).default(10_000)),
   /** How long (ms) SIGTERM may take to drain before the process exits anyway (non-zero). Default: 25000. */
   SHUTDOWN_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(25_000)),
   /** Where traces go: `otlp` (OTLP over HTTP), `console` (stdout) or `none`. Default: none. */
