@@ -8,7 +8,7 @@ import { createSubgraphMetrics } from './metrics';
 import { openPubSub, type PubSubEngine } from './pubsub';
 import { openRevocationList, type RevocationList } from './revocation';
 import { startSubgraphServer, type RunningSubgraph, type SubgraphDefinition } from './subgraph-server';
-import { defaultSubgraphPorts, envPrefix } from './subgraphs';
+import { defaultSubgraphPorts, envPrefix, type SubgraphName } from './subgraphs';
 import { startTracing } from './tracing';
 
 export interface StopOnSignalsOptions {
@@ -64,6 +64,17 @@ export function exitOnStartupFailure(service: string, error: unknown): never {
   process.exit(1);
 }
 
+/**
+ * The settings every subgraph service reads (besides `authEnv` and its own, e.g. the user
+ * subgraph's `userEnv`); deploy/k8s and docker-compose are checked against it.
+ */
+export const subgraphServiceEnv = (name: SubgraphName) => ({
+  ...commonEnv,
+  ...databaseEnv,
+  ...eventsEnv,
+  [`${envPrefix(name)}_SUBGRAPH_PORT`]: port(defaultSubgraphPorts[name]),
+});
+
 export interface StartSubgraphServiceOptions {
   /** Share one pub/sub between services of one process (the embedded dev stack). */
   pubsub?: PubSubEngine;
@@ -85,10 +96,7 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
   options: StartSubgraphServiceOptions = {},
 ): Promise<RunningSubgraph> {
   const portVar = `${envPrefix(definition.name)}_SUBGRAPH_PORT`;
-  const env = loadEnv(
-    { ...commonEnv, ...databaseEnv, ...eventsEnv, [portVar]: port(defaultSubgraphPorts[definition.name]) },
-    options.source,
-  );
+  const env = loadEnv(subgraphServiceEnv(definition.name), options.source);
   const auth = loadAuthConfig(options.source);
   const logger = createLogger(`${definition.name}-subgraph`, env.LOG_LEVEL);
   const target = resolveDatabaseTarget(definition.name, env, options.source);
