@@ -8,6 +8,8 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { instrumentPglite, instrumentPostgres, queryObserver } from './db-instrumentation';
+import type { DatabaseMetrics } from './metrics';
 import { migrationsFolder, repoRoot, type SubgraphName } from './subgraphs';
 
 /** A Drizzle database over either driver; resolvers never care which. */
@@ -24,6 +26,8 @@ export interface OpenDatabaseOptions<TSchema extends Record<string, unknown>> {
   target: DatabaseTarget;
   /** Called with the SQL of every statement (tests count them). */
   onQuery?: (sql: string) => void;
+  /** Statement timings and pool size (`fitgraph_db_*`); SQL spans are made whenever tracing is on. */
+  metrics?: DatabaseMetrics;
 }
 
 export type DatabaseTarget =
@@ -97,14 +101,16 @@ export async function dropDatabase(serverUrl: string, databaseName: string): Pro
 export async function openDatabase<TSchema extends Record<string, unknown>>(
   options: OpenDatabaseOptions<TSchema>,
 ): Promise<OpenedDatabase<TSchema>> {
-  const { subgraph, schema, target, onQuery } = options;
+  const { subgraph, schema, target, onQuery, metrics } = options;
   const logger: DrizzleLogger | undefined = onQuery ? { logQuery: (query) => onQuery(query) } : undefined;
   const folder = migrationsFolder(subgraph);
 
   if (target.kind === 'postgres') {
     if (target.serverUrl) await ensureDatabase(target.serverUrl, target.databaseName);
     await migratePostgresLocked(target.url, folder);
-    const client = postgres(target.url, { max: 10, onnotice: () => {} });
+    const poolSize = 10;
+    const client = instrumentPostgres(postgres(target.url, { max: poolSize, onnotice: () => {} }), queryObserver(target.databaseName, metrics));
+    metrics?.poolMaxConnections.set(poolSize);
     return {
       db: drizzlePostgres(client, { schema, logger }) as unknown as Database<TSchema>,
       target,
@@ -117,6 +123,9 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(
   const client = new PGlite(target.dataDir ?? undefined);
   const db = drizzlePglite(client, { schema, logger });
   await migratePglite(db, { migrationsFolder: folder });
+  // After migrating: only the service's own statements are timed. PGlite is one connection.
+  instrumentPglite(client, queryObserver(`pglite:${subgraph}`, metrics));
+  metrics?.poolMaxConnections.set(1);
   return {
     db: db as unknown as Database<TSchema>,
     target,

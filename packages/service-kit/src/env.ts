@@ -55,6 +55,20 @@ export const proxyList = (fallback: string) =>
   );
 
 const positiveInt = (fallback: number) => z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(fallback));
+/** Start-up, shutdown and telemetry settings (dependencies.ts, tracing.ts, run-subgraph.ts). */
+export const operationsEnv = {
+  /**
+   * How long (ms) a service waits at start for PostgreSQL and Redis before it exits non-zero with
+   * one line naming the dependency. Default: 10000.
+   */
+  DEPENDENCY_STARTUP_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).max(300_000).default(10_000)),
+  /** How long (ms) SIGTERM may take to drain before the process exits anyway (non-zero). Default: 25000. */
+  SHUTDOWN_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(25_000)),
+  /** Where traces go: `otlp` (OTLP over HTTP), `console` (stdout) or `none`. Default: none. */
+  OTEL_TRACES_EXPORTER: z.preprocess(emptyAsUndefined, z.enum(['otlp', 'console', 'none']).default('none')),
+  /** OTLP/HTTP collector base URL (`/v1/traces` is appended). Default: http://localhost:4318 */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.string().url().default('http://localhost:4318')),
+};
 
 /** Settings every FitGraph service understands. */
 export const commonEnv = {
@@ -77,6 +91,7 @@ export const commonEnv = {
    * Default: none (the peer address is the client).
    */
   TRUSTED_PROXIES: proxyList(''),
+  ...operationsEnv,
 };
 
 /** Settings of a subgraph's edge (it must survive callers that skip the gateway). */

@@ -14,6 +14,7 @@ import { WebSocketServer } from 'ws';
 import { createTokenVerifier, loadAuthConfig, type AuthConfig, type Viewer } from './auth';
 import type { Database } from './db';
 import { clientAddress, defaultSubgraphEdge, depthLimitRule, proxyTrust, type EdgeOptions } from './edge';
+import { createReadiness, readinessHandler, type DependencyCheck } from './dependencies';
 import { createErrorFormatter } from './errors';
 import { inputIntegrityError, inputIntegrityPlugin } from './input-integrity';
 import { requestLogPlugin } from './request-log';
@@ -29,9 +30,11 @@ import {
 } from './events';
 import { httpUrl, jsonErrorHandler, listen, requestIdOf } from './http';
 import { createLogger, type Logger } from './logger';
+import { createSubgraphMetrics, metricsHandler, observeGauge, operationMetricsPlugin, type SubgraphMetrics } from './metrics';
 import type { PubSubEngine } from './pubsub';
 import { openRevocationList, type RevocationList } from './revocation';
 import { subgraphSdlPath, type SubgraphName } from './subgraphs';
+import { httpTracingMiddleware, operationTracingPlugin } from './tracing';
 
 /** What a subgraph knows about the request it is serving, from HTTP headers or graphql-ws params. */
 export interface RequestInfo {
@@ -121,6 +124,10 @@ export interface SubgraphServerOptions<TSchema extends Record<string, unknown>> 
   production?: boolean;
   /** Depth limit, trusted proxies and input limits. Default: {@link defaultSubgraphEdge}. */
   edge?: Partial<EdgeOptions>;
+  /** Its Prometheus series (served on /metrics); default: a fresh registry. */
+  metrics?: SubgraphMetrics;
+  /** What /readyz checks besides the database (e.g. Redis; see dependencies.ts). Closed on stop. */
+  readinessChecks?: DependencyCheck[];
 }
 
 /** Largest graphql-ws message a subgraph accepts (the `ws` default is 100 MiB). */
@@ -207,13 +214,20 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
   const edge: EdgeOptions = { ...defaultSubgraphEdge, ...options.edge };
   const validationRules = [depthLimitRule(edge.maxDepth)];
   const trust = proxyTrust(edge.trustedProxies);
+  const metrics = options.metrics ?? createSubgraphMetrics(definition.name);
+  const readiness = createReadiness(
+    [{ name: 'database', where: `${definition.name} database`, check: async () => void (await options.db.execute(sql`select 1`)) }, ...(options.readinessChecks ?? [])],
+    { logger, metrics },
+  );
 
   const app = express();
   app.disable('x-powered-by');
   // `req.ip` believes x-forwarded-for only from the gateway's addresses, never from any caller.
   app.set('trust proxy', trust);
+  app.use(httpTracingMiddleware(`${definition.name}-subgraph`));
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: maxWebSocketPayload });
+  observeGauge(metrics.websocketConnections, () => wsServer.clients.size);
   const verifier = createTokenVerifier(auth, revocations);
   let activeSubscriptions = 0;
   // Open graphql-ws sockets by the viewer they authenticated as: a revoked session's are closed.
@@ -297,20 +311,21 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
       ApolloServerPluginInlineTraceDisabled(),
       requestLogPlugin<{ request?: RequestInfo }>(logger, (context) => context.request?.requestId),
       inputIntegrityPlugin(edge),
+      operationMetricsPlugin(metrics),
+      operationTracingPlugin(),
       { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
     ],
   });
   await apollo.start();
+  observeGauge(metrics.activeSubscriptions, () => activeSubscriptions);
 
-  app.get('/healthz', async (_req, res) => {
-    try {
-      await options.db.execute(sql`select 1`);
-      res.json({ status: 'ok', subgraph: definition.name, activeSubscriptions });
-    } catch (error) {
-      logger.warn({ err: error }, 'health check failed');
-      res.status(503).json({ status: 'unavailable', subgraph: definition.name });
-    }
+  // Liveness: the process serves. Its dependencies are /readyz's business (a lost database must
+  // take a replica out of rotation, not restart it).
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', subgraph: definition.name, activeSubscriptions });
   });
+  app.get('/readyz', readinessHandler(readiness, () => ({ subgraph: definition.name })));
+  app.get('/metrics', metricsHandler(metrics));
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
@@ -344,6 +359,7 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
       await created?.close();
       await ownEvents?.close();
       await ownRevocations?.close();
+      await readiness.close();
     },
   };
 }

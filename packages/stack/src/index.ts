@@ -20,6 +20,7 @@ import {
   type RunningServer,
   type RunningSubgraph,
   type SubgraphName,
+  waitForDependencies,
 } from '@fitgraph/service-kit';
 import { userSubgraph } from '@fitgraph/user-subgraph';
 import { workoutSubgraph } from '@fitgraph/workout-subgraph';
@@ -52,6 +53,8 @@ export interface StartStackOptions {
 export async function startStack(source: NodeJS.ProcessEnv = process.env, options: StartStackOptions = {}): Promise<RunningStack> {
   const env = loadGatewayEnv(source);
   const auth = loadAuthConfig(source); // config errors before anything starts
+  // Bounded: an unreachable Redis is one clear error, not a hang in the revocation list below.
+  await waitForDependencies({ redisUrl: env.REDIS_URL, timeoutMs: env.DEPENDENCY_STARTUP_TIMEOUT_MS });
   const pubsub = openPubSub(env.REDIS_URL, env.REDIS_KEY_PREFIX);
   const eventConfig = loadEnv(eventsEnv, source);
   const events = openEventBus({

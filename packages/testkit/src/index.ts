@@ -9,3 +9,4 @@ export * from './stack';
 export * from './subscriptions';
 export * from './subscription-clients';
 export * from './subgraph';
+export * from './tcp-proxy';
