@@ -49,8 +49,8 @@ export const gatewayEnvShape = {
   SUBSCRIPTIONS_CONNECTIONS_PER_USER: positiveInt(20),
   /** A WebSocket that sends no `connection_init` within this many ms is closed (4408). Default: 3000. */
   SUBSCRIPTIONS_CONNECTION_INIT_TIMEOUT_MS: positiveInt(3000),
-  /** Deepest field nesting of an operation (`{ gyms { id } }` is 2). Default: 15. */
-  OPERATION_MAX_DEPTH: positiveInt(15),
+  /** Deepest field nesting of an operation (`{ gyms { id } }` is 2; introspection may nest 15). Default: 10, as SUBGRAPH_MAX_DEPTH. */
+  OPERATION_MAX_DEPTH: positiveInt(10),
   /** Aliased fields in an operation. Default: 30. */
   OPERATION_MAX_ALIASES: positiveInt(30),
   /** Root fields in an operation. Default: 20. */
