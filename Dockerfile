@@ -24,4 +24,8 @@ ENV NODE_ENV=production HOST=0.0.0.0 LOG_LEVEL=info APOLLO_TELEMETRY_DISABLED=tr
 # SERVICE: gateway | user-subgraph | gym-subgraph | workout-subgraph | nutrition-subgraph | chat-subgraph
 ENV SERVICE=gateway
 USER node
-CMD ["sh", "-c", "exec pnpm --filter @fitgraph/${SERVICE} start"]
+EXPOSE 4000 4001 4002 4003 4004 4005
+# `exec`: node replaces the shell as PID 1 (no pnpm/tsx wrapper in between), so SIGTERM reaches the
+# service, which drains and exits 0 (stopOnSignals). The same launch as testkit's startServiceProcess.
+STOPSIGNAL SIGTERM
+CMD ["sh", "-c", "case \"$SERVICE\" in gateway) exec node --import tsx gateway/src/index.ts ;; *-subgraph) exec node --import tsx \"subgraphs/${SERVICE%-subgraph}/src/index.ts\" ;; *) echo \"unknown SERVICE=$SERVICE\" >&2; exit 64 ;; esac"]

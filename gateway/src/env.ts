@@ -9,9 +9,11 @@ import {
   authEnv,
   commonEnv,
   envPrefix,
+  operationsConfigOf,
   repoRoot,
   subgraphNames,
   withAuthRules,
+  type OperationsConfig,
   type RedisConfig,
   type Role,
 } from '@fitgraph/platform';
@@ -63,8 +65,8 @@ export const gatewayEnvShape = {
   SUBSCRIPTIONS_CONNECTIONS_PER_USER: positiveInt(20),
   /** A WebSocket that sends no `connection_init` within this many ms is closed (4408). Default: 3000. */
   SUBSCRIPTIONS_CONNECTION_INIT_TIMEOUT_MS: positiveInt(3000),
-  /** Deepest field nesting of an operation (`{ gyms { id } }` is 2). Default: 15. */
-  OPERATION_MAX_DEPTH: positiveInt(15),
+  /** Deepest field nesting of an operation (`{ gyms { id } }` is 2; introspection may nest 15). Default: 10, as SUBGRAPH_MAX_DEPTH. */
+  OPERATION_MAX_DEPTH: positiveInt(10),
   /** Aliased fields in an operation. Default: 30. */
   OPERATION_MAX_ALIASES: positiveInt(30),
   /** Root fields in an operation. Default: 20. */
@@ -152,6 +154,7 @@ export interface GatewayConfig {
   trustedProxies: string[];
   /** Longest string an argument or variable may be (MAX_STRING_LENGTH). */
   maxStringLength: number;
+  operations: OperationsConfig;
 }
 
 /** Parses the gateway's configuration from `source`; one ConfigError lists every problem. */
@@ -241,6 +244,7 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv): GatewayConfig => {
     rateLimits,
     trustedProxies: env.TRUSTED_PROXIES,
     maxStringLength: env.MAX_STRING_LENGTH,
+    operations: operationsConfigOf(env),
   };
 };
 

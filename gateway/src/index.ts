@@ -1,30 +1,51 @@
 /**
  * The composition root of the gateway process: the only place it reads the environment.
- * Configuration is parsed once (every problem printed, exit 1); what it opens (the revocation
- * list, the server) lives in one dispose scope, closed in reverse on SIGINT/SIGTERM.
+ * Configuration is parsed once (every problem in one line, exit 1); what it opens (tracing, the
+ * revocation list, the server) lives in one dispose scope, closed in reverse on SIGINT/SIGTERM.
  */
-import { announce, configOrExit, createLogger, DisposeScope, openRevocationList, stopOnSignals } from '@fitgraph/service-kit';
+import {
+  announce,
+  configOrExit,
+  createLogger,
+  DisposeScope,
+  exitOnStartupFailure,
+  openRevocationList,
+  redisCheck,
+  startTracing,
+  stopOnSignals,
+  waitForDependencies,
+} from '@fitgraph/service-kit';
 import { gatewayOptionsOf, loadGatewayEnv } from './env';
 import { createGateway } from './server';
 
 const config = configOrExit('gateway', () => loadGatewayEnv(process.env));
 const logger = createLogger('gateway', config.logLevel, config.logFile);
 const scope = new DisposeScope();
-// Revoked sessions recorded by the user subgraph reach this process through Redis.
-const revocations = scope.use(
-  await openRevocationList({ redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix, accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds, logger }),
-  (list) => list.close(),
-);
-const gateway = scope.use(
-  await createGateway({
-    ...gatewayOptionsOf(config),
-    supergraphPath: config.supergraphPath,
-    watchSupergraph: config.watchSupergraph,
-    logger,
-    revocations,
-  }),
-  (running) => running.stop(),
-);
+const gateway = await (async () => {
+  const tracing = startTracing({ serviceName: 'gateway', ...config.operations.tracing });
+  scope.defer(() => tracing.shutdown());
+  // Bounded: an unreachable Redis is one clear error within the timeout, not endless retries.
+  await waitForDependencies({ redisUrl: config.redis.url, timeoutMs: config.operations.dependencyStartupTimeoutMs });
+  // Revoked sessions recorded by the user subgraph reach this process through Redis.
+  const revocations = scope.use(
+    await openRevocationList({ redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix, accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds, logger }),
+    (list) => list.close(),
+  );
+  return scope.use(
+    await createGateway({
+      ...gatewayOptionsOf(config),
+      supergraphPath: config.supergraphPath,
+      watchSupergraph: config.watchSupergraph,
+      logger,
+      revocations,
+      readinessChecks: config.redis.url ? [redisCheck(config.redis.url)] : [],
+    }),
+    (running) => running.stop(),
+  );
+})().catch(async (error: unknown) => {
+  await scope.dispose().catch(() => {});
+  return exitOnStartupFailure('gateway', error, config.logLevel);
+});
 logger.info({ url: gateway.url }, 'gateway started');
 announce(logger, 'gateway', config.production ? gateway.url : `${gateway.url}  (Apollo Sandbox: open it in a browser)`);
-stopOnSignals(() => scope.dispose());
+stopOnSignals(() => scope.dispose(), { logger, timeoutMs: config.operations.shutdownTimeoutMs });

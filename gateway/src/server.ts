@@ -19,12 +19,22 @@ import {
   requestIdOf,
   createConnectionGuard,
   createTokenVerifier,
+  breakerStateValue,
+  createGatewayMetrics,
+  createReadiness,
+  httpTracingMiddleware,
+  metricsHandler,
+  observeGauge,
+  operationMetricsPlugin,
+  operationTracingPlugin,
   type AuthConfig,
+  type DependencyCheck,
+  type GatewayMetrics,
   type Logger,
   type RevocationList,
   type RunningServer,
 } from '@fitgraph/service-kit';
-import type { Role, Viewer } from '@fitgraph/platform';
+import { metricsPrefix, type Role, type Viewer } from '@fitgraph/platform';
 import express from 'express';
 import type { FormattedExecutionResult } from 'graphql';
 import { ConnectionCaps, type ConnectionCapLimits } from './limits/connection-caps';
@@ -34,6 +44,7 @@ import { composeFetcher } from './fetch/fetcher';
 import { createSubgraphResilience, type ResilienceOptions } from './fetch/resilience';
 import type { BreakerState, BreakerStateListener } from './fetch/circuit-breaker';
 import { GatewayRateLimiter, type RateLimitedListener, type RateLimitSettings } from './rate-limit';
+import { observeSubgraphFetches } from './observability';
 import { checkSubgraphs } from './readiness';
 import { perSubgraph, subgraphsOf, supergraphHash, watchSupergraphFile } from './supergraph';
 import { SubscriptionEngine, type SubscriptionLimits, type SubscriptionStats } from './subscriptions/engine';
@@ -94,6 +105,10 @@ export interface GatewayOptions {
   trustedProxies?: string[];
   /** Longest string argument or variable (`MAX_STRING_LENGTH`). Default: 100000. */
   maxStringLength?: number;
+  /** Its Prometheus series (served on /metrics); default: a fresh registry. */
+  metrics?: GatewayMetrics;
+  /** What /readyz checks besides the subgraphs (e.g. Redis; service-kit dependencies.ts). Closed on stop. */
+  readinessChecks?: DependencyCheck[];
 }
 
 export interface SubscriptionOptions {
@@ -120,6 +135,8 @@ export interface RunningGateway extends RunningServer {
   onBreakerStateChange(listener: BreakerStateListener): () => void;
   /** Calls `listener` on every request or operation refused by the rate limits (for metrics); returns an unsubscribe. */
   onRateLimited(listener: RateLimitedListener): () => void;
+  /** The series /metrics serves (breaker state and rate-limit rejections are set through it). */
+  metrics: GatewayMetrics;
 }
 
 /** Header names the gateway passes through to subgraphs. */
@@ -133,17 +150,26 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   if (options.supergraphSdl === undefined && !options.supergraphPath) throw new Error('createGateway needs supergraphSdl or supergraphPath');
   const initialSdl = options.supergraphSdl ?? readFileSync(options.supergraphPath!, 'utf8');
   const urlFor = (name: string, fileUrl?: string) => perSubgraph(options.subgraphUrls, name) ?? fileUrl;
+  const metrics = options.metrics ?? createGatewayMetrics(metricsPrefix);
   const resilience = createSubgraphResilience(options.resilience, logger);
   const rateLimiter = options.rateLimits ? new GatewayRateLimiter(options.rateLimits, logger) : null;
+  // Breaker transitions and rate-limit refusals are /metrics series.
+  resilience.breakers.onStateChange((subgraph, state) => metrics.breakerState.set({ subgraph }, breakerStateValue[state]));
+  rateLimiter?.onRateLimited((tier) => metrics.rateLimitRejections.inc({ tier }));
 
-  const buildService = ({ name, url }: { name: string; url?: string }) =>
-    new RemoteGraphQLDataSource<GatewayContext>({
+  const buildService = ({ name, url }: { name: string; url?: string }) => {
+    const observed = observeSubgraphFetches(name, metrics);
+    return new RemoteGraphQLDataSource<GatewayContext>({
       url: urlFor(name, url),
       // Node's fetch (undici) honours the subgraphs' `Keep-Alive: timeout` and retires idle
       // sockets before the server closes them; the default agent keeps them forever and, under
       // load, reuses one the subgraph is closing (ECONNRESET -> INTERNAL_SERVER_ERROR).
       fetcher: composeFetcher(fetch, ...resilience.middlewares(name)),
-      willSendRequest: ({ request, context }) => {
+      didReceiveResponse: observed.didReceiveResponse,
+      didEncounterError: observed.didEncounterError,
+      willSendRequest: (processOptions) => {
+        observed.willSendRequest(processOptions);
+        const { request, context } = processOptions;
         const headers = request.http?.headers;
         if (!headers || !context.requestId) return;
         headers.set(forwardedHeaders.requestId, context.requestId);
@@ -153,6 +179,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
         if (context.clientIp) headers.set('x-forwarded-for', context.clientIp);
       },
     });
+  };
   // @apollo/gateway reports usage metrics to Apollo unless APOLLO_TELEMETRY_DISABLED is set in
   // the process's environment when it is constructed; FitGraph's start scripts set it (see
   // gateway/README.md). The gateway itself never writes the environment.
@@ -189,6 +216,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   app.disable('x-powered-by');
   // `req.ip` (forwarded to subgraphs for per-IP limits) believes x-forwarded-for only from configured proxies.
   app.set('trust proxy', proxyTrust(options.trustedProxies ?? []));
+  app.use(httpTracingMiddleware('gateway'));
   const httpServer = createServer(app);
 
   // Subscriptions: planned here, primary upstream over graphql-ws, `rest` per event through the
@@ -227,6 +255,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       requestLogPlugin<GatewayContext>(logger, (context) => context.requestId),
       // Strings, numbers and dates checked before planning: nothing broken reaches a subgraph.
       inputIntegrityPlugin<GatewayContext>({ maxStringLength: options.maxStringLength ?? defaultMaxStringLength }),
+      operationMetricsPlugin(metrics),
+      operationTracingPlugin(),
       // Before the HTTP drain: clients of both transports are told to go elsewhere (1001).
       {
         serverWillStart: async () => ({
@@ -276,6 +306,11 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   });
   const sse = serveSse(transportOptions);
   const subscriptionStats = () => ({ ...engine.stats(), websockets: websockets.connections(), eventStreams: sse.connections() });
+  observeGauge(metrics.websocketConnections, () => websockets.connections());
+  observeGauge(metrics.sseStreams, () => sse.connections());
+  observeGauge(metrics.activeSubscriptions, () => engine.stats().subscriptions);
+  observeGauge(metrics.upstreamStreams, () => engine.stats().upstreamStreams);
+  const readiness = createReadiness(options.readinessChecks ?? [], { logger, metrics });
 
   await apollo.start();
   const supergraphPath = options.supergraphSdl === undefined ? options.supergraphPath : undefined;
@@ -303,10 +338,12 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     });
   });
   app.get('/readyz', async (_req, res) => {
-    const subgraphs = await checkSubgraphs(current.subgraphUrls);
-    const ready = subgraphs.every((subgraph) => subgraph.status === 'up');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs });
+    const [subgraphs, own] = await Promise.all([checkSubgraphs(current.subgraphUrls), readiness.check()]);
+    for (const subgraph of subgraphs) metrics.dependencyUp.set({ dependency: `subgraph:${subgraph.name}` }, subgraph.status === 'up' ? 1 : 0);
+    const ready = own.ready && subgraphs.every((subgraph) => subgraph.status === 'up');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs, dependencies: own.dependencies });
   });
+  app.get('/metrics', metricsHandler(metrics));
   app.use('/graphql', (req, res, next) => {
     const requestId = requestIdOf(req);
     res.locals.requestId = requestId;
@@ -361,11 +398,13 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     breakerStates: () => resilience.breakers.states(),
     onBreakerStateChange: (listener) => resilience.breakers.onStateChange(listener),
     onRateLimited: (listener) => rateLimiter?.onRateLimited(listener) ?? (() => {}),
+    metrics,
     stop: async () => {
       watcher?.close();
       await apollo.stop();
       resilience.breakers.shutdown();
       await rateLimiter?.close();
+      await readiness.close();
     },
   };
 }

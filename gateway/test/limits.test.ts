@@ -4,10 +4,12 @@
  * "Did you mean …?" suggestions, which production must not give on any transport.
  */
 import { loadAuthConfig } from '@fitgraph/platform';
+import { defaultSubgraphEdge } from '@fitgraph/service-kit';
 import { graphql, graphqlWsClient, sseClient, startTestGateway } from '@fitgraph/testkit';
 import type { FormattedExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSupergraph } from '../src/composition';
+import { defaultOperationLimits } from '../src/limits/operation-limits';
 import type { RunningGateway } from '../src/server';
 
 const auth = loadAuthConfig({});
@@ -55,14 +57,18 @@ describe('gateway defaults against issue 9', () => {
   it.each([
     [1000, 'tokens'],
     [500, 'depth'],
-    [16, 'depth'],
+    [11, 'depth'],
   ])('answers a query %i levels deep with a coded 400 in well under a second (%s)', async (levels, limit) => {
     const started = performance.now();
     const response = await graphql(production.url, nested(levels));
     expect(performance.now() - started).toBeLessThan(1000);
     expect(response.status).toBe(400);
-    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit, max: limit === 'depth' ? 15 : 2000 });
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit, max: limit === 'depth' ? 10 : 2000 });
     expect((await fetch(new URL('/healthz', production.url))).status).toBe(200);
+  });
+
+  it('refuses nothing a subgraph would then refuse: the default depth is the subgraphs\' (SUBGRAPH_MAX_DEPTH)', async () => {
+    expect(defaultOperationLimits.maxDepth).toBe(defaultSubgraphEdge.maxDepth);
   });
 
   it('accepts the standard introspection query under the default limits (Sandbox) outside production', async () => {

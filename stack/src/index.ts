@@ -29,6 +29,7 @@ import {
   openEventBus,
   openPubSub,
   openRevocationList,
+  waitForDependencies,
   type RunningServer,
 } from '@fitgraph/service-kit';
 import { userSubgraph } from '@fitgraph/user-subgraph';
@@ -89,6 +90,8 @@ export async function startStack(config: StackConfig, options: StartStackOptions
   const redis = gatewayConfig.redis;
   const scope = new DisposeScope();
   try {
+    // Bounded: an unreachable Redis is one clear error, not a hang in the revocation list below.
+    await waitForDependencies({ redisUrl: redis.url, timeoutMs: gatewayConfig.operations.dependencyStartupTimeoutMs });
     const pubsub = scope.use(openPubSub(redis.url, redis.keyPrefix), (opened) => opened.close());
     const events = scope.use(
       openEventBus({ redisUrl: redis.url, keyPrefix: redis.keyPrefix, consumerName: config.eventConsumerName, logger: createLogger('events', gatewayConfig.logLevel, gatewayConfig.logFile) }) as EventBus,

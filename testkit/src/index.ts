@@ -10,3 +10,4 @@ export * from './services';
 export * from './stack';
 export * from './subscriptions';
 export * from './subgraph';
+export * from './tcp-proxy';

@@ -10,7 +10,9 @@ import type { Logger } from '@fitgraph/service-kit';
 import type { FetcherMiddleware, SubgraphFetcher } from './fetcher';
 import { isSubgraphError, subgraphUnavailable } from './subgraph-errors';
 
-export type BreakerState = 'closed' | 'open' | 'halfOpen';
+import type { BreakerState } from '@fitgraph/service-kit';
+
+export type { BreakerState };
 
 export interface CircuitBreakerSettings {
   /** Failure percentage (of calls in the rolling window) above which the breaker opens. Default: 50. */

@@ -9,6 +9,7 @@ import {
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { getComplexity } from 'graphql-query-complexity';
@@ -19,7 +20,7 @@ import { listCostEstimator } from './cost';
  * same for HTTP, graphql-ws and SSE (see gateway/README.md, "Operation limits").
  */
 export interface OperationLimits {
-  /** Deepest field nesting; `{ gyms { id } }` is 2 (fragments add nothing). Default: 15. */
+  /** Deepest field nesting; `{ gyms { id } }` is 2 (fragments add nothing; introspection apart). Default: 10. */
   maxDepth: number;
   /** Aliased fields, counted through fragments (each spread counts again). Default: 30. */
   maxAliases: number;
@@ -43,8 +44,17 @@ export interface GatewayLimitOptions extends Partial<OperationLimits> {
 
 export const defaultMaxRequestBytes = 1024 * 1024;
 
+/**
+ * Introspection (`__schema`, `__type`) may nest this deep whatever `maxDepth` is: the standard
+ * introspection query of Sandbox and codegen is 15 deep. The gateway answers it itself (it never
+ * reaches a subgraph), and production turns introspection off.
+ */
+const maxIntrospectionDepth = 15;
+const introspectionRootFields = new Set(['__schema', '__type']);
+
 export const defaultOperationLimits: OperationLimits = {
-  maxDepth: 15,
+  // The subgraphs' own limit (SUBGRAPH_MAX_DEPTH) is 10 too: whatever passes here passes there.
+  maxDepth: 10,
   maxAliases: 30,
   maxRootFields: 20,
   maxTokens: 2000,
@@ -116,7 +126,7 @@ interface Shape {
  * fragment spread N times costs one walk; a fragment cycle counts as nothing here and fails
  * validation later). Recursion is bounded by the token limit, checked before.
  */
-function measureShape(document: DocumentNode): { depth: number; aliases: number; rootFields: number } {
+function measureShape(document: DocumentNode): { depth: number; introspectionDepth: number; aliases: number; rootFields: number } {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
@@ -164,13 +174,17 @@ function measureShape(document: DocumentNode): { depth: number; aliases: number;
     }
     return count;
   };
-  let result = { depth: 0, aliases: 0, rootFields: 0 };
+  let result = { depth: 0, introspectionDepth: 0, aliases: 0, rootFields: 0 };
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    const shape = selectionShape(definition.selectionSet);
+    // `__schema`/`__type` at the root are measured apart: the gateway answers them itself.
+    const isIntrospection = (selection: SelectionNode) => selection.kind === Kind.FIELD && introspectionRootFields.has(selection.name.value);
+    const graph = selectionShape({ ...definition.selectionSet, selections: definition.selectionSet.selections.filter((s) => !isIntrospection(s)) });
+    const introspection = selectionShape({ ...definition.selectionSet, selections: definition.selectionSet.selections.filter(isIntrospection) });
     result = {
-      depth: Math.max(result.depth, shape.depth),
-      aliases: Math.max(result.aliases, shape.aliases),
+      depth: Math.max(result.depth, graph.depth),
+      introspectionDepth: Math.max(result.introspectionDepth, introspection.depth),
+      aliases: Math.max(result.aliases, graph.aliases + introspection.aliases),
       rootFields: Math.max(result.rootFields, rootFieldCount(definition.selectionSet, new Set())),
     };
   }
@@ -230,6 +244,8 @@ export function createOperationGuard(schema: () => GraphQLSchema, overrides: Par
       }
       const shape = measureShape(document);
       if (shape.depth > limits.maxDepth) return exceeded('depth', limits.maxDepth, shape.depth);
+      const introspectionMax = Math.max(limits.maxDepth, maxIntrospectionDepth);
+      if (shape.introspectionDepth > introspectionMax) return exceeded('depth', introspectionMax, shape.introspectionDepth);
       if (shape.aliases > limits.maxAliases) return exceeded('aliases', limits.maxAliases, shape.aliases);
       if (shape.rootFields > limits.maxRootFields) return exceeded('rootFields', limits.maxRootFields, shape.rootFields);
       const cost = estimateCost(schema(), document, request, limits);

@@ -12,6 +12,39 @@ import { z } from 'zod';
 import { devKeyId, devPrivateKey, devPublicKey, roles, type Role } from './auth';
 import { defaultSubgraphPorts, envPrefix, repoRoot, type SubgraphName } from './subgraphs';
 
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+/** Start-up, shutdown and telemetry settings (service-kit dependencies.ts, tracing.ts, lifecycle.ts). */
+export const operationsEnv = {
+  /**
+   * How long (ms) a service waits at start for PostgreSQL and Redis before it exits non-zero with
+   * one line naming the dependency. Default: 10000.
+   */
+  DEPENDENCY_STARTUP_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).max(300_000).default(10_000)),
+  /** How long (ms) SIGTERM may take to drain before the process exits anyway (non-zero). Default: 25000. */
+  SHUTDOWN_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(25_000)),
+  /** Where traces go: `otlp` (OTLP over HTTP), `console` (stdout) or `none`. Default: none. */
+  OTEL_TRACES_EXPORTER: z.preprocess(emptyAsUndefined, z.enum(['otlp', 'console', 'none']).default('none')),
+  /** OTLP/HTTP collector base URL (`/v1/traces` is appended). Default: http://localhost:4318 */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.string().url().default('http://localhost:4318')),
+};
+
+/** FitGraph's Prometheus series names start with this (service-kit metrics.ts). */
+export const metricsPrefix = 'fitgraph_';
+
+/** Start-up, shutdown and tracing settings of one process, from {@link operationsEnv}. */
+export interface OperationsConfig {
+  dependencyStartupTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  tracing: { exporter: 'otlp' | 'console' | 'none'; otlpEndpoint: string };
+}
+
+export const operationsConfigOf = (env: z.infer<z.ZodObject<typeof operationsEnv>>): OperationsConfig => ({
+  dependencyStartupTimeoutMs: env.DEPENDENCY_STARTUP_TIMEOUT_MS,
+  shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  tracing: { exporter: env.OTEL_TRACES_EXPORTER, otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT },
+});
+
 /** Settings every FitGraph service understands. */
 export const commonEnv = {
   /** `production` turns off Sandbox and introspection. Default: development. */
@@ -33,6 +66,7 @@ export const commonEnv = {
    * Default: none (the peer address is the client).
    */
   TRUSTED_PROXIES: proxyList(''),
+  ...operationsEnv,
 };
 
 /** Settings of a subgraph's edge (it must survive callers that skip the gateway). */

@@ -8,6 +8,8 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { instrumentPglite, instrumentPostgres, queryObserver } from './db-instrumentation';
+import type { DatabaseMetrics } from './metrics';
 
 /** A Drizzle database over either driver (PostgreSQL via postgres.js, or embedded PGlite); callers never care which. */
 export type Database<TSchema extends Record<string, unknown>> = PgDatabase<PgQueryResultHKT, TSchema>;
@@ -24,6 +26,8 @@ export interface OpenDatabaseOptions<TSchema extends Record<string, unknown>> {
   target: DatabaseTarget;
   /** Called with the SQL of every statement (tests count them). */
   onQuery?: (sql: string) => void;
+  /** Statement timings and pool size (`<prefix>db_*`, metrics.ts); SQL spans are made whenever tracing is on. */
+  metrics?: DatabaseMetrics;
 }
 
 export type DatabaseTarget =
@@ -72,13 +76,15 @@ export async function dropDatabase(serverUrl: string, databaseName: string): Pro
 export async function openDatabase<TSchema extends Record<string, unknown>>(
   options: OpenDatabaseOptions<TSchema>,
 ): Promise<OpenedDatabase<TSchema>> {
-  const { schema, target, onQuery, migrationsFolder: folder } = options;
+  const { schema, target, onQuery, metrics, migrationsFolder: folder } = options;
   const logger: DrizzleLogger | undefined = onQuery ? { logQuery: (query) => onQuery(query) } : undefined;
 
   if (target.kind === 'postgres') {
     if (target.serverUrl) await ensureDatabase(target.serverUrl, target.databaseName);
     await migratePostgresLocked(target.url, folder);
-    const client = postgres(target.url, { max: 10, onnotice: () => {} });
+    const poolSize = 10;
+    const client = instrumentPostgres(postgres(target.url, { max: poolSize, onnotice: () => {} }), queryObserver(target.databaseName, metrics));
+    metrics?.poolMaxConnections.set(poolSize);
     return {
       db: drizzlePostgres(client, { schema, logger }) as unknown as Database<TSchema>,
       target,
@@ -91,6 +97,9 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(
   const client = new PGlite(target.dataDir ?? undefined);
   const db = drizzlePglite(client, { schema, logger });
   await migratePglite(db, { migrationsFolder: folder });
+  // After migrating: only the service's own statements are timed. PGlite is one connection.
+  instrumentPglite(client, queryObserver(`pglite:${target.dataDir ?? 'memory'}`, metrics));
+  metrics?.poolMaxConnections.set(1);
   return {
     db: db as unknown as Database<TSchema>,
     target,

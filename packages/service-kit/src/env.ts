@@ -17,8 +17,8 @@ export const configProblems = (error: z.ZodError): string[] =>
  * Parses `source` (the environment a composition root was given) against a zod object model
  * (or its shape), collecting all errors into one {@link ConfigError}.
  */
-export function loadEnv<TShape extends z.ZodRawShape>(shape: TShape, source: NodeJS.ProcessEnv): z.infer<z.ZodObject<TShape>>;
 export function loadEnv<TSchema extends z.ZodType>(schema: TSchema, source: NodeJS.ProcessEnv): z.output<TSchema>;
+export function loadEnv<TShape extends z.ZodRawShape>(shape: TShape, source: NodeJS.ProcessEnv): z.infer<z.ZodObject<TShape>>;
 export function loadEnv(model: z.ZodType | z.ZodRawShape, source: NodeJS.ProcessEnv): unknown {
   const schema = model instanceof z.ZodType ? model : z.object(model);
   const result = schema.safeParse(source);
@@ -26,19 +26,6 @@ export function loadEnv(model: z.ZodType | z.ZodRawShape, source: NodeJS.Process
   return result.data;
 }
 
-/**
- * For a composition root: the value `load` parses, or, on a {@link ConfigError}, every
- * problem printed to stderr at once and the process ended with exit code 1.
- */
-export function configOrExit<T>(service: string, load: () => T): T {
-  try {
-    return load();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`[${service}] ${error.message}\n`);
-    process.exit(1);
-  }
-}
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 

@@ -18,6 +18,7 @@ import { sql } from 'drizzle-orm';
 import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { Redis } from 'ioredis';
 import type { AnyDatabase, Database } from './db';
+import { quietRedisErrors, redisConnectionDefaults } from './dependencies';
 import type { Logger } from './logger';
 import { pgErrorOf } from './pg-errors';
 
@@ -105,7 +106,7 @@ function redisEventBus(options: EventBusOptions & { redisUrl: string }): Untyped
   const claimIdleMs = options.claimIdleMs ?? 60_000;
   const stopGraceMs = options.stopGraceMs ?? 10_000;
   // Publishing fails fast rather than queueing forever; callers (an outbox) retry.
-  const publisher = new Redis(options.redisUrl, { maxRetriesPerRequest: 2 });
+  const publisher = quietRedisErrors(new Redis(options.redisUrl, { ...redisConnectionDefaults, maxRetriesPerRequest: 2 }), 'events publisher', logger);
   const consumers = new Set<EventConsumer>();
 
   return {
@@ -118,7 +119,7 @@ function redisEventBus(options: EventBusOptions & { redisUrl: string }): Untyped
     consume(topic, group, handler) {
       const key = eventStreamKey(keyPrefix, topic);
       // XREADGROUP BLOCK holds its connection: each consumer has its own.
-      const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+      const connection = quietRedisErrors(new Redis(options.redisUrl, { ...redisConnectionDefaults, maxRetriesPerRequest: null }), `events consumer ${topic}`, logger);
       const log = logger.child({ topic, group, consumer: consumerName });
       let stopped = false;
       let blocked = false;
@@ -247,7 +248,7 @@ function redisEventBus(options: EventBusOptions & { redisUrl: string }): Untyped
 
 /** Removes every key under `prefix` (a test stack's streams and rate-limit counters). */
 export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  const redis = quietRedisErrors(new Redis(redisUrl, { ...redisConnectionDefaults, maxRetriesPerRequest: 2 }), 'events cleanup');
   try {
     const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
     let cursor = '0';

@@ -1,3 +1,7 @@
+import { DependencyUnavailableError } from './dependencies';
+import { ConfigError } from './env';
+import { createLogger, type Logger } from './logger';
+
 /**
  * Resource lifetimes of a process: one {@link DisposeScope} per composition root (or test),
  * into which everything opened is registered with its close, and which closes them in reverse
@@ -57,16 +61,68 @@ export async function openInScope<T>(open: (scope: DisposeScope) => Promise<T>):
   }
 }
 
-/** Calls `stop` once on SIGINT/SIGTERM, then exits. */
-export function stopOnSignals(stop: () => Promise<void>): void {
+export interface StopOnSignalsOptions {
+  logger?: Logger;
+  /** Longest drain (ms); past it the process exits anyway, with code 1. Default: 25000. */
+  timeoutMs?: number;
+}
+
+/**
+ * Calls `stop` once on SIGINT/SIGTERM (in-flight requests finish, sockets close, connections
+ * end), then exits 0; 1 if stopping failed or took longer than `timeoutMs`.
+ */
+export function stopOnSignals(stop: () => Promise<void>, options: StopOnSignalsOptions = {}): void {
   let stopping = false;
+  const timeoutMs = options.timeoutMs ?? 25_000;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    options.logger?.info({ signal, timeoutMs }, 'stopping: draining requests and connections');
+    const started = performance.now();
+    const deadline = setTimeout(() => {
+      options.logger?.error({ signal, timeoutMs }, `still stopping after ${timeoutMs} ms; exiting anyway`);
+      process.exit(1);
+    }, timeoutMs);
     stop()
-      .catch((error: unknown) => console.error(`error while stopping after ${signal}`, error))
-      .finally(() => process.exit(0));
+      .then(() => {
+        options.logger?.info({ signal, ms: Math.round(performance.now() - started) }, 'stopped');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        (options.logger ?? console).error({ err: error, signal }, 'error while stopping');
+        process.exit(1);
+      })
+      .finally(() => clearTimeout(deadline));
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+}
+
+/**
+ * For composition roots: logs why the service could not start as ONE line (which dependency and
+ * where, or every configuration problem) and exits 1.
+ */
+export function exitOnStartupFailure(service: string, error: unknown, level = 'info'): never {
+  const logger = createLogger(service, level);
+  if (error instanceof DependencyUnavailableError) {
+    logger.fatal({ dependency: error.dependency, where: error.where, waitedMs: error.waitedMs }, `${error.message}; exiting`);
+  } else if (error instanceof ConfigError) {
+    logger.fatal({ problems: error.problems }, `${error.message.replaceAll('\n', ' ')}; exiting`);
+  } else {
+    logger.fatal({ err: error }, 'failed to start; exiting');
+  }
+  process.exit(1);
+}
+
+/**
+ * For a composition root: the value `load` parses, or, on a {@link ConfigError}, every problem
+ * logged at once as one line and the process ended with exit code 1.
+ */
+export function configOrExit<T>(service: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return exitOnStartupFailure(service, error);
+  }
 }

@@ -1,6 +1,7 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { PubSub, PubSubEngine } from 'graphql-subscriptions';
 import { Redis } from 'ioredis';
+import { quietRedisErrors, redisConnectionDefaults } from './dependencies';
 
 /**
  * The one pub/sub interface: graphql-subscriptions' `PubSubEngine`, backed by Redis when a
@@ -41,10 +42,10 @@ export function openPubSub(redisUrl: string | undefined, channelPrefix: string):
   if (!redisUrl) {
     return { pubsub: new PubSub(), kind: 'memory', close: async () => {} };
   }
-  // A connection in subscriber mode cannot publish: two connections.
-  const options = { maxRetriesPerRequest: null, lazyConnect: false } as const;
-  const publisher = new Redis(redisUrl, options);
-  const subscriber = new Redis(redisUrl, options);
+  // A connection in subscriber mode cannot publish: two connections. A publish fails after a
+  // few retries rather than hanging while Redis is away; subscriptions are renewed on reconnect.
+  const publisher = quietRedisErrors(new Redis(redisUrl, { ...redisConnectionDefaults, maxRetriesPerRequest: 2 }), 'pubsub publisher');
+  const subscriber = quietRedisErrors(new Redis(redisUrl, { ...redisConnectionDefaults, maxRetriesPerRequest: null }), 'pubsub subscriber');
   const redisPubSub = new RedisPubSub({ publisher, subscriber });
   return {
     pubsub: new PrefixedPubSub(redisPubSub, channelPrefix),

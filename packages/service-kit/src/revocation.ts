@@ -20,6 +20,7 @@
  * Not covered: a request verified just before the revocation arrived still finishes.
  */
 import { Redis } from 'ioredis';
+import { quietRedisErrors, redisConnectionDefaults } from './dependencies';
 import type { Logger } from './logger';
 
 export interface Revocation {
@@ -119,8 +120,8 @@ export async function openRevocationList(options: RevocationListOptions): Promis
   const key = revocationKey(options.keyPrefix);
   const channel = key;
   // Writes fail fast (the caller reports the error) rather than queueing forever.
-  const commands = new Redis(options.redisUrl, { maxRetriesPerRequest: 2 });
-  const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const commands = quietRedisErrors(new Redis(options.redisUrl, { ...redisConnectionDefaults, maxRetriesPerRequest: 2 }), 'revocations', options.logger);
+  const subscriber = quietRedisErrors(new Redis(options.redisUrl, { ...redisConnectionDefaults, maxRetriesPerRequest: null }), 'revocations subscriber', options.logger);
   const load = async () => {
     const now = Date.now();
     const flat = await commands.zrangebyscore(key, now, '+inf', 'WITHSCORES');

@@ -10,10 +10,12 @@ import {
   databaseTargetOf,
   demoEnv,
   eventsEnv,
+  operationsConfigOf,
   subgraphDatabaseEnv,
   subgraphEdgeEnv,
   subgraphPortEnv,
   withAuthRules,
+  type OperationsConfig,
   type RedisConfig,
 } from '../config';
 import { seedsDemoData } from '../demo';
@@ -42,6 +44,7 @@ export interface SubgraphConfig<TSettings = Record<string, unknown>> {
   demoPassword: string | undefined;
   /** The subgraph's own settings (its definition's `settings` shape). */
   settings: TSettings;
+  operations: OperationsConfig;
 }
 
 /** What every subgraph reads. */
@@ -54,6 +57,12 @@ export const subgraphEnvShape = (definition: Pick<AnySubgraphDefinition, 'name' 
   ...subgraphDatabaseEnv(definition.name),
   ...(definition.settings ?? {}),
 });
+
+/**
+ * The variables a subgraph service reads besides its own settings (deploy/k8s and
+ * docker-compose are checked against it, with the definition's `settings`).
+ */
+export const subgraphServiceEnv = (name: SubgraphName) => subgraphEnvShape({ name });
 
 /** Parses a subgraph's configuration from `source`; one ConfigError lists every problem. */
 export function loadSubgraphConfig<TSettings = Record<string, unknown>>(
@@ -78,6 +87,7 @@ export function loadSubgraphConfig<TSettings = Record<string, unknown>>(
     eventConsumerName: env.EVENT_CONSUMER_NAME,
     demoData: seedsDemoData(env),
     demoPassword: env.DEMO_PASSWORD,
+    operations: operationsConfigOf(env),
     settings,
   };
 }

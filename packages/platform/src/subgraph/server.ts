@@ -15,6 +15,16 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import {
   createConnectionGuard,
   createErrorFormatter,
+  createReadiness,
+  createSubgraphMetrics,
+  httpTracingMiddleware,
+  metricsHandler,
+  observeGauge,
+  operationMetricsPlugin,
+  operationTracingPlugin,
+  readinessHandler,
+  type DependencyCheck,
+  type SubgraphMetrics,
   defaultSubgraphEdge,
   depthLimitRule,
   inputIntegrityPlugin,
@@ -34,6 +44,7 @@ import { sql } from 'drizzle-orm';
 import express from 'express';
 import { parse, type DocumentNode } from 'graphql';
 import type { Role } from '../auth';
+import { metricsPrefix } from '../config';
 import { subgraphSdlPath, type SubgraphName } from '../subgraphs';
 import type { RequestInfo, SubgraphDefinition, SubgraphHandles } from './definition';
 import { startEventConsumers } from './event-consumers';
@@ -54,6 +65,10 @@ export interface SubgraphServerOptions<TSchema extends Record<string, unknown>, 
   production?: boolean;
   /** Depth limit, trusted proxies and input limits. Default: {@link defaultSubgraphEdge}. */
   edge?: Partial<EdgeOptions>;
+  /** Its Prometheus series (served on /metrics); default: a fresh registry. */
+  metrics?: SubgraphMetrics;
+  /** What /readyz checks besides the database (e.g. Redis; service-kit dependencies.ts). Closed on stop. */
+  readinessChecks?: DependencyCheck[];
 }
 
 export interface RunningSubgraph extends RunningServer {
@@ -83,15 +98,22 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
   const edge: EdgeOptions = { ...defaultSubgraphEdge, ...options.edge };
   const validationRules = [depthLimitRule(edge.maxDepth)];
   const trust = proxyTrust(edge.trustedProxies);
+  const metrics = options.metrics ?? createSubgraphMetrics(definition.name, metricsPrefix);
+  const readiness = createReadiness(
+    [{ name: 'database', where: `${definition.name} database`, check: async () => void (await db.execute(sql`select 1`)) }, ...(options.readinessChecks ?? [])],
+    { logger, metrics },
+  );
 
   const app = express();
   app.disable('x-powered-by');
   // `req.ip` believes x-forwarded-for only from the gateway's addresses, never from any caller.
   app.set('trust proxy', trust);
+  app.use(httpTracingMiddleware(`${definition.name}-subgraph`));
   const httpServer = createServer(app);
   const verifier = createTokenVerifier(options.auth, options.revocations);
   const guard = createConnectionGuard(verifier, options.revocations);
   const sockets = serveSubgraphSockets({ httpServer, path: '/graphql', schema, guard, contextFor, trust, validationRules, edge });
+  observeGauge(metrics.websocketConnections, sockets.connections);
 
   const apollo = new ApolloServer({
     schema,
@@ -109,20 +131,21 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
       ApolloServerPluginInlineTraceDisabled(),
       requestLogPlugin<{ request?: RequestInfo }>(logger, (context) => context.request?.requestId),
       inputIntegrityPlugin(edge),
+      operationMetricsPlugin(metrics),
+      operationTracingPlugin(),
       { serverWillStart: async () => ({ drainServer: async () => void (await sockets.dispose()) }) },
     ],
   });
   await apollo.start();
+  observeGauge(metrics.activeSubscriptions, sockets.activeSubscriptions);
 
-  app.get('/healthz', async (_req, res) => {
-    try {
-      await db.execute(sql`select 1`);
-      res.json({ status: 'ok', subgraph: definition.name, activeSubscriptions: sockets.activeSubscriptions() });
-    } catch (error) {
-      logger.warn({ err: error }, 'health check failed');
-      res.status(503).json({ status: 'unavailable', subgraph: definition.name });
-    }
+  // Liveness: the process serves. Its dependencies are /readyz's business (a lost database must
+  // take a replica out of rotation, not restart it).
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', subgraph: definition.name, activeSubscriptions: sockets.activeSubscriptions() });
   });
+  app.get('/readyz', readinessHandler(readiness, () => ({ subgraph: definition.name })));
+  app.get('/metrics', metricsHandler(metrics));
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
@@ -152,6 +175,7 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
       await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
       guard.dispose();
       await apollo.stop();
+      await readiness.close();
     },
   };
 }

@@ -13,11 +13,17 @@ import {
   openEventBus,
   openPubSub,
   openRevocationList,
+  createSubgraphMetrics,
+  exitOnStartupFailure,
+  redisCheck,
+  startTracing,
   stopOnSignals,
+  waitForDependencies,
   type Logger,
   type PubSubEngine,
   type RevocationList,
 } from '@fitgraph/service-kit';
+import { metricsPrefix } from '../config';
 import { migrationsFolder } from '../subgraphs';
 import type { EventBus } from '../topics';
 import { loadSubgraphConfig, seedOptionsOf, type SubgraphConfig } from './config';
@@ -50,12 +56,21 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
   const scope = new DisposeScope();
   try {
     const logger = shared.logger ?? createLogger(`${definition.name}-subgraph`, config.logLevel, config.logFile);
+    const target = config.database;
+    // Bounded: unreachable PostgreSQL/Redis is one clear error within the timeout, not endless retries.
+    await waitForDependencies({
+      postgresUrl: target.kind === 'postgres' ? (target.serverUrl ?? target.url) : undefined,
+      redisUrl: config.redis.url,
+      timeoutMs: config.operations.dependencyStartupTimeoutMs,
+    });
+    const metrics = createSubgraphMetrics(definition.name, metricsPrefix);
     const database = scope.use(
       await openDatabase({
         schema: definition.dbSchema,
         migrationsFolder: migrationsFolder(definition.name),
-        target: config.database,
+        target,
         onQuery: shared.onQuery,
+        metrics: metrics.database,
       }),
       (opened) => opened.close(),
     );
@@ -87,6 +102,8 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
       host: config.host,
       production: config.production,
       edge: config.edge,
+      metrics,
+      readinessChecks: config.redis.url ? [redisCheck(config.redis.url)] : [],
     });
     scope.defer(() => server.stop());
     logger.info({ url: server.url, database: database.description, pubsub: pubsub.kind, events: events.kind }, 'subgraph started');
@@ -108,7 +125,17 @@ export async function runSubgraphProcess(
   definition: SubgraphDefinition<any, any, any, any>,
   environment: NodeJS.ProcessEnv,
 ): Promise<void> {
-  const config = configOrExit(`${definition.name}-subgraph`, () => loadSubgraphConfig(definition, environment));
-  const service = await startSubgraphService(definition, config);
-  stopOnSignals(service.stop);
+  const serviceName = `${definition.name}-subgraph`;
+  const config = configOrExit(serviceName, () => loadSubgraphConfig(definition, environment));
+  const scope = new DisposeScope();
+  try {
+    const tracing = startTracing({ serviceName, ...config.operations.tracing });
+    scope.defer(() => tracing.shutdown());
+    const service = await startSubgraphService(definition, config);
+    scope.defer(() => service.stop());
+  } catch (error) {
+    await scope.dispose().catch(() => {});
+    exitOnStartupFailure(serviceName, error, config.logLevel);
+  }
+  stopOnSignals(() => scope.dispose(), { logger: createLogger(serviceName, config.logLevel, config.logFile), timeoutMs: config.operations.shutdownTimeoutMs });
 }

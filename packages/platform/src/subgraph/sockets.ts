@@ -53,6 +53,8 @@ const textParam = (params: Record<string, unknown> | undefined, key: string): st
 export interface SubgraphSockets {
   /** Subscriptions open now. */
   activeSubscriptions(): number;
+  /** Open graphql-ws connections. */
+  connections(): number;
   dispose(): Promise<void>;
 }
 
@@ -128,5 +130,5 @@ export function serveSubgraphSockets(options: {
     },
     wsServer,
   );
-  return { activeSubscriptions: () => activeSubscriptions, dispose: async () => void (await cleanup.dispose()) };
+  return { activeSubscriptions: () => activeSubscriptions, connections: () => wsServer.clients.size, dispose: async () => void (await cleanup.dispose()) };
 }

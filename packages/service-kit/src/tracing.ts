@@ -1,0 +1,152 @@
+/**
+ * OpenTelemetry traces, off by default (`OTEL_TRACES_EXPORTER=none`). When on, one trace follows
+ * a request through the stack: the gateway's HTTP span, @apollo/gateway's own spans
+ * (`gateway.request`, `gateway.plan`, `gateway.fetch`, ...), the W3C `traceparent` header on every
+ * subgraph fetch (gateway/src/observability.ts), the subgraph's HTTP span and one span per SQL
+ * statement (db-instrumentation.ts). postgres.js has no OpenTelemetry instrumentation, and the
+ * auto-instrumentations' module hooks do not see our ESM (tsx) imports, so the spans are made here.
+ */
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestHandler } from 'express';
+
+export interface TracingOptions {
+  /** `service.name` of every span this process exports. */
+  serviceName: string;
+  /** OTEL_TRACES_EXPORTER. */
+  exporter: 'otlp' | 'console' | 'none';
+  /** OTEL_EXPORTER_OTLP_ENDPOINT (base URL; `/v1/traces` is appended). */
+  otlpEndpoint?: string;
+  /** Extra processors (tests use an in-memory exporter). */
+  spanProcessors?: SpanProcessor[];
+}
+
+export interface Tracing {
+  enabled: boolean;
+  /** Flushes spans not yet exported and unregisters the provider. */
+  shutdown(): Promise<void>;
+}
+
+const tracer = () => trace.getTracer('service-kit');
+
+/**
+ * Registers the process-wide tracer provider (W3C trace-context propagation, AsyncLocalStorage
+ * context) unless tracing is off. Call once per process, before serving.
+ */
+export function startTracing(options: TracingOptions): Tracing {
+  const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
+  if (options.exporter === 'otlp') {
+    const url = `${(options.otlpEndpoint ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`;
+    processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url })));
+  } else if (options.exporter === 'console') {
+    processors.push(new BatchSpanProcessor(new ConsoleSpanExporter()));
+  }
+  if (processors.length === 0) return { enabled: false, shutdown: async () => {} };
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': options.serviceName }),
+    spanProcessors: processors,
+  });
+  provider.register();
+  return {
+    enabled: true,
+    shutdown: async () => {
+      await provider.shutdown();
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    },
+  };
+}
+
+const untracedPaths = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Express middleware: a SERVER span per HTTP request, continuing the caller's `traceparent`, and
+ * active for everything the request does (body parsing included: `req`/`res` are bound to it).
+ */
+export function httpTracingMiddleware(service: string): RequestHandler {
+  return (req, res, next) => {
+    if (untracedPaths.has(req.path)) return next();
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const path = `${req.baseUrl}${req.path}`;
+    const span = tracer().startSpan(
+      `${req.method} ${path}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': path, 'app.service': service } },
+      parent,
+    );
+    if (!span.isRecording()) {
+      span.end();
+      return next();
+    }
+    const active = trace.setSpan(parent, span);
+    context.bind(active, req);
+    context.bind(active, res);
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    };
+    res.once('finish', end);
+    res.once('close', end);
+    context.with(active, next);
+  };
+}
+
+/** Names the request's span after the GraphQL operation (`query GymBoard`) and marks failed ones. */
+export function operationTracingPlugin(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      const span = trace.getActiveSpan();
+      if (!span?.isRecording()) return;
+      return {
+        async didResolveOperation({ operationName, operation }) {
+          const type = operation?.operation ?? 'unknown';
+          span.updateName(`${type} ${operationName ?? 'anonymous'}`);
+          span.setAttribute('graphql.operation.type', type);
+          if (operationName) span.setAttribute('graphql.operation.name', operationName);
+        },
+        async didEncounterErrors({ errors }) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errors[0]?.message });
+        },
+      };
+    },
+  };
+}
+
+/** Writes the active trace context (`traceparent`, `tracestate`) into outgoing request headers. */
+export function injectTraceContext(headers: { set(name: string, value: string): void }): void {
+  propagation.inject(context.active(), headers, { set: (carrier, key, value) => carrier.set(key, value) });
+}
+
+/** A CLIENT span for one SQL statement, child of the active span; null when tracing is off. */
+export function startSqlSpan(statement: string, operation: string, databaseName: string): Span | null {
+  const span = tracer().startSpan(`${operation.toUpperCase()} ${databaseName}`, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'db.system.name': 'postgresql',
+      'db.namespace': databaseName,
+      'db.operation.name': operation.toUpperCase(),
+      // Parameterised text from Drizzle: values are placeholders ($1), never data.
+      'db.query.text': statement.length > 2000 ? `${statement.slice(0, 2000)}…` : statement,
+    },
+  });
+  if (span.isRecording()) return span;
+  span.end();
+  return null;
+}
+
+/** Ends a span with the outcome of what it covered. */
+export function endSpan(span: Span | null, error?: unknown): void {
+  if (!span) return;
+  if (error !== undefined) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  }
+  span.end();
+}

@@ -1,0 +1,230 @@
+/**
+ * deploy/k8s and docker-compose.yml against the code: every service is deployed with the port,
+ * probe paths and env vars its zod env schema defines (nothing unknown, nothing required
+ * missing), the gateway finds every subgraph's Service, and compose runs the same image with the
+ * same settings.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gatewayEnvShape } from '@fitgraph/gateway/env';
+import { authEnv, envPrefix, repoRoot, subgraphNames, subgraphServiceEnv, type SubgraphName } from '@fitgraph/platform';
+import { loadEnv } from '@fitgraph/service-kit';
+import { parse, parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { chatEnv } from '../subgraphs/chat/src/env';
+import { userEnv } from '../subgraphs/user/src/env';
+
+type Service = 'gateway' | SubgraphName;
+const services: Service[] = ['gateway', ...subgraphNames];
+
+/** What each service's code parses (its env modules); a subgraph's own settings join the common ones. */
+type EnvShape = Parameters<typeof loadEnv>[0];
+const ownSubgraphEnv: Partial<Record<SubgraphName, EnvShape>> = { user: userEnv, chat: chatEnv };
+const schemaOf = (service: Service): EnvShape =>
+  service === 'gateway' ? { ...gatewayEnvShape, ...authEnv } : { ...subgraphServiceEnv(service), ...authEnv, ...ownSubgraphEnv[service] };
+/** Read by the image's start command (Dockerfile), not by a service. */
+const imageEnv = new Set(['SERVICE']);
+/** Unset, these fall back to embedded or DEV-ONLY defaults that have no place in a deployment. */
+const requiredInDeployment = (service: Service) => [
+  'NODE_ENV',
+  'HOST',
+  'REDIS_URL',
+  'AUTH_VERIFICATION_KEYS',
+  ...(service === 'gateway' ? [] : ['DATABASE_URL']),
+  ...(service === 'user' ? ['AUTH_SIGNING_KEY'] : []),
+];
+const portVariable = (service: Service) => (service === 'gateway' ? 'PORT' : `${envPrefix(service)}_SUBGRAPH_PORT`);
+const serviceSelector = (service: Service) => (service === 'gateway' ? 'gateway' : `${service}-subgraph`);
+/** Differ between environments by nature (where the collector is). */
+const environmentSpecific = new Set(['OTEL_EXPORTER_OTLP_ENDPOINT']);
+
+// ---------------------------------------------------------------- the manifests
+
+type Manifest = { apiVersion: string; kind: string; metadata: { name: string }; [key: string]: any };
+const k8sDir = join(repoRoot, 'deploy/k8s');
+const manifestFiles = readdirSync(k8sDir).filter((file) => file.endsWith('.yaml') && file !== 'kustomization.yaml');
+const manifests: Manifest[] = manifestFiles.flatMap((file) =>
+  parseAllDocuments(readFileSync(join(k8sDir, file), 'utf8')).map((document) => {
+    expect(document.errors, file).toEqual([]);
+    return document.toJS() as Manifest;
+  }),
+);
+const find = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name);
+const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, any> };
+const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+
+interface EnvValue {
+  value: string;
+  secret: boolean;
+}
+
+/** A container's env as the kubelet would set it: literals, ConfigMap and Secret keys, envFrom. */
+function containerEnv(container: any): Map<string, EnvValue> {
+  const env = new Map<string, EnvValue>();
+  const configMap = (name: string) => find('ConfigMap', name)?.data as Record<string, string> | undefined;
+  const secret = (name: string) => find('Secret', name)?.stringData as Record<string, string> | undefined;
+  for (const source of container.envFrom ?? []) {
+    if (source.configMapRef) {
+      const data = configMap(source.configMapRef.name);
+      expect(data, `ConfigMap ${source.configMapRef.name}`).toBeDefined();
+      for (const [key, value] of Object.entries(data!)) env.set(key, { value: String(value), secret: false });
+    } else {
+      const data = secret(source.secretRef.name);
+      expect(data, `Secret ${source.secretRef.name}`).toBeDefined();
+      for (const [key, value] of Object.entries(data!)) env.set(key, { value: String(value), secret: true });
+    }
+  }
+  for (const entry of container.env ?? []) {
+    if ('value' in entry) env.set(entry.name, { value: String(entry.value), secret: false });
+    else if (entry.valueFrom?.configMapKeyRef) {
+      const { name, key } = entry.valueFrom.configMapKeyRef;
+      expect(configMap(name)?.[key], `ConfigMap ${name} key ${key}`).toBeDefined();
+      env.set(entry.name, { value: String(configMap(name)![key]), secret: false });
+    } else if (entry.valueFrom?.secretKeyRef) {
+      const { name, key } = entry.valueFrom.secretKeyRef;
+      expect(secret(name)?.[key], `Secret ${name} key ${key}`).toBeDefined();
+      env.set(entry.name, { value: String(secret(name)![key]), secret: true });
+    } else throw new Error(`unsupported env entry ${JSON.stringify(entry)}`);
+  }
+  return env;
+}
+
+/** Compose's `${VAR:-default}` / `${VAR:?error}` as if VAR were unset (required ones get a placeholder). */
+const interpolate = (value: string) =>
+  value.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_all, name: string, kind?: string, rest?: string) =>
+    kind === '-' ? (rest ?? '') : kind === '?' ? `<required ${name}>` : '',
+  );
+const composeEnv = (service: string): Map<string, string> =>
+  new Map(Object.entries(compose.services[service].environment as Record<string, unknown>).map(([key, value]) => [key, interpolate(String(value))]));
+
+/** Checks `env` against the service's schema: known names, required ones present, values that parse. */
+function expectEnvFitsSchema(service: Service, where: string, env: Map<string, string>) {
+  const schema = schemaOf(service);
+  for (const name of env.keys()) {
+    expect(name in schema || imageEnv.has(name), `${where}: ${name} is read by no ${service} env schema`).toBe(true);
+  }
+  for (const [name, type] of Object.entries(schema)) {
+    const required = !(type as unknown as { safeParse(value: unknown): { success: boolean } }).safeParse(undefined).success;
+    if (required) expect(env.has(name), `${where}: required ${name} missing`).toBe(true);
+  }
+  for (const name of requiredInDeployment(service)) expect(env.has(name), `${where}: ${name} must be set in a deployment`).toBe(true);
+  expect(env.get('NODE_ENV'), where).toBe('production');
+  expect(env.get('HOST'), where).toBe('0.0.0.0');
+  expect(env.get('SERVICE'), where).toBe(serviceSelector(service));
+  expect(() => loadEnv(schema, Object.fromEntries(env)), where).not.toThrow();
+}
+
+const deploymentOf = (service: Service) => {
+  const deployment = find('Deployment', service);
+  expect(deployment, `Deployment ${service}`).toBeDefined();
+  const containers = deployment!.spec.template.spec.containers as any[];
+  expect(containers).toHaveLength(1);
+  return { deployment: deployment!, container: containers[0] };
+};
+
+describe('deploy/k8s', () => {
+  it('lists every manifest in its kustomization', () => {
+    const kustomization = parse(readFileSync(join(k8sDir, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
+    expect([...kustomization.resources].sort()).toEqual([...manifestFiles].sort());
+  });
+
+  it('starts the service the Dockerfile knows, by SERVICE', () => {
+    expect(dockerfile).toMatch(/\$SERVICE|\$\{SERVICE/);
+    expect(dockerfile).toContain('gateway/src/index.ts');
+    expect(dockerfile).toContain('subgraphs/${SERVICE%-subgraph}/src/index.ts');
+  });
+
+  it.each(services)('%s: env vars exist in its zod schema, required ones are set, values parse', (service) => {
+    const { container } = deploymentOf(service);
+    const env = containerEnv(container);
+    expectEnvFitsSchema(service, `k8s ${service}`, new Map([...env].map(([key, { value }]) => [key, value])));
+    // Least privilege: only subgraphs get database credentials, only `user` the signing key.
+    expect(env.has('DATABASE_URL')).toBe(service !== 'gateway');
+    expect(env.has('AUTH_SIGNING_KEY')).toBe(service === 'user');
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'AUTH_VERIFICATION_KEYS', 'AUTH_SIGNING_KEY']) {
+      if (env.has(name)) expect(env.get(name)!.secret, `${service}: ${name} must come from a Secret`).toBe(true);
+    }
+  });
+
+  it.each(services)('%s: port, Service, probes, resources, HPA and PodDisruptionBudget agree', (service) => {
+    const { deployment, container } = deploymentOf(service);
+    const env = containerEnv(container);
+    const port = Number(env.get(portVariable(service))!.value);
+    expect(container.ports).toEqual([{ name: 'http', containerPort: port }]);
+    expect(container.image).toBe(compose.services[service].image);
+
+    // Probes hit the endpoints the code serves on that port.
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    const source = readFileSync(join(repoRoot, service === 'gateway' ? 'gateway/src/server.ts' : 'packages/service-kit/src/subgraph-server.ts'), 'utf8');
+    for (const path of ['/readyz', '/healthz', '/metrics']) expect(source).toContain(`app.get('${path}'`);
+    expect(deployment.spec.template.metadata.annotations['prometheus.io/port']).toBe(String(port));
+    expect(deployment.spec.template.metadata.annotations['prometheus.io/path']).toBe('/metrics');
+
+    expect(container.resources.requests.cpu).toBeDefined();
+    expect(container.resources.requests.memory).toBeDefined();
+    expect(container.resources.limits.memory).toBeDefined();
+    // The drain (SHUTDOWN_TIMEOUT_MS) fits in the grace period.
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(Number(env.get('SHUTDOWN_TIMEOUT_MS')!.value));
+
+    const podLabels = deployment.spec.template.metadata.labels as Record<string, string>;
+    const selects = (selector: Record<string, string>) => Object.entries(selector).every(([key, value]) => podLabels[key] === value);
+    expect(selects(deployment.spec.selector.matchLabels)).toBe(true);
+
+    const kubeService = find('Service', service)!;
+    expect(kubeService, `Service ${service}`).toBeDefined();
+    expect(selects(kubeService.spec.selector)).toBe(true);
+    expect(kubeService.spec.ports).toEqual([{ name: 'http', port, targetPort: 'http' }]);
+
+    const hpa = find('HorizontalPodAutoscaler', service)!;
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: service });
+    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+    expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+    const pdb = find('PodDisruptionBudget', service)!;
+    expect(selects(pdb.spec.selector.matchLabels)).toBe(true);
+    expect(pdb.spec.minAvailable).toBeLessThan(hpa.spec.minReplicas);
+  });
+
+  it('points the gateway at every subgraph Service, and the connection URLs at the external PostgreSQL and Redis', () => {
+    const gatewayEnv = containerEnv(deploymentOf('gateway').container);
+    for (const name of subgraphNames) {
+      const url = new URL(gatewayEnv.get(`${envPrefix(name)}_SUBGRAPH_URL`)!.value);
+      const kubeService = find('Service', url.hostname);
+      expect(kubeService, `${name}: Service ${url.hostname}`).toBeDefined();
+      expect(Number(url.port)).toBe(kubeService!.spec.ports[0].port);
+      expect(url.hostname).toBe(name);
+      expect(url.pathname).toBe('/graphql');
+    }
+    for (const [variable, service, port] of [
+      ['DATABASE_URL', 'postgres', 5432],
+      ['REDIS_URL', 'redis', 6379],
+    ] as const) {
+      const url = new URL(containerEnv(deploymentOf('gym').container).get(variable)!.value);
+      const external = find('Service', service)!;
+      expect(external.spec.type === 'ExternalName' || external.spec.selector === undefined).toBe(true);
+      expect(url.hostname).toBe(service);
+      expect(Number(url.port)).toBe(port);
+      expect(external.spec.ports[0].port).toBe(port);
+    }
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it.each(services)('%s: same image, env names, non-secret values, port and readiness probe as deploy/k8s', (service) => {
+    const composed = compose.services[service];
+    expect(composed, `compose service ${service}`).toBeDefined();
+    const env = composeEnv(service);
+    expectEnvFitsSchema(service, `compose ${service}`, env);
+
+    const k8s = containerEnv(deploymentOf(service).container);
+    expect([...env.keys()].sort()).toEqual([...k8s.keys()].sort());
+    for (const [name, { value, secret }] of k8s) {
+      if (!secret && !environmentSpecific.has(name)) expect(env.get(name), `${service}: ${name}`).toBe(value);
+    }
+    const port = env.get(portVariable(service))!;
+    expect(composed.healthcheck.test.join(' ')).toContain(`http://127.0.0.1:${port}/readyz`);
+    if (service === 'gateway') expect(composed.ports).toEqual([`${port}:${port}`]);
+    expect(composed.depends_on.postgres.condition).toBe('service_healthy');
+    expect(composed.depends_on.redis.condition).toBe('service_healthy');
+  });
+});
