@@ -1,6 +1,6 @@
 /**
  * Each process's composition root parses its whole configuration before it opens anything: a
- * wrong environment prints every problem at once and exits non-zero, for every service.
+ * wrong environment logs every problem at once (one fatal line) and exits non-zero, for every service.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -41,7 +41,11 @@ describe('a wrong environment', () => {
     const { code, output } = await run('scripts/start-dev.ts', { ...wrong, GYM_SUBGRAPH_PORT: 'seventy', CHAT_SEND_RATE_LIMIT: 'many' });
     expect(code, output).not.toBe(0);
     for (const name of [...wrongNames, 'GYM_SUBGRAPH_PORT', 'CHAT_SEND_RATE_LIMIT']) expect(output, output).toContain(`${name}:`);
-    expect(output.match(/LOG_LEVEL:/g)).toHaveLength(1);
+    // One fatal log line; each distinct problem listed once, whichever services share it.
+    const fatal = output.split('\n').filter((line) => line.startsWith('{') && JSON.parse(line).level === 60);
+    expect(fatal, output).toHaveLength(1);
+    const { problems } = JSON.parse(fatal[0]!) as { problems: string[] };
+    expect(problems.filter((problem) => problem.startsWith('LOG_LEVEL:'))).toHaveLength(1);
   });
 
   it('stops db:migrate before it touches a database', async () => {

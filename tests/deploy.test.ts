@@ -156,7 +156,7 @@ describe('deploy/k8s', () => {
     // Probes hit the endpoints the code serves on that port.
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    const source = readFileSync(join(repoRoot, service === 'gateway' ? 'gateway/src/server.ts' : 'packages/service-kit/src/subgraph-server.ts'), 'utf8');
+    const source = readFileSync(join(repoRoot, service === 'gateway' ? 'gateway/src/server.ts' : 'packages/platform/src/subgraph/server.ts'), 'utf8');
     for (const path of ['/readyz', '/healthz', '/metrics']) expect(source).toContain(`app.get('${path}'`);
     expect(deployment.spec.template.metadata.annotations['prometheus.io/port']).toBe(String(port));
     expect(deployment.spec.template.metadata.annotations['prometheus.io/path']).toBe('/metrics');

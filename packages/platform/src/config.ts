@@ -92,16 +92,15 @@ export const subgraphDatabaseEnv = (name: SubgraphName) => ({ [`${envPrefix(name
 /** `<NAME>_SUBGRAPH_PORT` (defaults 4001–4005). */
 export const subgraphPortEnv = (name: SubgraphName) => ({ [`${envPrefix(name)}_SUBGRAPH_PORT`]: port(defaultSubgraphPorts[name]) });
 
-const verificationKeys = (fallback: string) => z.string().default(fallback).transform((text, ctx) => {
+/** AUTH_VERIFICATION_KEYS as a key id -> PEM record, or null when it is not one. */
+function verificationKeysOf(text: string): Record<string, string> | null {
   try {
     const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(text));
-    if (parsed.success) return parsed.data;
+    return parsed.success ? parsed.data : null;
   } catch {
-    // reported below
+    return null;
   }
-  ctx.addIssue({ code: 'custom', message: 'must be a JSON object of key id -> SPKI PEM public key' });
-  return z.NEVER;
-});
+}
 
 export const authEnv = {
   /**
@@ -112,7 +111,7 @@ export const authEnv = {
   /** `kid` of the signing key. */
   AUTH_SIGNING_KEY_ID: z.string().default(devKeyId),
   /** JSON object kid -> SPKI PEM public key; every service verifies with these. */
-  AUTH_VERIFICATION_KEYS: verificationKeys(JSON.stringify({ [devKeyId]: devPublicKey })),
+  AUTH_VERIFICATION_KEYS: z.string().default(JSON.stringify({ [devKeyId]: devPublicKey })),
   AUTH_ISSUER: z.string().default('fitgraph'),
   AUTH_AUDIENCE: z.string().default('fitgraph-api'),
   /** Access-token lifetime in seconds. Default: 900 (15 minutes). */
@@ -132,28 +131,26 @@ type AuthEnv = z.infer<z.ZodObject<typeof authEnv>> & { NODE_ENV?: string };
 /** The production rule on the DEV-ONLY keys, as a problem of the parsed env (so it is reported with the others). */
 export function devKeyProblem(env: AuthEnv): string | null {
   const production = env.NODE_ENV === 'production';
-  // Checked even when other variables failed to parse, so the keys may still be their text (or unset: the DEV-ONLY default).
-  let keys: unknown = env.AUTH_VERIFICATION_KEYS ?? { [devKeyId]: devPublicKey };
-  if (typeof keys === 'string') {
-    try {
-      keys = JSON.parse(keys);
-    } catch {
-      keys = {};
-    }
-  }
-  if (production && (env.AUTH_SIGNING_KEY === devPrivateKey || (keys as Record<string, unknown> | null)?.[devKeyId] === devPublicKey)) {
+  // Checked even when other variables failed to parse (unset: the DEV-ONLY default).
+  const keys = verificationKeysOf(env.AUTH_VERIFICATION_KEYS ?? JSON.stringify({ [devKeyId]: devPublicKey }));
+  if (production && (env.AUTH_SIGNING_KEY === devPrivateKey || keys?.[devKeyId] === devPublicKey)) {
     return 'AUTH_SIGNING_KEY / AUTH_VERIFICATION_KEYS: the DEV-ONLY auth keys cannot be used with NODE_ENV=production; set AUTH_SIGNING_KEY and AUTH_VERIFICATION_KEYS.';
   }
   return null;
 }
 
 /**
- * `z.object(shape)` that also refuses the DEV-ONLY keys in production (shape must include
- * authEnv), reported with the other problems (`when`: also when other variables failed).
+ * `z.object(shape)` that also checks the auth keys (shape must include authEnv): the
+ * verification keys must be a JSON record, and the DEV-ONLY keys are refused in production;
+ * reported with the other problems (`when`: also when other variables failed).
  */
 export const withAuthRules = <TShape extends z.ZodRawShape>(shape: TShape) =>
   z.object(shape).superRefine(
     (env, ctx) => {
+      const text = (env as unknown as AuthEnv).AUTH_VERIFICATION_KEYS;
+      if (typeof text === 'string' && !verificationKeysOf(text)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of key id -> SPKI PEM public key', path: ['AUTH_VERIFICATION_KEYS'] });
+      }
       const problem = devKeyProblem(env as unknown as AuthEnv);
       if (problem) ctx.addIssue({ code: 'custom', message: problem.replace(/^[^:]+: /, ''), path: ['AUTH_SIGNING_KEY / AUTH_VERIFICATION_KEYS'] });
     },
@@ -170,7 +167,7 @@ export function authConfigOf(env: AuthEnv): AuthConfig<Role> {
     accessTokenTtlSeconds: env.AUTH_ACCESS_TOKEN_TTL,
     signingKeyId: env.AUTH_SIGNING_KEY_ID,
     signingKeyPem: env.AUTH_SIGNING_KEY ?? (production ? null : devPrivateKey),
-    verificationKeyPems: env.AUTH_VERIFICATION_KEYS as Record<string, string>,
+    verificationKeyPems: verificationKeysOf(env.AUTH_VERIFICATION_KEYS) ?? {},
   };
 }
 

@@ -14,13 +14,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { sql } from 'drizzle-orm';
 import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { Redis } from 'ioredis';
-import type { AnyDatabase, Database } from './db';
+import type { Database } from './db';
 import { quietRedisErrors, redisConnectionDefaults } from './dependencies';
 import type { Logger } from './logger';
-import { pgErrorOf } from './pg-errors';
 
 /**
  * An application's topics: topic name -> payload type. The kit is generic over it; the
@@ -378,20 +376,6 @@ export const processedEvents = pgTable('processed_events', {
   topic: text('topic').notNull(),
   processedAt: timestamp('processed_at', { withTimezone: true }).notNull().defaultNow(),
 });
-
-export async function ensureProcessedEventsTable(db: AnyDatabase): Promise<void> {
-  try {
-    await db.execute(sql`create table if not exists processed_events (
-      event_id uuid primary key,
-      topic text not null,
-      processed_at timestamp with time zone not null default now()
-    )`);
-  } catch (error) {
-    // Replicas racing on IF NOT EXISTS can still collide on the catalog (23505 / 42P07).
-    const code = pgErrorOf(error)?.code;
-    if (code !== '23505' && code !== '42P07') throw error;
-  }
-}
 
 /**
  * Runs `work` in one transaction with the record that `event` was handled; a second delivery

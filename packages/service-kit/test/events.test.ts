@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createLogger,
   deleteRedisKeys,
-  ensureProcessedEventsTable,
   handleEventOnce,
   openEventBus,
   type DomainEvent,
@@ -121,8 +120,6 @@ describe('handleEventOnce', () => {
   let database: TestDatabase<Record<string, never>>;
   beforeAll(async () => {
     database = await openTestDatabase('gym', {});
-    await ensureProcessedEventsTable(database.db);
-    await ensureProcessedEventsTable(database.db); // idempotent
     await database.db.execute(sql`create table effects (n int)`);
   });
   afterAll(async () => {

@@ -1,19 +1,17 @@
-import { ensureProcessedEventsTable, handleEventOnce, type Database, type EventConsumer, type Logger, type PubSubEngine } from '@fitgraph/service-kit';
+import { handleEventOnce, type Database, type EventConsumer, type Logger, type PubSubEngine } from '@fitgraph/service-kit';
 import type { DomainEvent, EventBus, Topic } from '../topics';
 import type { EventHandlerTools, SubgraphDefinition } from './definition';
 
 /** Wires `definition.eventHandlers` to the bus, each event handled once in effect per subgraph (service-kit handleEventOnce). */
-export async function startEventConsumers<TSchema extends Record<string, unknown>>(
+export function startEventConsumers<TSchema extends Record<string, unknown>>(
   definition: Pick<SubgraphDefinition<TSchema, unknown>, 'name' | 'eventHandlers'>,
   handles: { db: Database<TSchema>; events: EventBus; logger: Logger; pubsub: PubSubEngine },
-): Promise<EventConsumer[]> {
+): EventConsumer[] {
   const { db, events, logger, pubsub } = handles;
   const entries = Object.entries(definition.eventHandlers ?? {}) as [
     Topic,
     (tx: Database<TSchema>, payload: unknown, event: DomainEvent, tools: EventHandlerTools) => Promise<void>,
   ][];
-  if (entries.length === 0) return [];
-  await ensureProcessedEventsTable(db);
   return entries.map(([topic, handler]) =>
     events.consume(topic, definition.name, async (event) => {
       const afterCommit: (() => Promise<void>)[] = [];

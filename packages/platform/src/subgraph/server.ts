@@ -86,7 +86,7 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
 ): Promise<RunningSubgraph> {
   const { db, pubsub, events, logger } = options;
   const deps = { db, pubsub, events, logger, resources: options.resources };
-  const consumers = await startEventConsumers(definition, { db, events, logger, pubsub });
+  const consumers = startEventConsumers(definition, { db, events, logger, pubsub });
   const schema = buildSubgraphSchema({
     typeDefs: loadSubgraphTypeDefs(definition.name),
     resolvers: definition.resolvers as GraphQLResolverMap<unknown>,

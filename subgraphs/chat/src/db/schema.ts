@@ -92,3 +92,6 @@ export const knownUsers = knownIdsTable('known_users');
 export type ConversationRow = typeof conversations.$inferSelect;
 export type ConversationMemberRow = typeof conversationMembers.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
+
+/** Durable events this subgraph has handled (service-kit events.ts handleEventOnce), made by its migrations like every other table. */
+export { processedEvents } from '@fitgraph/service-kit';

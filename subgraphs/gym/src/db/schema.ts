@@ -99,3 +99,6 @@ export type GymRow = typeof gyms.$inferSelect;
 export type MachineRow = typeof machines.$inferSelect;
 export type MachineStatusHistoryRow = typeof machineStatusHistory.$inferSelect;
 export type CheckInRow = typeof checkIns.$inferSelect;
+
+/** Durable events this subgraph has handled (service-kit events.ts handleEventOnce), made by its migrations like every other table. */
+export { processedEvents } from '@fitgraph/service-kit';

@@ -53,3 +53,6 @@ export const nutritionGoals = pgTable(
 export type FoodRow = typeof foods.$inferSelect;
 export type MealEntryRow = typeof mealEntries.$inferSelect;
 export type NutritionGoalsRow = typeof nutritionGoals.$inferSelect;
+
+/** Durable events this subgraph has handled (service-kit events.ts handleEventOnce), made by its migrations like every other table. */
+export { processedEvents } from '@fitgraph/service-kit';

@@ -66,3 +66,6 @@ export { eventOutbox } from '@fitgraph/service-kit';
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+
+/** Durable events this subgraph has handled (service-kit events.ts handleEventOnce), made by its migrations like every other table. */
+export { processedEvents } from '@fitgraph/service-kit';

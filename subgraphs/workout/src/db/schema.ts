@@ -55,3 +55,6 @@ export const knownMachines = knownIdsTable('known_machines');
 export type ExerciseRow = typeof exercises.$inferSelect;
 export type WorkoutRow = typeof workouts.$inferSelect;
 export type WorkoutSetRow = typeof workoutSets.$inferSelect;
+
+/** Durable events this subgraph has handled (service-kit events.ts handleEventOnce), made by its migrations like every other table. */
+export { processedEvents } from '@fitgraph/service-kit';
