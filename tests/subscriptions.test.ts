@@ -21,11 +21,12 @@ import {
   stackEnv,
   startCountingProxy,
   startServiceProcess,
+  subscriptionTransports,
   testViewer,
   type TestSubscription,
   type CountingProxy,
-  type GraphQLWsTestClient,
   type ServiceProcess,
+  type SubscriptionTestClient,
 } from '@fitgraph/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -63,7 +64,7 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
   // PGlite keeps each subgraph's data on disk so a killed subgraph comes back with it.
   if (!env.DATABASE_URL) env.PGLITE_DIR = pgliteDir();
   const processes: ServiceProcess[] = [];
-  const clients: GraphQLWsTestClient[] = [];
+  const clients: SubscriptionTestClient[] = [];
   let user: ServiceProcess;
   let gym: ServiceProcess;
   let chat: ServiceProcess;
@@ -71,7 +72,7 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
   let userProxy: CountingProxy;
   let gatewayEnv: NodeJS.ProcessEnv;
   let staffToken: string;
-  const machines: Record<'warmUp' | 'claimed' | 'fanOut' | 'replicas', string> = { warmUp: '', claimed: '', fanOut: '', replicas: '' };
+  const machines: Record<'warmUp' | 'claimed' | 'fanOut', string> = { warmUp: '', claimed: '', fanOut: '' };
 
   const start = async (service: Parameters<typeof startServiceProcess>[0], extra: NodeJS.ProcessEnv = {}) => {
     const started = await startServiceProcess(service, { ...env, ...extra });
@@ -129,7 +130,7 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
     await graphqlData(gateway.url, 'mutation($g: ID!) { checkIn(gymId: $g) { id } }', { token: await tokenFor(alex), variables: { g: ironHarbor } });
   });
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await Promise.all(clients.splice(0).map(async (client) => client.close()));
   });
   afterAll(async () => {
     await Promise.allSettled(processes.map((p) => p.stop()));
@@ -207,16 +208,11 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
     );
   });
 
-  it('answers FORBIDDEN to a non-member subscribing to a conversation, and refuses an invalid token at connection', async () => {
+  it('refuses an invalid token at connection: graphql-ws closes with 4401, SSE answers 401', async () => {
     const { startConversation } = await graphqlData(gateway.url, 'mutation($m: [ID!]!) { startConversation(memberIds: $m) { id } }', {
       token: await tokenFor(alex),
       variables: { m: [sam] },
     });
-    const outsider = (await ws(gateway.url, await tokenFor(randomUUID()))).subscribe({ query: MESSAGES, variables: { conversationId: startConversation.id } });
-    const [denied] = await outsider.waitFor(1);
-    expect(denied!.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
-    expect(await outsider.ended).toEqual({});
-
     const refused = graphqlWsClient(gateway.url, { token: 'not-a-token' });
     clients.push(refused);
     await expect(refused.connected).rejects.toMatchObject({ code: 4401 });
@@ -229,109 +225,136 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
     expect(((await overSse.json()) as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 
-  it('survives a chat subgraph crash: messages after its return arrive, none before is lost or doubled', async () => {
-    const alexToken = await tokenFor(alex);
-    const send = async (conversationId: string, body: string) =>
-      (await graphqlData(gateway.url, 'mutation($c: ID!, $b: String!) { sendMessage(conversationId: $c, body: $b) { id } }', { token: alexToken, variables: { c: conversationId, b: body } })).sendMessage.id as string;
-    const { startConversation } = await graphqlData(gateway.url, 'mutation($m: [ID!]!, $t: String) { startConversation(memberIds: $m, title: $t) { id } }', {
-      token: alexToken,
-      // A third member who is an account (chat refuses ids of no account).
-      variables: { m: [sam, taylor], t: 'crash test' },
-    });
-    const conversationId = startConversation.id as string;
-    // Subscribing after a known message makes the stream's start race-free (the subgraph replays from it).
-    const first = await send(conversationId, 'm0');
-    const sub = (await ws(gateway.url, await tokenFor(sam))).subscribe({ query: MESSAGES, variables: { conversationId, after: first } });
-    const sent = [await send(conversationId, 'm1'), await send(conversationId, 'm2')];
-    await sub.waitFor(2);
-    // Sent, then the subgraph dies before (or while) they are streamed.
-    sent.push(await send(conversationId, 'm3'), await send(conversationId, 'm4'));
-    await chat.restart();
-    sent.push(await send(conversationId, 'm5'), await send(conversationId, 'm6'));
-    await sub.waitFor(6, 30_000);
-    expect(sub.results.map((r) => r.data?.messageAdded.id)).toEqual(sent);
-    expect(sub.results.map((r) => r.data?.messageAdded.body)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
-    expect(sub.results.every((r) => r.data?.messageAdded.sender.displayName === 'Alex Demo')).toBe(true);
-    expect((await gatewayStats()).reconnects).toBeGreaterThanOrEqual(1);
-    // Nothing more arrives (no late duplicates from the replay).
-    await send(conversationId, 'm7');
-    await sub.waitFor(7);
-    expect(sub.results).toHaveLength(7);
-  });
+  // The same scenarios over both client transports (the gateway's subscription engine is shared).
+  describe.each(subscriptionTransports)('over $transport', ({ connect }) => {
+    const open = (token?: string, via = gateway) => {
+      const client = connect(via.url, { token });
+      clients.push(client);
+      return client;
+    };
 
-  it('survives a gym subgraph crash: status changes before the kill and after the restart arrive once, in order', async () => {
-    const { addMachine } = await graphqlData(
-      gateway.url,
-      'mutation($gymId: ID!, $name: String!) { addMachine(gymId: $gymId, name: $name, kind: "ROWER") { machine { id } } }',
-      { token: staffToken, variables: { gymId: ironHarbor, name: `Subscription crash ${randomUUID().slice(0, 6)}` } },
-    );
-    const machineId = addMachine.machine.id as string;
-    const set = (status: string) =>
-      graphqlData(gateway.url, 'mutation($id: ID!, $s: MachineStatus!) { setMachineStatus(machineId: $id, status: $s) { id } }', {
-        token: staffToken,
-        variables: { id: machineId, s: status },
+    it('answers FORBIDDEN to a non-member subscribing to a conversation', async () => {
+      const { startConversation } = await graphqlData(gateway.url, 'mutation($m: [ID!]!) { startConversation(memberIds: $m) { id } }', {
+        token: await tokenFor(alex),
+        variables: { m: [sam] },
       });
-    const sub = (await ws(gateway.url)).subscribe({
-      query: `subscription($gymId: ID!) { machineStatusChanged(gymId: $gymId) { id previousStatus status machine { id name gym { name } } } }`,
-      variables: { gymId: ironHarbor },
+      const outsider = open(await tokenFor(randomUUID())).subscribe({ query: MESSAGES, variables: { conversationId: startConversation.id } });
+      const [denied] = await outsider.waitFor(1);
+      expect(denied!.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+      expect(await outsider.ended).toEqual({});
     });
-    await warmUp([sub]);
-    // Each differs from the one before, so each is a change with an event.
-    const statuses = ['MAINTENANCE', 'AVAILABLE', 'OUT_OF_ORDER', 'AVAILABLE', 'MAINTENANCE', 'AVAILABLE', 'OUT_OF_ORDER'];
-    await set(statuses[0]!);
-    await set(statuses[1]!);
-    await eventually(() => eventsOf(sub, machineId).length === 2, { what: 'the first two changes' });
-    // Committed right before the kill: their events may be in flight or never published.
-    await set(statuses[2]!);
-    await set(statuses[3]!);
-    await gym.restart();
-    await set(statuses[4]!);
-    await set(statuses[5]!);
-    await eventually(() => eventsOf(sub, machineId).length >= 6, { timeoutMs: 30_000, what: 'every change after the restart' });
-    // Nothing more arrives (no late duplicates from the replay).
-    await set(statuses[6]!);
-    await eventually(() => eventsOf(sub, machineId).length >= 7, { what: 'the last change' });
-    expect(eventsOf(sub, machineId).map((e) => e.status)).toEqual(statuses);
-    expect(eventsOf(sub, machineId).every((e) => e.machine.gym.name === 'Iron Harbor Fitness')).toBe(true);
-    // Across the whole stream (warm-up events too): every id once, in the gym's order.
-    const ids = sub.results.map((r) => Number(r.data?.machineStatusChanged?.id));
-    expect(ids.every((id, i) => Number.isInteger(id) && (i === 0 || id === ids[i - 1]! + 1))).toBe(true);
-    expect((await gatewayStats()).reconnects).toBeGreaterThanOrEqual(1);
-  });
 
-  it('ends the upstream subscription when the client completes', async () => {
-    const { startConversation } = await graphqlData(gateway.url, 'mutation($m: [ID!]!) { startConversation(memberIds: $m) { id } }', {
-      token: await tokenFor(alex),
-      variables: { m: [sam] },
-    });
-    await eventually(async () => (await chat.health()).activeSubscriptions === 0, { what: 'no chat subscriptions from earlier tests' });
-    const sub = (await ws(gateway.url, await tokenFor(sam))).subscribe({ query: MESSAGES, variables: { conversationId: startConversation.id } });
-    await eventually(async () => (await chat.health()).activeSubscriptions === 1, { what: 'the upstream subscription' });
-    sub.unsubscribe();
-    await eventually(async () => (await chat.health()).activeSubscriptions === 0, { what: 'the upstream subscription to end' });
-    expect(await gatewayStats()).toMatchObject({ subscriptions: 0, upstreamStreams: 0 });
-  });
-
-  describe.skipIf(!process.env.REDIS_URL)('replicas on one Redis', () => {
-    it('a status change made through gym #1 reaches subscribers on both gateways', async () => {
-      // A second gym process (same database when PostgreSQL is used) and a gateway in front of it.
-      const gym2 = await start('gym', env.DATABASE_URL ? {} : { PGLITE_DIR: pgliteDir() });
-      const gateway2 = await start('gateway', { ...gatewayEnv, GYM_SUBGRAPH_URL: gym2.url });
-      const token = await tokenFor(sam);
-      const viaGym1 = (await ws(gateway.url, token)).subscribe({ query: MACHINE_EVENTS, variables: { gymId: ironHarbor } });
-      const viaGym2 = (await ws(gateway2.url, token)).subscribe({ query: MACHINE_EVENTS, variables: { gymId: ironHarbor } });
-      await warmUp([viaGym1, viaGym2], gateway);
-      expect((await gym.health()).activeSubscriptions).toBe(1);
-      expect((await gym2.health()).activeSubscriptions).toBe(1);
-
-      await graphqlData(gateway.url, 'mutation($id: ID!) { setMachineStatus(machineId: $id, status: MAINTENANCE) { id } }', {
-        token: staffToken,
-        variables: { id: machines.replicas },
+    it('survives a chat subgraph crash: messages after its return arrive, none before is lost or doubled', async () => {
+      const alexToken = await tokenFor(alex);
+      const send = async (conversationId: string, body: string) =>
+        (await graphqlData(gateway.url, 'mutation($c: ID!, $b: String!) { sendMessage(conversationId: $c, body: $b) { id } }', { token: alexToken, variables: { c: conversationId, b: body } })).sendMessage.id as string;
+      const { startConversation } = await graphqlData(gateway.url, 'mutation($m: [ID!]!, $t: String) { startConversation(memberIds: $m, title: $t) { id } }', {
+        token: alexToken,
+        // A third member who is an account (chat refuses ids of no account).
+        variables: { m: [sam, taylor], t: 'crash test' },
       });
-      for (const sub of [viaGym1, viaGym2]) {
-        await eventually(() => eventsOf(sub, machines.replicas).length === 1, { what: 'the event on both gateways' });
-        expect(eventsOf(sub, machines.replicas)[0]).toMatchObject({ previousStatus: 'AVAILABLE', status: 'MAINTENANCE', machine: { gym: { name: 'Iron Harbor Fitness' } } });
-      }
+      const conversationId = startConversation.id as string;
+      // Subscribing after a known message makes the stream's start race-free (the subgraph replays from it).
+      const first = await send(conversationId, 'm0');
+      const sub = open(await tokenFor(sam)).subscribe({ query: MESSAGES, variables: { conversationId, after: first } });
+      const sent = [await send(conversationId, 'm1'), await send(conversationId, 'm2')];
+      await sub.waitFor(2);
+      // Sent, then the subgraph dies before (or while) they are streamed.
+      sent.push(await send(conversationId, 'm3'), await send(conversationId, 'm4'));
+      await chat.restart();
+      sent.push(await send(conversationId, 'm5'), await send(conversationId, 'm6'));
+      await sub.waitFor(6, 30_000);
+      expect(sub.results.map((r) => r.data?.messageAdded.id)).toEqual(sent);
+      expect(sub.results.map((r) => r.data?.messageAdded.body)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+      expect(sub.results.every((r) => r.data?.messageAdded.sender.displayName === 'Alex Demo')).toBe(true);
+      expect((await gatewayStats()).reconnects).toBeGreaterThanOrEqual(1);
+      // Nothing more arrives (no late duplicates from the replay).
+      await send(conversationId, 'm7');
+      await sub.waitFor(7);
+      expect(sub.results).toHaveLength(7);
+    });
+
+    it('survives a gym subgraph crash: status changes before the kill and after the restart arrive once, in order', async () => {
+      const { addMachine } = await graphqlData(
+        gateway.url,
+        'mutation($gymId: ID!, $name: String!) { addMachine(gymId: $gymId, name: $name, kind: "ROWER") { machine { id } } }',
+        { token: staffToken, variables: { gymId: ironHarbor, name: `Subscription crash ${randomUUID().slice(0, 6)}` } },
+      );
+      const machineId = addMachine.machine.id as string;
+      const set = (status: string) =>
+        graphqlData(gateway.url, 'mutation($id: ID!, $s: MachineStatus!) { setMachineStatus(machineId: $id, status: $s) { id } }', {
+          token: staffToken,
+          variables: { id: machineId, s: status },
+        });
+      const sub = open().subscribe({
+        query: `subscription($gymId: ID!) { machineStatusChanged(gymId: $gymId) { id previousStatus status machine { id name gym { name } } } }`,
+        variables: { gymId: ironHarbor },
+      });
+      await warmUp([sub]);
+      // Each differs from the one before, so each is a change with an event.
+      const statuses = ['MAINTENANCE', 'AVAILABLE', 'OUT_OF_ORDER', 'AVAILABLE', 'MAINTENANCE', 'AVAILABLE', 'OUT_OF_ORDER'];
+      await set(statuses[0]!);
+      await set(statuses[1]!);
+      await eventually(() => eventsOf(sub, machineId).length === 2, { what: 'the first two changes' });
+      // Committed right before the kill: their events may be in flight or never published.
+      await set(statuses[2]!);
+      await set(statuses[3]!);
+      await gym.restart();
+      await set(statuses[4]!);
+      await set(statuses[5]!);
+      await eventually(() => eventsOf(sub, machineId).length >= 6, { timeoutMs: 30_000, what: 'every change after the restart' });
+      // Nothing more arrives (no late duplicates from the replay).
+      await set(statuses[6]!);
+      await eventually(() => eventsOf(sub, machineId).length >= 7, { what: 'the last change' });
+      expect(eventsOf(sub, machineId).map((e) => e.status)).toEqual(statuses);
+      expect(eventsOf(sub, machineId).every((e) => e.machine.gym.name === 'Iron Harbor Fitness')).toBe(true);
+      // Across the whole stream (warm-up events too): every id once, in the gym's order.
+      const ids = sub.results.map((r) => Number(r.data?.machineStatusChanged?.id));
+      expect(ids.every((id, i) => Number.isInteger(id) && (i === 0 || id === ids[i - 1]! + 1))).toBe(true);
+      expect((await gatewayStats()).reconnects).toBeGreaterThanOrEqual(1);
+    });
+
+    it('ends the upstream subscription when the client completes', async () => {
+      const { startConversation } = await graphqlData(gateway.url, 'mutation($m: [ID!]!) { startConversation(memberIds: $m) { id } }', {
+        token: await tokenFor(alex),
+        variables: { m: [sam] },
+      });
+      await eventually(async () => (await chat.health()).activeSubscriptions === 0, { what: 'no chat subscriptions from earlier tests' });
+      const sub = open(await tokenFor(sam)).subscribe({ query: MESSAGES, variables: { conversationId: startConversation.id } });
+      await eventually(async () => (await chat.health()).activeSubscriptions === 1, { what: 'the upstream subscription' });
+      sub.unsubscribe();
+      await eventually(async () => (await chat.health()).activeSubscriptions === 0, { what: 'the upstream subscription to end' });
+      expect(await gatewayStats()).toMatchObject({ subscriptions: 0, upstreamStreams: 0 });
+    });
+
+    describe.skipIf(!process.env.REDIS_URL)('replicas on one Redis', () => {
+      it('a status change made through gym #1 reaches subscribers on both gateways', async () => {
+        // A machine of its own: the suite runs once per transport, and an unchanged status announces nothing.
+        const { addMachine } = await graphqlData(
+          gateway.url,
+          'mutation($gymId: ID!, $name: String!) { addMachine(gymId: $gymId, name: $name, kind: "ROWER") { machine { id } } }',
+          { token: staffToken, variables: { gymId: ironHarbor, name: `Subscription replicas ${randomUUID().slice(0, 6)}` } },
+        );
+        const machineId = addMachine.machine.id as string;
+        // A second gym process (same database when PostgreSQL is used) and a gateway in front of it.
+        const gym2 = await start('gym', env.DATABASE_URL ? {} : { PGLITE_DIR: pgliteDir() });
+        const gateway2 = await start('gateway', { ...gatewayEnv, GYM_SUBGRAPH_URL: gym2.url });
+        const token = await tokenFor(sam);
+        const viaGym1 = open(token).subscribe({ query: MACHINE_EVENTS, variables: { gymId: ironHarbor } });
+        const viaGym2 = open(token, gateway2).subscribe({ query: MACHINE_EVENTS, variables: { gymId: ironHarbor } });
+        await warmUp([viaGym1, viaGym2], gateway);
+        expect((await gym.health()).activeSubscriptions).toBe(1);
+        expect((await gym2.health()).activeSubscriptions).toBe(1);
+
+        await graphqlData(gateway.url, 'mutation($id: ID!) { setMachineStatus(machineId: $id, status: MAINTENANCE) { id } }', {
+          token: staffToken,
+          variables: { id: machineId },
+        });
+        for (const sub of [viaGym1, viaGym2]) {
+          await eventually(() => eventsOf(sub, machineId).length === 1, { what: 'the event on both gateways' });
+          expect(eventsOf(sub, machineId)[0]).toMatchObject({ previousStatus: 'AVAILABLE', status: 'MAINTENANCE', machine: { gym: { name: 'Iron Harbor Fitness' } } });
+        }
+      });
     });
   });
 });

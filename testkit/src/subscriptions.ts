@@ -217,3 +217,18 @@ export function subscribe<TData = Record<string, any>>(url: string, query: strin
     async () => void (await client.dispose()),
   );
 }
+
+/** A client of either transport, as a transport-agnostic suite uses it. */
+export interface SubscriptionTestClient {
+  subscribe<TData = Record<string, any>>(payload: OperationPayload): TestSubscription<TData>;
+  close(): unknown;
+}
+
+/**
+ * The gateway's two subscription transports, for `describe.each(subscriptionTransports)`: one
+ * suite, run over graphql-ws and over SSE alike.
+ */
+export const subscriptionTransports: { transport: 'graphql-ws' | 'sse'; connect(url: string, options?: { token?: string }): SubscriptionTestClient }[] = [
+  { transport: 'graphql-ws', connect: (url, options) => graphqlWsClient(url, options) },
+  { transport: 'sse', connect: (url, options) => sseClient(url, options) },
+];

@@ -1,20 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
+/**
+ * Federated subscriptions, in three layers this module wires together: the upstream pool
+ * (upstream-pool.ts: one graphql-ws connection per subgraph and identity, which alone holds the
+ * identity's token), the event executor (executor.ts: the rest of the plan per event), and
+ * delivery (delivery.ts: groups, ordering, backpressure). Here: admission (limits), sharing of
+ * upstream streams and groups, resume cursors, statistics.
+ */
+import type { ServiceMap } from '@apollo/gateway';
 import { ErrorCode, type Logger } from '@fitgraph/service-kit';
-import {
-  getVariableValues,
-  GraphQLError,
-  type DocumentNode,
-  type FormattedExecutionResult,
-  type GraphQLFormattedError,
-} from 'graphql';
+import { getVariableValues, type DocumentNode, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { KeyedCounter } from '../limits/keyed-counter';
+import { DeliveryGroup, rateLimited } from './delivery';
+import { asGraphQLError, EventExecutor } from './executor';
 import type { ClientSession, Identity } from './identity';
 import type { PreparedSubscription, SubscriptionPlanner } from './planner';
-import { createPushIterator, type PushIterator } from './push-iterator';
-import { UpstreamConnection, type UpstreamEnd, type UpstreamOptions } from './upstream';
-
-type RequestContext = Parameters<typeof executeQueryPlan>[2];
+import type { UpstreamConnection, UpstreamEnd, UpstreamOptions } from './upstream';
+import { UpstreamPool } from './upstream-pool';
 
 export interface SubscriptionLimits {
   /** Subscriptions one client connection may hold open. Default: 100. */
@@ -69,16 +69,6 @@ export interface SubscriptionStats {
   reconnects: number;
 }
 
-/** Clients with the same operation, variables and identity: each event is executed once for all. */
-interface ExecutionGroup {
-  key: string;
-  prepared: PreparedSubscription;
-  variables: Record<string, unknown>;
-  subscribers: Set<PushIterator<FormattedExecutionResult>>;
-  /** Deliveries chain here so events reach clients in upstream order while executions overlap. */
-  tail: Promise<void>;
-}
-
 /** One upstream subscription, shared by every client whose planned subgraph operation, variables and identity match. */
 interface UpstreamStream {
   key: string;
@@ -88,23 +78,10 @@ interface UpstreamStream {
   variables: Record<string, unknown>;
   /** Last cursor seen (resumable fields): a resubscribe continues after it. */
   cursor: unknown;
-  groups: Map<string, ExecutionGroup>;
+  groups: Map<string, DeliveryGroup>;
   unsubscribe: () => void;
   ended: boolean;
 }
-
-/**
- * Errors from the Apollo packages may come from another copy of `graphql` (CommonJS vs ESM
- * under test runners), so `instanceof` is not reliable: recognise them by shape.
- */
-const asGraphQLError = (error: unknown): GraphQLError =>
-  error && typeof error === 'object' && typeof (error as GraphQLError).toJSON === 'function' && 'extensions' in error
-    ? (error as GraphQLError)
-    : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined });
-
-const rateLimited = (message: string, limit: number): FormattedExecutionResult => ({
-  errors: [{ message, extensions: { code: 'RATE_LIMITED', limit } }],
-});
 
 /** Stable JSON (sorted keys), so equal variables give equal keys. */
 function stableJson(value: unknown): string {
@@ -118,25 +95,26 @@ function stableJson(value: unknown): string {
 /**
  * Federated subscriptions: a client subscription is planned into a primary subgraph
  * subscription and a `rest` plan; the primary runs upstream over graphql-ws and, for each
- * event, `executeQueryPlan` runs `Sequence[primary, rest]` with the primary fetch answered by
- * the event, so Apollo's own entity fetching, result shaping and error paths apply.
- * Identical upstream subscriptions share one stream; clients with the same operation,
+ * event, the executor runs `Sequence[primary, rest]` with the primary fetch answered by the
+ * event. Identical upstream subscriptions share one stream; clients with the same operation,
  * variables and identity share one execution per event.
  */
 export class SubscriptionEngine {
   private readonly streams = new Map<string, UpstreamStream>();
-  private readonly connections = new Map<string, UpstreamConnection>();
+  private readonly pool: UpstreamPool;
+  private readonly executor: EventExecutor;
   private readonly limits: SubscriptionLimits;
   private readonly perIp: KeyedCounter;
   private readonly perUser: KeyedCounter;
   private active = 0;
   private events = 0;
-  private executions = 0;
-  private closedReconnects = 0;
   private closed = false;
 
   constructor(private readonly options: SubscriptionEngineOptions) {
     this.limits = { ...defaultSubscriptionLimits, ...definedOnly(options.limits ?? {}) };
+    // Both read `options` when they act, so a reload's planner, URLs and data sources apply.
+    this.pool = new UpstreamPool(options);
+    this.executor = new EventExecutor(options);
     this.perIp = new KeyedCounter(this.limits.perIp);
     this.perUser = new KeyedCounter(this.limits.perUser);
   }
@@ -169,7 +147,7 @@ export class SubscriptionEngine {
     try {
       prepared = this.options.planner.prepare(request.document, request.operationName ?? undefined);
     } catch (error) {
-      return { errors: [this.format(asGraphQLError(error))] };
+      return { errors: [this.executor.format(asGraphQLError(error))] };
     }
     const coerced = getVariableValues(
       this.options.planner.apiSchema,
@@ -192,22 +170,20 @@ export class SubscriptionEngine {
     const groupKey = stableJson([prepared.key, variables]);
     let group = stream.groups.get(groupKey);
     if (!group) {
-      group = { key: groupKey, prepared, variables, subscribers: new Set(), tail: Promise.resolve() };
+      group = new DeliveryGroup(groupKey, prepared, variables, this.limits.maxQueuedEvents);
       stream.groups.set(groupKey, group);
     }
     const joined = group;
     const releaseIp = this.perIp.acquire(session.clientIp);
     const releaseUser = userId ? this.perUser.acquire(userId) : null;
-    const iterator = createPushIterator<FormattedExecutionResult>(() => {
+    const iterator = joined.join(() => {
       releaseIp?.();
       releaseUser?.();
-      joined.subscribers.delete(iterator);
       session.subscriptions -= 1;
       this.active -= 1;
       if (joined.subscribers.size === 0 && stream.groups.get(joined.key) === joined) stream.groups.delete(joined.key);
       if (stream.groups.size === 0) this.stopStream(stream);
     });
-    group.subscribers.add(iterator);
     session.subscriptions += 1;
     this.active += 1;
     return iterator;
@@ -216,16 +192,14 @@ export class SubscriptionEngine {
   stats(): SubscriptionStats {
     let executionGroups = 0;
     for (const stream of this.streams.values()) executionGroups += stream.groups.size;
-    let reconnects = this.closedReconnects;
-    for (const connection of this.connections.values()) reconnects += connection.reconnects;
     return {
       subscriptions: this.active,
       upstreamStreams: this.streams.size,
-      upstreamConnections: this.connections.size,
+      upstreamConnections: this.pool.size(),
       executionGroups,
       events: this.events,
-      executions: this.executions,
-      reconnects,
+      executions: this.executor.executions,
+      reconnects: this.pool.reconnects(),
     };
   }
 
@@ -254,8 +228,7 @@ export class SubscriptionEngine {
       for (const group of stream.groups.values()) for (const iterator of group.subscribers) iterator.end();
       this.stopStream(stream);
     }
-    await Promise.allSettled([...this.connections.values()].map((connection) => connection.dispose()));
-    this.connections.clear();
+    await this.pool.close();
   }
 
   private streamFor(identity: Identity, prepared: PreparedSubscription, clientVariables: Record<string, unknown>): UpstreamStream {
@@ -267,10 +240,11 @@ export class SubscriptionEngine {
     const cursor = upstream.resume?.initial(clientVariables);
     const key = stableJson([upstream.subgraph, identity.key, upstream.query, variables, cursor ?? null]);
     const existing = this.streams.get(key);
-    const connection = existing?.connection ?? this.connectionFor(upstream.subgraph, identity);
-    // The newest token of an identity is the one a reconnect presents.
-    if (identity.authorization) connection.authorization = identity.authorization;
-    if (existing) return existing;
+    if (existing) {
+      this.pool.present(existing.connection, identity);
+      return existing;
+    }
+    const connection = this.pool.connectionFor(upstream.subgraph, identity, true);
 
     const stream: UpstreamStream = {
       key,
@@ -283,7 +257,6 @@ export class SubscriptionEngine {
       unsubscribe: () => {},
       ended: false,
     };
-    connection.streams += 1;
     this.streams.set(key, stream);
     this.options.logger.debug(
       { subgraph: upstream.subgraph, viewer: identity.viewer?.id ?? null, connection: connection.id, streams: this.streams.size },
@@ -301,18 +274,6 @@ export class SubscriptionEngine {
     return stream;
   }
 
-  private connectionFor(subgraph: string, identity: Identity): UpstreamConnection {
-    const key = `${subgraph}\n${identity.key}`;
-    let connection = this.connections.get(key);
-    if (!connection) {
-      const url = this.options.subgraphUrls[subgraph];
-      if (!url) throw new Error(`No URL for subgraph ${subgraph}`);
-      connection = new UpstreamConnection(subgraph, url, identity.key, identity.authorization, this.options.upstream ?? {}, this.options.logger);
-      this.connections.set(key, connection);
-    }
-    return connection;
-  }
-
   private stopStream(stream: UpstreamStream): void {
     if (!stream.ended) {
       stream.ended = true;
@@ -326,17 +287,8 @@ export class SubscriptionEngine {
   private forget(stream: UpstreamStream): void {
     if (this.streams.get(stream.key) === stream) {
       this.streams.delete(stream.key);
-      this.releaseConnection(stream.connection);
+      this.pool.release(stream.connection);
     }
-  }
-
-  private releaseConnection(connection: UpstreamConnection): void {
-    connection.streams -= 1;
-    if (connection.streams > 0) return;
-    const key = `${connection.subgraph}\n${connection.identityKey}`;
-    if (this.connections.get(key) === connection) this.connections.delete(key);
-    this.closedReconnects += connection.reconnects;
-    void connection.dispose();
   }
 
   private onEvent(stream: UpstreamStream, event: FormattedExecutionResult): void {
@@ -348,15 +300,9 @@ export class SubscriptionEngine {
       const cursor = root?.[resume.cursorAlias];
       if (cursor !== undefined && cursor !== null) stream.cursor = cursor;
     }
-    for (const group of stream.groups.values()) {
-      const targets = [...group.subscribers];
-      const execution = this.execute(stream, group, event);
-      group.tail = group.tail
-        .then(() => execution)
-        .then((result) => {
-          for (const iterator of targets) this.deliver(iterator, result);
-        });
-    }
+    // The token lives with the connection: executions fetch with the one it presents now.
+    const identity = { ...stream.identity, authorization: stream.connection.authorization };
+    for (const group of stream.groups.values()) group.enqueue(this.executor.execute(group.prepared, group.variables, identity, event));
   }
 
   private onUpstreamEnd(stream: UpstreamStream, reason: UpstreamEnd): void {
@@ -369,84 +315,7 @@ export class SubscriptionEngine {
     this.forget(stream);
     const last: FormattedExecutionResult | undefined =
       reason.kind === 'errors' ? { errors: reason.errors.map((error) => this.options.formatError(error, error)) } : undefined;
-    for (const group of stream.groups.values()) {
-      group.tail = group.tail.then(() => {
-        for (const iterator of group.subscribers) {
-          if (last) iterator.push(last);
-          iterator.end();
-        }
-      });
-    }
-  }
-
-  private deliver(iterator: PushIterator<FormattedExecutionResult>, result: FormattedExecutionResult): void {
-    if (iterator.ended) return;
-    if (iterator.queued >= this.limits.maxQueuedEvents) {
-      iterator.abort(
-        rateLimited(
-          `Subscription dropped: the client fell ${this.limits.maxQueuedEvents} events behind`,
-          this.limits.maxQueuedEvents,
-        ),
-      );
-      return;
-    }
-    iterator.push(result);
-  }
-
-  /** Runs `Sequence[primary, rest]` for one event and one group; never rejects. */
-  private async execute(stream: UpstreamStream, group: ExecutionGroup, event: FormattedExecutionResult): Promise<FormattedExecutionResult> {
-    // Errors without data (e.g. FORBIDDEN from the subgraph's subscribe) have nothing to resolve.
-    if (!event.data) {
-      return { errors: (event.errors ?? []).map((error) => this.options.formatError(error, error)) };
-    }
-    this.executions += 1;
-    const { prepared } = group;
-    const primary = prepared.primary;
-    const real = this.options.dataSources[primary.serviceName];
-    let answered = false;
-    const eventSource: GraphQLDataSource = {
-      process: (request) => {
-        if (!answered && request.request.query === primary.operation) {
-          answered = true;
-          // Each execution merges entity data into its copy: groups never share (or leak) results.
-          return Promise.resolve(structuredClone(event) as never);
-        }
-        if (!real) throw new Error(`No data source for subgraph ${primary.serviceName}`);
-        return real.process(request);
-      },
-    };
-    const requestId = randomUUID();
-    const requestContext = {
-      request: { variables: group.variables, operationName: prepared.operationName },
-      document: prepared.document,
-      operationName: prepared.operationName ?? null,
-      context: this.options.contextFor({ ...stream.identity, authorization: stream.connection.authorization }, requestId),
-      logger: this.options.logger,
-      // The executor's error path writes into metrics.
-      metrics: {},
-      cache: undefined,
-      overallCachePolicy: undefined,
-    } as unknown as RequestContext;
-    try {
-      const result = await executeQueryPlan(
-        prepared.eventPlan,
-        { ...this.options.dataSources, [primary.serviceName]: eventSource },
-        requestContext,
-        prepared.operationContext,
-        this.options.planner.supergraphSchema,
-        this.options.planner.federationApiSchema,
-      );
-      return {
-        data: result.data ?? null,
-        ...(result.errors?.length ? { errors: result.errors.map((error) => this.format(error)) } : {}),
-      };
-    } catch (error) {
-      return { data: null, errors: [this.format(asGraphQLError(error))] };
-    }
-  }
-
-  private format(error: GraphQLError): GraphQLFormattedError {
-    return this.options.formatError(error.toJSON(), error);
+    for (const group of stream.groups.values()) group.finish(last);
   }
 }
 
