@@ -1,0 +1,223 @@
+/**
+ * `pnpm bench [--quick] [--duration s] [--warmup s] [--concurrency 1,10,50] [--tsx] [--profile]
+ * [--no-subscriptions] [--out file]`: FitGraph's gateway side by side with plain Apollo Gateway
+ * and Hive Gateway over the same five subgraph processes and the same seeded data; then the
+ * subscription fan-out bench. Writes bench/results/<date>.md (see bench/README.md).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  createTokenSigner,
+  envPrefix,
+  loadAuthConfig,
+  repoRoot,
+  subgraphNames,
+  type SubgraphName,
+} from '@fitgraph/service-kit';
+import { dropDatabasesWithPrefix, generatedAuthEnv, startServiceProcess, uniqueDatabasePrefix, type ServiceProcess } from '@fitgraph/testkit';
+import { gatewayLabels, gatewayNames, startGateway, writeSupergraph, type GatewayName, type RunningBenchGateway } from './lib/gateways';
+import { runLoad } from './lib/load';
+import { cpuMs, rssMiB } from './lib/proc';
+import { renderReport, type LoadRow } from './lib/report';
+import { buildScenarios, type Scenario } from './lib/scenarios';
+import { databaseTargets, fullSeed, quickSeed, seedBenchData } from './lib/seed';
+import { runFanout, type FanoutRow } from './lib/fanout';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    concurrency: { type: 'string' },
+    tsx: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    'no-subscriptions': { type: 'boolean', default: false },
+    'no-peers': { type: 'boolean', default: false },
+    scenarios: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+const quick = args.quick!;
+const durationMs = Number(args.duration ?? (quick ? 0.6 : 8)) * 1000;
+const warmupMs = Number(args.warmup ?? (quick ? 0.2 : 2)) * 1000;
+const concurrencies = (args.concurrency ?? '1,10,50').split(',').map(Number);
+const compiled = !args.tsx;
+const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+const startedAt = Date.now();
+
+if (compiled) {
+  log('pnpm build (esbuild bundles, node dist/index.js) ...');
+  execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/build.ts')], { stdio: 'inherit', cwd: repoRoot });
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'fitgraph-bench-'));
+const prefix = uniqueDatabasePrefix();
+const storage = process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PGlite (no DATABASE_URL set; numbers are not comparable to PostgreSQL runs)';
+const authEnv = { ...generatedAuthEnv(), AUTH_ACCESS_TOKEN_TTL: '7200' };
+const serviceEnv: NodeJS.ProcessEnv = {
+  ...authEnv,
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'info',
+  DATABASE_NAME_PREFIX: prefix,
+  PGLITE_DIR: join(scratch, 'pglite'),
+  REDIS_KEY_PREFIX: `fitgraph-bench:${prefix}:`,
+  // The fan-out bench opens 10 000 subscriptions from one client address.
+  SUBSCRIPTIONS_MAX: '20000',
+};
+const running: { stop(): Promise<void> }[] = [];
+const stopAll = async () => {
+  await Promise.allSettled(running.splice(0).reverse().map((service) => service.stop()));
+};
+process.once('SIGINT', () => {
+  void stopAll().finally(() => process.exit(130));
+});
+
+try {
+  log(`storage: ${storage}`);
+  const seedStarted = Date.now();
+  const data = await seedBenchData(
+    databaseTargets({ DATABASE_URL: process.env.DATABASE_URL, DATABASE_NAME_PREFIX: prefix, PGLITE_DIR: serviceEnv.PGLITE_DIR! }),
+    quick ? quickSeed : fullSeed,
+  );
+  const seedSeconds = (Date.now() - seedStarted) / 1000;
+  log(`seeded ${data.rows} rows in ${seedSeconds.toFixed(1)} s; starting five subgraphs ...`);
+
+  const subgraphs = {} as Record<SubgraphName, ServiceProcess>;
+  for (const name of subgraphNames) {
+    subgraphs[name] = await startServiceProcess(name, serviceEnv, { compiled });
+    running.push(subgraphs[name]);
+  }
+  const subgraphUrls = Object.fromEntries(subgraphNames.map((name) => [name, subgraphs[name].url]));
+  const gatewayEnv = {
+    ...serviceEnv,
+    ...Object.fromEntries(subgraphNames.map((name) => [`${envPrefix(name)}_SUBGRAPH_URL`, subgraphs[name].url])),
+  };
+  const supergraphFile = writeSupergraph(readFileSync(join(repoRoot, 'schema/supergraph.graphql'), 'utf8'), subgraphUrls, join(scratch, 'supergraph.graphql'));
+
+  const signer = createTokenSigner(loadAuthConfig({ ...authEnv, NODE_ENV: 'production' }));
+  const tokens = await Promise.all(
+    data.memberIds.slice(0, Math.max(...concurrencies)).map(async (id) => (await signer.sign({ id, role: 'MEMBER', sessionId: id })).accessToken),
+  );
+  const scenarios = buildScenarios(data, tokens).filter((s) => !args.scenarios || args.scenarios.includes(s.key));
+  const names: GatewayName[] = args['no-peers'] ? ['fitgraph'] : gatewayNames;
+
+  log(`starting gateways: ${names.map((n) => gatewayLabels[n]).join(', ')} ...`);
+  const profileDir = join(repoRoot, 'bench/results/profiles');
+  if (args.profile) mkdirSync(profileDir, { recursive: true });
+  const gateways = {} as Record<GatewayName, RunningBenchGateway>;
+  for (const name of names) {
+    gateways[name] = await startGateway(name, {
+      fitgraphEnv: gatewayEnv,
+      supergraphFile,
+      compiled,
+      nodeArgs: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    });
+    running.push(gateways[name]);
+  }
+
+  // Every gateway must give the same answer before any is timed.
+  for (const scenario of scenarios) {
+    const answers = await Promise.all(names.map(async (name) => [name, await answerOf(gateways[name].url, scenario)] as const));
+    const [, reference] = answers[0]!;
+    if (!reference.includes('"data":{') || reference.includes('"errors"')) throw new Error(`scenario ${scenario.key}: ${reference.slice(0, 500)}`);
+    for (const [name, answer] of answers) {
+      if (answer !== reference) throw new Error(`scenario ${scenario.key}: ${gatewayLabels[name]} answers differently:\n${answer.slice(0, 500)}\nvs\n${reference.slice(0, 500)}`);
+    }
+  }
+  const idleRss = Object.fromEntries(names.map((name) => [name, rssMiB(gateways[name].pid())])) as Record<GatewayName, number>;
+
+  const rows: LoadRow[] = [];
+  let round = 0;
+  for (const scenario of scenarios) {
+    for (const connections of concurrencies) {
+      // Alternate the order, so no gateway always runs first (or last) on a warm machine.
+      const order = names.map((_, i) => names[(i + round) % names.length]!);
+      round += 1;
+      for (const name of order) {
+        const gateway = gateways[name];
+        log(`(${scenario.key}) ${connections} connection(s): ${gatewayLabels[name]}`);
+        if (warmupMs > 0) await runLoad({ url: gateway.url, connections, durationMs: warmupMs, requestFor: scenario.requestFor });
+        const cpuBefore = cpuMs(gateway.pid());
+        const result = await runLoad({ url: gateway.url, connections, durationMs, requestFor: scenario.requestFor });
+        const cpu = cpuMs(gateway.pid()) - cpuBefore;
+        rows.push({ scenario: scenario.key, connections, gateway: name, ...result, cpuMsPerRequest: result.requests > 0 ? cpu / result.requests : NaN });
+        if (result.errors > 0) log(`  ${result.errors} errors, first: ${result.firstError}`);
+      }
+    }
+  }
+  const loadedRss = Object.fromEntries(names.map((name) => [name, rssMiB(gateways[name].pid())])) as Record<GatewayName, number>;
+  const subgraphRss = Object.fromEntries(subgraphNames.map((name) => [name, rssMiB(subgraphs[name].pid())]));
+  for (const name of names) await gateways[name].stop();
+  running.splice(running.indexOf(gateways[names[0]!]), names.length);
+
+  // Plain CPU per request of the two-subgraph board with in-flight merging off in both FitGraph and Hive.
+  const mergingOff: LoadRow[] = [];
+  const boardB = scenarios.find((s) => s.key === 'b');
+  if (boardB && !args['no-peers']) {
+    const connections = concurrencies.includes(10) ? 10 : concurrencies[0]!;
+    for (const name of names) {
+      const gateway = await startGateway(name, {
+        fitgraphEnv: { ...gatewayEnv, SUBGRAPH_QUERY_DEDUPE: 'false' },
+        supergraphFile,
+        compiled,
+        hiveDedupe: false,
+      });
+      running.push(gateway);
+      log(`(b, merging off) ${connections} connections: ${gatewayLabels[name]}`);
+      if (warmupMs > 0) await runLoad({ url: gateway.url, connections, durationMs: warmupMs, requestFor: boardB.requestFor });
+      const cpuBefore = cpuMs(gateway.pid());
+      const result = await runLoad({ url: gateway.url, connections, durationMs, requestFor: boardB.requestFor });
+      const cpu = cpuMs(gateway.pid()) - cpuBefore;
+      mergingOff.push({ scenario: 'b', connections, gateway: name, ...result, cpuMsPerRequest: cpu / Math.max(1, result.requests) });
+      await gateway.stop();
+      running.pop();
+    }
+  }
+
+  let fanout: FanoutRow[] = [];
+  if (!args['no-subscriptions']) {
+    log('subscription fan-out ...');
+    fanout = await runFanout({ quick, gatewayEnv, compiled, subgraphs, data, signer, log });
+  }
+
+  const markdown = renderReport({
+    date: new Date(),
+    quick,
+    storage,
+    compiled,
+    durationMs,
+    warmupMs,
+    seedSeconds,
+    seedRows: data.rows,
+    rows,
+    mergingOff,
+    idleRss,
+    loadedRss,
+    subgraphRss,
+    fanout,
+    scenarios: scenarios.map((s: Scenario) => ({ key: s.key, title: s.title })),
+    names,
+    totalSeconds: (Date.now() - startedAt) / 1000,
+  });
+  const out = args.out ?? join(repoRoot, 'bench/results', `${new Date().toISOString().slice(0, 10)}${quick ? '-quick' : ''}.md`);
+  mkdirSync(join(out, '..'), { recursive: true });
+  writeFileSync(out, markdown);
+  process.stdout.write(`${markdown}\nbench: wrote ${out} in ${((Date.now() - startedAt) / 1000).toFixed(0)} s\n`);
+} finally {
+  await stopAll();
+  if (process.env.DATABASE_URL) await dropDatabasesWithPrefix(process.env.DATABASE_URL, prefix);
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+async function answerOf(url: string, scenario: Scenario): Promise<string> {
+  const request = scenario.requestFor(0);
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...request.headers },
+    body: request.body,
+  });
+  return JSON.stringify(await response.json());
+}
