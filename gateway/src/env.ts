@@ -1,6 +1,6 @@
 import { commonEnv, envPrefix, loadEnv, optionalUrl, port, subgraphNames } from '@fitgraph/service-kit';
 import { z } from 'zod';
-import type { SubscriptionOptions } from './server';
+import type { SubgraphFetchOptions, SubscriptionOptions } from './server';
 
 const booleanFlag = z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).optional());
 const positiveInt = (fallback: number) =>
@@ -22,6 +22,10 @@ export const gatewayEnvShape = {
   SUBSCRIPTIONS_UPSTREAM_RETRY_ATTEMPTS: positiveInt(30),
   /** Longest wait between two reconnect attempts (ms). Default: 5000. */
   SUBSCRIPTIONS_UPSTREAM_RETRY_MAX_MS: positiveInt(5000),
+  /** Merge identical in-flight subgraph queries of the same identity (`false` turns it off). Default: true. */
+  SUBGRAPH_QUERY_DEDUPE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('true')),
+  /** Keep-alive connections the gateway opens per subgraph. Default: 64. */
+  SUBGRAPH_CONNECTIONS: positiveInt(64),
   /** Subgraph endpoints; default http://localhost:<port>/graphql as in the supergraph file. */
   ...Object.fromEntries(subgraphNames.map((name) => [`${envPrefix(name)}_SUBGRAPH_URL`, optionalUrl])),
 };
@@ -42,5 +46,9 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv = process.env) => {
       retryMaxMs: env.SUBSCRIPTIONS_UPSTREAM_RETRY_MAX_MS,
     },
   };
-  return { ...env, subgraphUrls, subscriptions };
+  const subgraphFetch: SubgraphFetchOptions = {
+    dedupe: env.SUBGRAPH_QUERY_DEDUPE === 'true',
+    connectionsPerSubgraph: env.SUBGRAPH_CONNECTIONS,
+  };
+  return { ...env, subgraphUrls, subscriptions, subgraphFetch };
 };

@@ -25,6 +25,7 @@ const gateway = await createGateway({
   auth,
   revocations,
   subscriptions: env.subscriptions,
+  subgraphFetch: env.subgraphFetch,
 });
 logger.info({ url: gateway.url }, 'gateway started');
 announce(logger, 'gateway', production ? gateway.url : `${gateway.url}  (Apollo Sandbox: open it in a browser)`);

@@ -25,6 +25,9 @@ import {
 } from '@fitgraph/service-kit';
 import express from 'express';
 import type { FormattedExecutionResult } from 'graphql';
+import { inflightDedupe } from './fetch/dedupe';
+import { composeFetcher } from './fetch/fetcher';
+import { createPooledFetcher } from './fetch/pool';
 import { checkSubgraphs } from './readiness';
 import { SubscriptionEngine, type SubscriptionLimits, type SubscriptionStats } from './subscriptions/engine';
 import type { ClientSession, Identity } from './subscriptions/identity';
@@ -67,6 +70,15 @@ export interface GatewayOptions {
   revocations?: RevocationList;
   /** Subscriptions over graphql-ws and SSE (see gateway/README.md). */
   subscriptions?: SubscriptionOptions;
+  /** The subgraph HTTP path (gateway/src/fetch/). */
+  subgraphFetch?: SubgraphFetchOptions;
+}
+
+export interface SubgraphFetchOptions {
+  /** Merge identical in-flight subgraph queries of the same identity (fetch/dedupe.ts). Default: true. */
+  dedupe?: boolean;
+  /** Keep-alive connections per subgraph (fetch/pool.ts). Default: 64. */
+  connectionsPerSubgraph?: number;
 }
 
 export interface SubscriptionOptions {
@@ -109,13 +121,13 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const verifier = createTokenVerifier(auth, revocations);
   const subgraphUrls = { ...supergraphSubgraphUrls(options.supergraphSdl), ...options.subgraphUrls };
 
+  // Subgraph HTTP: a keep-alive undici pool, wrapped by the fetcher middlewares (fetch/fetcher.ts).
+  const pool = createPooledFetcher({ connectionsPerOrigin: options.subgraphFetch?.connectionsPerSubgraph });
+  const subgraphFetch = composeFetcher(pool.fetch, ...(options.subgraphFetch?.dedupe === false ? [] : [inflightDedupe()]));
   const buildService = ({ name, url }: { name: string; url?: string }) =>
     new RemoteGraphQLDataSource<GatewayContext>({
       url: subgraphUrls[name] ?? url,
-      // Node's fetch (undici) honours the subgraphs' `Keep-Alive: timeout` and retires idle
-      // sockets before the server closes them; the default agent keeps them forever and, under
-      // load, reuses one the subgraph is closing (ECONNRESET -> INTERNAL_SERVER_ERROR).
-      fetcher: fetch,
+      fetcher: subgraphFetch,
       willSendRequest: ({ request, context }) => {
         const headers = request.http?.headers;
         if (!headers || !context.requestId) return;
@@ -246,6 +258,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     subscriptions: subscriptionStats,
     stop: async () => {
       await apollo.stop();
+      await pool.close();
       await ownRevocations?.close();
     },
   };
