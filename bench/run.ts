@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [--quick] [--duration s] [--warmup s] [--concurrency 1,10,50] [--tsx] [--profile]
- * [--no-subscriptions] [--out file]`: FitGraph's gateway side by side with plain Apollo Gateway
+ * [--no-subscriptions] [--no-peers] [--ab] [--scenarios abcd] [--out file]`: FitGraph's gateway side by side with plain Apollo Gateway
  * and Hive Gateway over the same five subgraph processes and the same seeded data; then the
  * subscription fan-out bench. Writes bench/results/<date>.md (see bench/README.md).
  */
@@ -18,7 +18,7 @@ import {
   type SubgraphName,
 } from '@fitgraph/service-kit';
 import { dropDatabasesWithPrefix, generatedAuthEnv, startServiceProcess, uniqueDatabasePrefix, type ServiceProcess } from '@fitgraph/testkit';
-import { gatewayLabels, gatewayNames, startGateway, writeSupergraph, type GatewayName, type RunningBenchGateway } from './lib/gateways';
+import { abNames, gatewayLabels, gatewayNames, startGateway, writeSupergraph, type GatewayName, type RunningBenchGateway } from './lib/gateways';
 import { runLoad } from './lib/load';
 import { cpuMs, rssMiB } from './lib/proc';
 import { renderReport, type LoadRow } from './lib/report';
@@ -36,14 +36,16 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     'no-subscriptions': { type: 'boolean', default: false },
     'no-peers': { type: 'boolean', default: false },
+    ab: { type: 'boolean', default: false },
     scenarios: { type: 'string' },
     out: { type: 'string' },
   },
 });
 const quick = args.quick!;
-const durationMs = Number(args.duration ?? (quick ? 0.6 : 8)) * 1000;
-const warmupMs = Number(args.warmup ?? (quick ? 0.2 : 2)) * 1000;
-const concurrencies = (args.concurrency ?? '1,10,50').split(',').map(Number);
+const durationMs = Number(args.duration ?? (quick ? 0.5 : 8)) * 1000;
+const warmupMs = Number(args.warmup ?? (quick ? 0.1 : 2)) * 1000;
+// --quick: every scenario and gateway, briefly, at 1 and 10 connections (a smoke run for the test).
+const concurrencies = (args.concurrency ?? (quick ? '1,10' : '1,10,50')).split(',').map(Number);
 const compiled = !args.tsx;
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 const startedAt = Date.now();
@@ -86,10 +88,12 @@ try {
   log(`seeded ${data.rows} rows in ${seedSeconds.toFixed(1)} s; starting five subgraphs ...`);
 
   const subgraphs = {} as Record<SubgraphName, ServiceProcess>;
-  for (const name of subgraphNames) {
-    subgraphs[name] = await startServiceProcess(name, serviceEnv, { compiled });
-    running.push(subgraphs[name]);
-  }
+  await Promise.all(
+    subgraphNames.map(async (name) => {
+      subgraphs[name] = await startServiceProcess(name, serviceEnv, { compiled });
+      running.push(subgraphs[name]);
+    }),
+  );
   const subgraphUrls = Object.fromEntries(subgraphNames.map((name) => [name, subgraphs[name].url]));
   const gatewayEnv = {
     ...serviceEnv,
@@ -101,28 +105,32 @@ try {
   const tokens = await Promise.all(
     data.memberIds.slice(0, Math.max(...concurrencies)).map(async (id) => (await signer.sign({ id, role: 'MEMBER', sessionId: id })).accessToken),
   );
-  const scenarios = buildScenarios(data, tokens).filter((s) => !args.scenarios || args.scenarios.includes(s.key));
-  const names: GatewayName[] = args['no-peers'] ? ['fitgraph'] : gatewayNames;
+  const display = await signer.sign({ id: data.memberIds[data.memberIds.length - 1]!, role: 'GYM_STAFF', sessionId: 'bench-floor-display' });
+  const scenarios = buildScenarios(data, tokens, display.accessToken).filter((s) => !args.scenarios || args.scenarios.includes(s.key));
+  const names: GatewayName[] = args.ab ? abNames : args['no-peers'] ? ['fitgraph'] : gatewayNames;
 
   log(`starting gateways: ${names.map((n) => gatewayLabels[n]).join(', ')} ...`);
   const profileDir = join(repoRoot, 'bench/results/profiles');
   if (args.profile) mkdirSync(profileDir, { recursive: true });
   const gateways = {} as Record<GatewayName, RunningBenchGateway>;
-  for (const name of names) {
-    gateways[name] = await startGateway(name, {
-      fitgraphEnv: gatewayEnv,
-      supergraphFile,
-      compiled,
-      nodeArgs: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-    });
-    running.push(gateways[name]);
-  }
+  await Promise.all(
+    names.map(async (name) => {
+      gateways[name] = await startGateway(name, {
+        fitgraphEnv: gatewayEnv,
+        supergraphFile,
+        compiled,
+        nodeArgs: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      });
+      running.push(gateways[name]);
+    }),
+  );
 
   // Every gateway must give the same answer before any is timed.
   for (const scenario of scenarios) {
     const answers = await Promise.all(names.map(async (name) => [name, await answerOf(gateways[name].url, scenario)] as const));
     const [, reference] = answers[0]!;
-    if (!reference.includes('"data":{') || reference.includes('"errors"')) throw new Error(`scenario ${scenario.key}: ${reference.slice(0, 500)}`);
+    log(`(${scenario.key}) answer: ${reference.length} bytes, ${reference.slice(0, 160)}…`);
+    if (!reference.includes('"data":{') || reference.includes('"errors"') || (scenario.key !== 'a' && !reference.includes('"displayName":"Bench'))) throw new Error(`scenario ${scenario.key}: ${reference.slice(0, 500)}`);
     for (const [name, answer] of answers) {
       if (answer !== reference) throw new Error(`scenario ${scenario.key}: ${gatewayLabels[name]} answers differently:\n${answer.slice(0, 500)}\nvs\n${reference.slice(0, 500)}`);
     }
@@ -141,22 +149,33 @@ try {
         log(`(${scenario.key}) ${connections} connection(s): ${gatewayLabels[name]}`);
         if (warmupMs > 0) await runLoad({ url: gateway.url, connections, durationMs: warmupMs, requestFor: scenario.requestFor });
         const cpuBefore = cpuMs(gateway.pid());
+        const subgraphCpuBefore = subgraphNames.map((s) => cpuMs(subgraphs[s].pid()));
         const result = await runLoad({ url: gateway.url, connections, durationMs, requestFor: scenario.requestFor });
         const cpu = cpuMs(gateway.pid()) - cpuBefore;
-        rows.push({ scenario: scenario.key, connections, gateway: name, ...result, cpuMsPerRequest: result.requests > 0 ? cpu / result.requests : NaN });
+        const subgraphCpu = subgraphNames.map((s, i) => cpuMs(subgraphs[s].pid()) - subgraphCpuBefore[i]!);
+        rows.push({
+          scenario: scenario.key,
+          connections,
+          gateway: name,
+          ...result,
+          cpuMsPerRequest: result.requests > 0 ? cpu / result.requests : NaN,
+          subgraphCpuMsPerRequest: Object.fromEntries(subgraphNames.map((s, i) => [s, subgraphCpu[i]! / Math.max(1, result.requests)])),
+        });
         if (result.errors > 0) log(`  ${result.errors} errors, first: ${result.firstError}`);
       }
     }
   }
   const loadedRss = Object.fromEntries(names.map((name) => [name, rssMiB(gateways[name].pid())])) as Record<GatewayName, number>;
   const subgraphRss = Object.fromEntries(subgraphNames.map((name) => [name, rssMiB(subgraphs[name].pid())]));
-  for (const name of names) await gateways[name].stop();
-  running.splice(running.indexOf(gateways[names[0]!]), names.length);
+  for (const name of names) {
+    await gateways[name].stop();
+    running.splice(running.indexOf(gateways[name]), 1);
+  }
 
   // Plain CPU per request of the two-subgraph board with in-flight merging off in both FitGraph and Hive.
   const mergingOff: LoadRow[] = [];
   const boardB = scenarios.find((s) => s.key === 'b');
-  if (boardB && !args['no-peers']) {
+  if (boardB && !args['no-peers'] && !args.ab) {
     const connections = concurrencies.includes(10) ? 10 : concurrencies[0]!;
     for (const name of names) {
       const gateway = await startGateway(name, {
@@ -171,7 +190,7 @@ try {
       const cpuBefore = cpuMs(gateway.pid());
       const result = await runLoad({ url: gateway.url, connections, durationMs, requestFor: boardB.requestFor });
       const cpu = cpuMs(gateway.pid()) - cpuBefore;
-      mergingOff.push({ scenario: 'b', connections, gateway: name, ...result, cpuMsPerRequest: cpu / Math.max(1, result.requests) });
+      mergingOff.push({ scenario: 'b', connections, gateway: name, ...result, cpuMsPerRequest: cpu / Math.max(1, result.requests), subgraphCpuMsPerRequest: {} });
       await gateway.stop();
       running.pop();
     }

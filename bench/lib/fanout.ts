@@ -14,6 +14,8 @@ import type { SeededData } from './seed';
 
 export interface FanoutRow {
   clients: number;
+  /** `shared`: every client signed in as the floor display; `distinct`: one member per client. */
+  identities: 'shared' | 'distinct';
   targetRate: number;
   publishedRate: number;
   deliveredRate: number;
@@ -47,10 +49,28 @@ interface ClientTally {
 
 export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
   const { data, subgraphs, log } = options;
-  const clientCounts = options.quick ? [20] : [100, 1000, 10_000];
-  const rates = options.quick ? [10, 50] : [10, 100, 1000];
+  // Signed in (currentUser is for signed-in viewers only). The engine shares upstream streams and
+  // per-event executions per identity, so the main matrix uses one identity (a board shown on many
+  // screens); one small run with a different member per client shows the per-identity cost.
+  const matrix: { clients: number; identities: 'shared' | 'distinct'; rates: number[] }[] = options.quick
+    ? [
+        { clients: 20, identities: 'shared', rates: [10, 50] },
+        { clients: 10, identities: 'distinct', rates: [10] },
+      ]
+    : [
+        { clients: 100, identities: 'shared', rates: [10, 100, 1000] },
+        { clients: 1000, identities: 'shared', rates: [10, 100, 1000] },
+        { clients: 10_000, identities: 'shared', rates: [10, 100, 1000] },
+        { clients: 100, identities: 'distinct', rates: [10, 100] },
+      ];
+  const displayToken = (await options.signer.sign({ id: data.memberIds[0]!, role: 'MEMBER', sessionId: 'bench-floor-display' })).accessToken;
+  const tokenFor = async (client: number, identities: 'shared' | 'distinct') =>
+    identities === 'shared'
+      ? displayToken
+      : (await options.signer.sign({ id: data.memberIds[client % data.memberIds.length]!, role: 'MEMBER', sessionId: `bench-${client}` })).accessToken;
   const publishMs = options.quick ? 700 : 3000;
   const gymId = data.gymIds[0]!;
+  if (data.spareMemberIds.length === 0) throw new Error('the seed left no spare members to publish status changes');
   const publishers = await Promise.all(
     data.spareMemberIds.map(async (id, i) => ({
       token: (await options.signer.sign({ id, role: 'MEMBER', sessionId: id })).accessToken,
@@ -65,17 +85,18 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
   const wsUrl = gateway.url.replace('http', 'ws');
   const rows: FanoutRow[] = [];
   try {
-    for (const clientCount of clientCounts) {
+    for (const { clients: clientCount, identities, rates } of matrix) {
       const rssBefore = rssMiB(gateway.pid());
       const tallies: ClientTally[] = [];
       const clients: Client[] = [];
       const latencies: number[] = [];
       let errors = 0;
-      log(`fan-out: ${clientCount} clients subscribing ...`);
+      log(`fan-out: ${clientCount} clients (${identities} identity) subscribing ...`);
       for (let i = 0; i < clientCount; i += 1) {
         const tally: ClientTally = { lastId: 0, received: 0, duplicated: 0 };
         tallies.push(tally);
-        const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+        const authorization = `Bearer ${await tokenFor(i, identities)}`;
+        const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { authorization } });
         clients.push(client);
         client.subscribe<{ machineStatusChanged: { id: string; at: string } }>(
           { query: subscription, variables: { gymId } },
@@ -168,6 +189,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
         const at = (p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
         rows.push({
           clients: clientCount,
+          identities,
           targetRate: rate,
           publishedRate: published / publishSeconds,
           deliveredRate: delivered / deliverSeconds,

@@ -5,10 +5,20 @@ import { join } from 'node:path';
 import { repoRoot } from '@fitgraph/service-kit';
 import { freePort, startServiceProcess, type ServiceProcess } from '@fitgraph/testkit';
 
-export type GatewayName = 'fitgraph' | 'apollo' | 'hive';
+/**
+ * FitGraph's gateway and its variants for A/B runs (`--ab`): each lever switched off in turn,
+ * measured side by side in one run like the peers.
+ */
+const fitgraphVariants = {
+  fitgraph: { label: 'FitGraph', env: {}, tsx: false },
+  'fitgraph-nodedupe': { label: 'FitGraph, merging off', env: { SUBGRAPH_QUERY_DEDUPE: 'false' }, tsx: false },
+  'fitgraph-tsx': { label: 'FitGraph via tsx, merging off', env: { SUBGRAPH_QUERY_DEDUPE: 'false' }, tsx: true },
+} as const;
+export type GatewayName = keyof typeof fitgraphVariants | 'apollo' | 'hive';
 export const gatewayNames: GatewayName[] = ['fitgraph', 'apollo', 'hive'];
+export const abNames: GatewayName[] = ['fitgraph', 'fitgraph-nodedupe', 'fitgraph-tsx'];
 export const gatewayLabels: Record<GatewayName, string> = {
-  fitgraph: 'FitGraph',
+  ...(Object.fromEntries(Object.entries(fitgraphVariants).map(([key, variant]) => [key, variant.label])) as Record<keyof typeof fitgraphVariants, string>),
   apollo: 'Apollo Gateway',
   hive: 'Hive Gateway',
 };
@@ -102,9 +112,10 @@ export interface GatewayStartOptions {
 }
 
 export async function startGateway(name: GatewayName, options: GatewayStartOptions): Promise<RunningBenchGateway> {
-  if (name === 'fitgraph') {
-    const service: ServiceProcess = await startServiceProcess('gateway', options.fitgraphEnv, {
-      compiled: options.compiled,
+  if (name !== 'apollo' && name !== 'hive') {
+    const variant = fitgraphVariants[name];
+    const service: ServiceProcess = await startServiceProcess('gateway', { ...options.fitgraphEnv, ...variant.env }, {
+      compiled: options.compiled && !variant.tsx,
       nodeArgs: options.nodeArgs,
     });
     return { name, url: service.url, pid: service.pid, output: service.output, stop: service.stop };

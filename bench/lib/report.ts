@@ -9,6 +9,8 @@ export interface LoadRow extends LoadResult {
   connections: number;
   gateway: GatewayName;
   cpuMsPerRequest: number;
+  /** CPU ms per request spent in each subgraph process during the same window. */
+  subgraphCpuMsPerRequest: Record<string, number>;
 }
 
 export interface ReportInput {
@@ -71,11 +73,15 @@ export function renderReport(input: ReportInput): string {
           fixed(row.p99, 1),
           row.errors,
           fixed(row.cpuMsPerRequest, 2),
+          Object.entries(row.subgraphCpuMsPerRequest)
+            .filter(([, ms]) => ms >= 0.05)
+            .map(([subgraph, ms]) => `${subgraph} ${fixed(ms, 1)}`)
+            .join(', '),
           name === 'fitgraph' ? '' : own ? `${ratio(own.rps, row.rps)} req/s, p99 ${ratio(own.p99, row.p99)}, CPU ${ratio(own.cpuMsPerRequest, row.cpuMsPerRequest)}` : '',
         ]);
       }
     }
-    lines.push(table(['conns', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU ms/req', 'FitGraph ÷ this'], body));
+    lines.push(table(['conns', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU ms/req', 'subgraphs CPU ms/req', 'FitGraph ÷ this'], body));
     lines.push('');
   }
   if (input.mergingOff.length > 0) {
@@ -118,16 +124,18 @@ export function renderReport(input: ReportInput): string {
     lines.push('## Subscription fan-out (one FitGraph gateway process)');
     lines.push('');
     lines.push(
-      '`machineStatusChanged(gymId) { id at status machine { currentUser { displayName } } }`, every client subscribed to the same gym; ' +
+      '`machineStatusChanged(gymId) { id at status machine { currentUser { displayName } } }`, every client subscribed to the same gym, signed in ' +
+        '(`shared`: all as the floor display; `distinct`: one member each); ' +
         'status changes are claim/release mutations sent straight to the gym subgraph at the target rate; latency = client receive time − the event\'s `at`; ' +
         'entity fetches = `_entities` requests the gateway sent to the user subgraph (counted by a proxy) ÷ events.',
     );
     lines.push('');
     lines.push(
       table(
-        ['clients', 'target ev/s', 'published ev/s', 'delivered ev/s', 'p50 ms', 'p99 ms', 'lost', 'duplicated', 'entity fetches / event', 'RSS / idle sub KiB'],
+        ['clients', 'identities', 'target ev/s', 'published ev/s', 'delivered ev/s', 'p50 ms', 'p99 ms', 'lost', 'duplicated', 'entity fetches / event', 'RSS / idle sub KiB'],
         input.fanout.map((row) => [
           row.clients,
+          row.identities,
           row.targetRate,
           fixed(row.publishedRate),
           fixed(row.deliveredRate),

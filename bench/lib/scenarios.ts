@@ -25,9 +25,14 @@ export const queries = {
   federatedList: 'query List($id: ID!) { gym(id: $id) { name machines { id name status currentUser { displayName homeGym { name } } } } }',
 };
 
-/** `tokens[i]`: an access token of `data.memberIds[i]`. */
-export function buildScenarios(data: SeededData, tokens: string[]): Scenario[] {
+/**
+ * `tokens[i]`: an access token of `data.memberIds[i]`. `displayToken`: the account a gym's floor
+ * display signs in with; the boards (b, d) use it on every connection, because `currentUser` is
+ * shown to signed-in viewers only (anonymous boards would never reach the user subgraph).
+ */
+export function buildScenarios(data: SeededData, tokens: string[], displayToken: string): Scenario[] {
   const boardGym = data.gymIds[1]!; // gym 0 is the subscription bench's
+  const display = { authorization: `Bearer ${displayToken}` };
   return [
     {
       key: 'a',
@@ -36,8 +41,8 @@ export function buildScenarios(data: SeededData, tokens: string[]): Scenario[] {
     },
     {
       key: 'b',
-      title: 'two-subgraph board (20 machines, 16 in use)',
-      requestFor: () => ({ body: body(queries.twoSubgraphBoard, { id: boardGym }) }),
+      title: 'two-subgraph board (20 machines, 16 in use; signed in as the floor display)',
+      requestFor: () => ({ body: body(queries.twoSubgraphBoard, { id: boardGym }), headers: display }),
     },
     {
       key: 'c',
@@ -49,8 +54,8 @@ export function buildScenarios(data: SeededData, tokens: string[]): Scenario[] {
     },
     {
       key: 'd',
-      title: '100-item federated list (gym -> user -> gym)',
-      requestFor: () => ({ body: body(queries.federatedList, { id: data.listGymId }) }),
+      title: '100-item federated list (gym -> user -> gym; signed in as the floor display)',
+      requestFor: () => ({ body: body(queries.federatedList, { id: data.listGymId }), headers: display }),
     },
   ];
 }

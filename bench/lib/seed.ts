@@ -35,7 +35,7 @@ export const fullSeed: SeedSize = {
 };
 
 /** Same shape, fewer rows (`--quick`). */
-export const quickSeed: SeedSize = { ...fullSeed, users: 400, workouts: 2000, mealEntries: 5000 };
+export const quickSeed: SeedSize = { ...fullSeed, users: 600, workouts: 3000, mealEntries: 6000 };
 
 export interface SeededData {
   /** Gyms with `machinesPerGym` machines, most in use. */
