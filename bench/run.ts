@@ -47,8 +47,8 @@ const warmupMs = Number(args.warmup ?? (quick ? 0.1 : 2)) * 1000;
 // --quick: every scenario and gateway, briefly, at 1 and 10 connections (a smoke run for the test).
 const concurrencies = (args.concurrency ?? (quick ? '1,10' : '1,10,50')).split(',').map(Number);
 const compiled = !args.tsx;
-const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 const startedAt = Date.now();
+const log = (message: string) => process.stderr.write(`bench [${((Date.now() - startedAt) / 1000).toFixed(1)} s]: ${message}\n`);
 
 if (compiled) {
   log('pnpm build (esbuild bundles, node dist/index.js) ...');
@@ -113,8 +113,21 @@ try {
   const profileDir = join(repoRoot, 'bench/results/profiles');
   if (args.profile) mkdirSync(profileDir, { recursive: true });
   const gateways = {} as Record<GatewayName, RunningBenchGateway>;
-  await Promise.all(
-    names.map(async (name) => {
+  // The (b)-with-merging-off instances start now too (they idle until their turn): one start-up wait.
+  const boardB = scenarios.find((s) => s.key === 'b');
+  const mergingOffNames = boardB && !args['no-peers'] && !args.ab ? names : [];
+  const mergingOffGateways = {} as Record<GatewayName, RunningBenchGateway>;
+  await Promise.all([
+    ...mergingOffNames.map(async (name) => {
+      mergingOffGateways[name] = await startGateway(name, {
+        fitgraphEnv: { ...gatewayEnv, SUBGRAPH_QUERY_DEDUPE: 'false' },
+        supergraphFile,
+        compiled,
+        hiveDedupe: false,
+      });
+      running.push(mergingOffGateways[name]);
+    }),
+    ...names.map(async (name) => {
       gateways[name] = await startGateway(name, {
         fitgraphEnv: gatewayEnv,
         supergraphFile,
@@ -123,7 +136,7 @@ try {
       });
       running.push(gateways[name]);
     }),
-  );
+  ]);
 
   // Every gateway must give the same answer before any is timed.
   for (const scenario of scenarios) {
@@ -174,17 +187,10 @@ try {
 
   // Plain CPU per request of the two-subgraph board with in-flight merging off in both FitGraph and Hive.
   const mergingOff: LoadRow[] = [];
-  const boardB = scenarios.find((s) => s.key === 'b');
-  if (boardB && !args['no-peers'] && !args.ab) {
+  if (boardB && mergingOffNames.length > 0) {
     const connections = concurrencies.includes(10) ? 10 : concurrencies[0]!;
-    for (const name of names) {
-      const gateway = await startGateway(name, {
-        fitgraphEnv: { ...gatewayEnv, SUBGRAPH_QUERY_DEDUPE: 'false' },
-        supergraphFile,
-        compiled,
-        hiveDedupe: false,
-      });
-      running.push(gateway);
+    for (const name of mergingOffNames) {
+      const gateway = mergingOffGateways[name];
       log(`(b, merging off) ${connections} connections: ${gatewayLabels[name]}`);
       if (warmupMs > 0) await runLoad({ url: gateway.url, connections, durationMs: warmupMs, requestFor: boardB.requestFor });
       const cpuBefore = cpuMs(gateway.pid());
@@ -192,7 +198,7 @@ try {
       const cpu = cpuMs(gateway.pid()) - cpuBefore;
       mergingOff.push({ scenario: 'b', connections, gateway: name, ...result, cpuMsPerRequest: cpu / Math.max(1, result.requests), subgraphCpuMsPerRequest: {} });
       await gateway.stop();
-      running.pop();
+      running.splice(running.indexOf(gateway), 1);
     }
   }
 
