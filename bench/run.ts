@@ -77,6 +77,11 @@ process.once('SIGINT', () => {
   void stopAll().finally(() => process.exit(130));
 });
 
+// --profile: every FitGraph process writes a V8 CPU profile on exit (bench/profile-summary.ts reads them).
+const profileDir = join(repoRoot, 'bench/results/profiles');
+if (args.profile) mkdirSync(profileDir, { recursive: true });
+const profileArgs = (service: string) => (args.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, service)}`] : []);
+
 try {
   log(`storage: ${storage}`);
   const seedStarted = Date.now();
@@ -90,7 +95,7 @@ try {
   const subgraphs = {} as Record<SubgraphName, ServiceProcess>;
   await Promise.all(
     subgraphNames.map(async (name) => {
-      subgraphs[name] = await startServiceProcess(name, serviceEnv, { compiled });
+      subgraphs[name] = await startServiceProcess(name, serviceEnv, { compiled, nodeArgs: profileArgs(name) });
       running.push(subgraphs[name]);
     }),
   );
@@ -110,8 +115,6 @@ try {
   const names: GatewayName[] = args.ab ? abNames : args['no-peers'] ? ['fitgraph'] : gatewayNames;
 
   log(`starting gateways: ${names.map((n) => gatewayLabels[n]).join(', ')} ...`);
-  const profileDir = join(repoRoot, 'bench/results/profiles');
-  if (args.profile) mkdirSync(profileDir, { recursive: true });
   const gateways = {} as Record<GatewayName, RunningBenchGateway>;
   // The (b)-with-merging-off instances start now too (they idle until their turn): one start-up wait.
   const boardB = scenarios.find((s) => s.key === 'b');
@@ -132,7 +135,7 @@ try {
         fitgraphEnv: gatewayEnv,
         supergraphFile,
         compiled,
-        nodeArgs: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+        nodeArgs: profileArgs(name),
       });
       running.push(gateways[name]);
     }),
