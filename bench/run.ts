@@ -24,7 +24,7 @@ import { cpuMs, rssMiB } from './lib/proc';
 import { renderReport, type LoadRow } from './lib/report';
 import { buildScenarios, type Scenario } from './lib/scenarios';
 import { databaseTargets, fullSeed, quickSeed, seedBenchData } from './lib/seed';
-import { runFanout, type FanoutRow } from './lib/fanout';
+import { parseFanoutCases, runFanout, type FanoutRow } from './lib/fanout';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +37,7 @@ const { values: args } = parseArgs({
     'no-subscriptions': { type: 'boolean', default: false },
     'no-peers': { type: 'boolean', default: false },
     ab: { type: 'boolean', default: false },
+    fanout: { type: 'string' },
     scenarios: { type: 'string' },
     out: { type: 'string' },
   },
@@ -205,13 +206,7 @@ try {
     }
   }
 
-  let fanout: FanoutRow[] = [];
-  if (!args['no-subscriptions']) {
-    log('subscription fan-out ...');
-    fanout = await runFanout({ quick, gatewayEnv, compiled, subgraphs, data, signer, log });
-  }
-
-  const markdown = renderReport({
+  const report = (fanout: FanoutRow[], fanoutError?: string) => renderReport({
     date: new Date(),
     quick,
     storage,
@@ -229,10 +224,27 @@ try {
     scenarios: scenarios.map((s: Scenario) => ({ key: s.key, title: s.title })),
     names,
     totalSeconds: (Date.now() - startedAt) / 1000,
+    fanoutError,
   });
   const out = args.out ?? join(repoRoot, 'bench/results', `${new Date().toISOString().slice(0, 10)}${quick ? '-quick' : ''}.md`);
   mkdirSync(join(out, '..'), { recursive: true });
+  // The query tables are safe on disk before the fan-out starts.
+  writeFileSync(out, report([]));
+
+  let fanout: FanoutRow[] = [];
+  let fanoutError: string | undefined;
+  if (!args['no-subscriptions']) {
+    log('subscription fan-out ...');
+    try {
+      fanout = await runFanout({ quick, gatewayEnv, compiled, subgraphs, data, signer, log, matrix: args.fanout ? parseFanoutCases(args.fanout) : undefined });
+    } catch (error) {
+      fanoutError = String(error);
+      log(`fan-out failed: ${fanoutError}`);
+    }
+  }
+  const markdown = report(fanout, fanoutError);
   writeFileSync(out, markdown);
+  if (fanoutError) process.exitCode = 1;
   process.stdout.write(`${markdown}\nbench: wrote ${out} in ${((Date.now() - startedAt) / 1000).toFixed(0)} s\n`);
 } finally {
   await stopAll();

@@ -35,6 +35,22 @@ export interface FanoutOptions {
   data: SeededData;
   signer: TokenSigner;
   log(message: string): void;
+  /** Rows to run instead of the default matrix (`--fanout 1000:1000,10000:10`). */
+  matrix?: FanoutCase[];
+}
+
+export interface FanoutCase {
+  clients: number;
+  identities: 'shared' | 'distinct';
+  rates: number[];
+}
+
+/** `--fanout clients:rate[:distinct],...` */
+export function parseFanoutCases(text: string): FanoutCase[] {
+  return text.split(',').map((part) => {
+    const [clients, rate, identities] = part.split(':');
+    return { clients: Number(clients), rates: [Number(rate)], identities: identities === 'distinct' ? 'distinct' : 'shared' };
+  });
 }
 
 const subscription = `subscription($gymId: ID!) {
@@ -52,7 +68,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
   // Signed in (currentUser is for signed-in viewers only). The engine shares upstream streams and
   // per-event executions per identity, so the main matrix uses one identity (a board shown on many
   // screens); one small run with a different member per client shows the per-identity cost.
-  const matrix: { clients: number; identities: 'shared' | 'distinct'; rates: number[] }[] = options.quick
+  const matrix: FanoutCase[] = options.matrix ?? (options.quick
     ? [
         { clients: 20, identities: 'shared', rates: [10, 50] },
         { clients: 10, identities: 'distinct', rates: [10] },
@@ -62,7 +78,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
         { clients: 1000, identities: 'shared', rates: [10, 100, 1000] },
         { clients: 10_000, identities: 'shared', rates: [10, 100, 1000] },
         { clients: 100, identities: 'distinct', rates: [10, 100] },
-      ];
+      ]);
   const displayToken = (await options.signer.sign({ id: data.memberIds[0]!, role: 'MEMBER', sessionId: 'bench-floor-display' })).accessToken;
   const tokenFor = async (client: number, identities: 'shared' | 'distinct') =>
     identities === 'shared'
@@ -206,6 +222,8 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
       await Promise.all(clients.map((client) => client.dispose()));
       await eventually(async () => (await gateway.health()).subscriptions.subscriptions === 0, { timeoutMs: 60_000, what: 'subscriptions closed' });
     }
+  } catch (error) {
+    throw new Error(`${String(error)}\ngateway output (tail):\n${gateway.output().slice(-3000)}`);
   } finally {
     await gateway.stop();
     await proxy.stop();

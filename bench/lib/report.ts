@@ -31,6 +31,8 @@ export interface ReportInput {
   scenarios: { key: string; title: string }[];
   names: GatewayName[];
   totalSeconds: number;
+  /** The fan-out bench's failure, reported instead of (or after) its rows. */
+  fanoutError?: string;
 }
 
 const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -148,6 +150,14 @@ export function renderReport(input: ReportInput): string {
         ]),
       ),
     );
+    lines.push('');
+  }
+  if (input.fanoutError) {
+    lines.push('## Subscription fan-out FAILED');
+    lines.push('');
+    lines.push('```');
+    lines.push(input.fanoutError.slice(0, 4000));
+    lines.push('```');
     lines.push('');
   }
   lines.push(`Peers: ${peers.map((p) => gatewayLabels[p]).join(', ') || 'none'}.`);
