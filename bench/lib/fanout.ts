@@ -25,6 +25,8 @@ export interface FanoutRow {
   duplicated: number;
   entityFetchesPerEvent: number;
   rssPerIdleSubscriptionKiB: number;
+  /** Client subscriptions that ended with an error so far (e.g. dropped for falling behind). */
+  clientErrors: number;
 }
 
 export interface FanoutOptions {
@@ -107,6 +109,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
       const clients: Client[] = [];
       const latencies: number[] = [];
       let errors = 0;
+      let firstError: string | undefined;
       log(`fan-out: ${clientCount} clients (${identities} identity) subscribing ...`);
       for (let i = 0; i < clientCount; i += 1) {
         const tally: ClientTally = { lastId: 0, received: 0, duplicated: 0 };
@@ -131,8 +134,9 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
               }
               latencies.push(Date.now() - Date.parse(event.at));
             },
-            error: () => {
+            error: (error: unknown) => {
               errors += 1;
+              firstError ??= error instanceof Error ? error.message : JSON.stringify(error).slice(0, 300);
             },
             complete: () => {},
           },
@@ -215,8 +219,9 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
           duplicated: tallies.reduce((sum, t) => sum + t.duplicated, 0),
           entityFetchesPerEvent: published > 0 ? (proxy.entityRequests - entityBefore) / published : NaN,
           rssPerIdleSubscriptionKiB,
+          clientErrors: errors,
         });
-        if (failedPublishes > 0 || errors > 0) log(`fan-out: ${failedPublishes} failed publishes, ${errors} client errors`);
+        if (failedPublishes > 0 || errors > 0) log(`fan-out: ${failedPublishes} failed publishes, ${errors} client errors so far (first: ${firstError})`);
         log(`fan-out: ${clientCount} clients @ ${rate}/s: published ${published}, delivered ${delivered}`);
       }
       await Promise.all(clients.map((client) => client.dispose()));
