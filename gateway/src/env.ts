@@ -6,7 +6,7 @@ import type { TrustedDocumentsOptions } from './trusted-documents';
 import { supergraphPath as checkedInSupergraphPath } from './composition';
 import type { RateLimitSettings } from './rate-limit';
 import type { ResilienceOptions } from './fetch/resilience';
-import type { SubscriptionOptions } from './server';
+import type { SubgraphFetchOptions, SubscriptionOptions } from './server';
 import { fileURLToPath } from 'node:url';
 
 const booleanFlag = z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).optional());
@@ -89,6 +89,10 @@ export const gatewayEnvShape = {
   RATE_LIMIT_MEMBER: positiveInt(1000),
   /** Requests per window of a TRAINER, GYM_STAFF or ADMIN (per user). Default: 5000. */
   RATE_LIMIT_STAFF: positiveInt(5000),
+  /** Merge identical in-flight subgraph queries of the same identity (`false` turns it off). Default: true. */
+  SUBGRAPH_QUERY_DEDUPE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('true')),
+  /** Keep-alive connections the gateway opens per subgraph. Default: 64. */
+  SUBGRAPH_CONNECTIONS: positiveInt(64),
   /**
    * Subgraph endpoints, overriding the supergraph file's URL. Any subgraph the file names has
    * one (`<NAME>_SUBGRAPH_URL`, name upper-cased, non-alphanumerics as `_`); FitGraph's defaults:
@@ -140,6 +144,10 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv = process.env) => {
       retryMaxMs: env.SUBSCRIPTIONS_UPSTREAM_RETRY_MAX_MS,
     },
   };
+  const subgraphFetch: SubgraphFetchOptions = {
+    dedupe: env.SUBGRAPH_QUERY_DEDUPE === 'true',
+    connectionsPerSubgraph: env.SUBGRAPH_CONNECTIONS,
+  };
   const trustedDocuments: TrustedDocumentsOptions = { allowArbitraryOperations: env.ALLOW_ARBITRARY_OPERATIONS === 'true' };
   const limits: GatewayLimitOptions = {
     maxDepth: env.OPERATION_MAX_DEPTH,
@@ -189,5 +197,6 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv = process.env) => {
     limits,
     resilience,
     rateLimits,
+    subgraphFetch,
   };
 };

@@ -53,6 +53,7 @@ const gateway = await createGateway({
   trustedProxies: env.TRUSTED_PROXIES,
   maxStringLength: env.MAX_STRING_LENGTH,
   readinessChecks: env.REDIS_URL ? [redisCheck(env.REDIS_URL)] : [],
+  subgraphFetch: env.subgraphFetch,
 });
 logger.info({ url: gateway.url }, 'gateway started');
 announce(logger, 'gateway', production ? gateway.url : `${gateway.url}  (Apollo Sandbox: open it in a browser)`);
