@@ -1,5 +1,7 @@
 # One image for every FitGraph service; docker-compose picks the service with SERVICE.
-# Runs TypeScript directly with tsx (the same way `pnpm start` and the tests do).
+# Production runs the compiled bundles (`pnpm build`: <package>/dist/index.js) with plain node:
+# no TypeScript loader in memory (about 100 MiB less RSS per process than tsx, see bench/README.md)
+# and no pnpm process between the container and the service (signals reach node directly).
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 RUN npm install -g pnpm@10.34.9
@@ -20,12 +22,13 @@ RUN pnpm install --frozen-lockfile
 
 FROM deps AS runtime
 COPY . .
+RUN pnpm build
 ENV NODE_ENV=production HOST=0.0.0.0 LOG_LEVEL=info APOLLO_TELEMETRY_DISABLED=true
 # SERVICE: gateway | user-subgraph | gym-subgraph | workout-subgraph | nutrition-subgraph | chat-subgraph
 ENV SERVICE=gateway
 USER node
 EXPOSE 4000 4001 4002 4003 4004 4005
-# `exec`: node replaces the shell as PID 1 (no pnpm/tsx wrapper in between), so SIGTERM reaches the
-# service, which drains and exits 0 (stopOnSignals). The same launch as testkit's startServiceProcess.
+# `exec`: node replaces the shell as PID 1 (no pnpm wrapper in between), so SIGTERM reaches the
+# service, which drains and exits 0 (stopOnSignals). Each service runs its compiled bundle (`pnpm build`).
 STOPSIGNAL SIGTERM
-CMD ["sh", "-c", "case \"$SERVICE\" in gateway) exec node --import tsx gateway/src/index.ts ;; *-subgraph) exec node --import tsx \"subgraphs/${SERVICE%-subgraph}/src/index.ts\" ;; *) echo \"unknown SERVICE=$SERVICE\" >&2; exit 64 ;; esac"]
+CMD ["sh", "-c", "case \"$SERVICE\" in gateway) exec node gateway/dist/index.js ;; *-subgraph) exec node \"subgraphs/${SERVICE%-subgraph}/dist/index.js\" ;; *) echo \"unknown SERVICE=$SERVICE\" >&2; exit 64 ;; esac"]

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
-import { defaultSubgraphPorts, subgraphNames, subgraphSdlPath, type SubgraphName } from '@fitgraph/platform';
+import { join } from 'node:path';
+import { defaultSubgraphPorts, repoRoot, subgraphNames, subgraphSdlPath, type SubgraphName } from '@fitgraph/platform';
 import { parse } from 'graphql';
 
-export const supergraphPath = new URL('../../schema/supergraph.graphql', import.meta.url);
+export const supergraphPath = join(repoRoot, 'schema/supergraph.graphql');
 
 export class CompositionError extends Error {
   constructor(readonly problems: string[]) {

@@ -3,7 +3,6 @@
  * all-in-one stack) with every problem reported together; nothing below reads the environment.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   authConfigOf,
   authEnv,
@@ -24,7 +23,7 @@ import type { TrustedDocumentsOptions } from './trusted-documents';
 import { supergraphPath as checkedInSupergraphPath } from './composition';
 import type { RateLimitSettings } from './rate-limit';
 import type { ResilienceOptions } from './fetch/resilience';
-import type { SubscriptionOptions } from './server';
+import type { SubgraphFetchOptions, SubscriptionOptions } from './server';
 
 const booleanFlag = z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).optional());
 const nonNegativeInt = (fallback: number) =>
@@ -105,6 +104,10 @@ export const gatewayEnvShape = {
   RATE_LIMIT_MEMBER: positiveInt(1000),
   /** Requests per window of a TRAINER, GYM_STAFF or ADMIN (per user). Default: 5000. */
   RATE_LIMIT_STAFF: positiveInt(5000),
+  /** Merge identical in-flight subgraph queries of the same identity (`false` turns it off). Default: true. */
+  SUBGRAPH_QUERY_DEDUPE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('true')),
+  /** Keep-alive connections the gateway opens per subgraph. Default: 64. */
+  SUBGRAPH_CONNECTIONS: positiveInt(64),
   /**
    * Subgraph endpoints, overriding the supergraph file's URL. Any subgraph the file names has
    * one (`<NAME>_SUBGRAPH_URL`, name upper-cased, non-alphanumerics as `_`); FitGraph's defaults:
@@ -155,6 +158,8 @@ export interface GatewayConfig {
   /** Longest string an argument or variable may be (MAX_STRING_LENGTH). */
   maxStringLength: number;
   operations: OperationsConfig;
+  /** Keep-alive pool size and in-flight query merging toward the subgraphs. */
+  subgraphFetch: SubgraphFetchOptions;
 }
 
 /** Parses the gateway's configuration from `source`; one ConfigError lists every problem. */
@@ -185,6 +190,10 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv): GatewayConfig => {
       retryAttempts: env.SUBSCRIPTIONS_UPSTREAM_RETRY_ATTEMPTS,
       retryMaxMs: env.SUBSCRIPTIONS_UPSTREAM_RETRY_MAX_MS,
     },
+  };
+  const subgraphFetch: SubgraphFetchOptions = {
+    dedupe: env.SUBGRAPH_QUERY_DEDUPE === 'true',
+    connectionsPerSubgraph: env.SUBGRAPH_CONNECTIONS,
   };
   const trustedDocuments: TrustedDocumentsOptions = { allowArbitraryOperations: env.ALLOW_ARBITRARY_OPERATIONS === 'true' };
   const limits: GatewayLimitOptions = {
@@ -224,7 +233,7 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv): GatewayConfig => {
     ? isAbsolute(env.SUPERGRAPH_PATH)
       ? env.SUPERGRAPH_PATH
       : resolve(repoRoot, env.SUPERGRAPH_PATH)
-    : fileURLToPath(checkedInSupergraphPath);
+    : checkedInSupergraphPath;
   return {
     production: env.NODE_ENV === 'production',
     logLevel: env.LOG_LEVEL,
@@ -245,6 +254,7 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv): GatewayConfig => {
     trustedProxies: env.TRUSTED_PROXIES,
     maxStringLength: env.MAX_STRING_LENGTH,
     operations: operationsConfigOf(env),
+    subgraphFetch,
   };
 };
 
@@ -263,4 +273,5 @@ export const gatewayOptionsOf = (config: GatewayConfig) => ({
   rateLimits: config.rateLimits,
   trustedProxies: config.trustedProxies,
   maxStringLength: config.maxStringLength,
+  subgraphFetch: config.subgraphFetch,
 });

@@ -45,6 +45,8 @@ import { createSubgraphResilience, type ResilienceOptions } from './fetch/resili
 import type { BreakerState, BreakerStateListener } from './fetch/circuit-breaker';
 import { GatewayRateLimiter, type RateLimitedListener, type RateLimitSettings } from './rate-limit';
 import { observeSubgraphFetches } from './observability';
+import { inflightDedupe } from './fetch/dedupe';
+import { createPooledFetcher } from './fetch/pool';
 import { checkSubgraphs } from './readiness';
 import { perSubgraph, subgraphsOf, supergraphHash, watchSupergraphFile } from './supergraph';
 import { SubscriptionEngine, type SubscriptionLimits, type SubscriptionStats } from './subscriptions/engine';
@@ -109,6 +111,15 @@ export interface GatewayOptions {
   metrics?: GatewayMetrics;
   /** What /readyz checks besides the subgraphs (e.g. Redis; service-kit dependencies.ts). Closed on stop. */
   readinessChecks?: DependencyCheck[];
+  /** The subgraph HTTP path (gateway/src/fetch/). */
+  subgraphFetch?: SubgraphFetchOptions;
+}
+
+export interface SubgraphFetchOptions {
+  /** Merge identical in-flight subgraph queries of the same identity (fetch/dedupe.ts). Default: true. */
+  dedupe?: boolean;
+  /** Keep-alive connections per subgraph (fetch/pool.ts). Default: 64. */
+  connectionsPerSubgraph?: number;
 }
 
 export interface SubscriptionOptions {
@@ -157,14 +168,15 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   resilience.breakers.onStateChange((subgraph, state) => metrics.breakerState.set({ subgraph }, breakerStateValue[state]));
   rateLimiter?.onRateLimited((tier) => metrics.rateLimitRejections.inc({ tier }));
 
+  // Subgraph HTTP (fetch/fetcher.ts): identical in-flight queries merged first, then the
+  // subgraph's timeout/retries/breaker, over a keep-alive undici pool.
+  const pool = createPooledFetcher({ connectionsPerOrigin: options.subgraphFetch?.connectionsPerSubgraph });
+  const dedupe = options.subgraphFetch?.dedupe === false ? [] : [inflightDedupe()];
   const buildService = ({ name, url }: { name: string; url?: string }) => {
     const observed = observeSubgraphFetches(name, metrics);
     return new RemoteGraphQLDataSource<GatewayContext>({
       url: urlFor(name, url),
-      // Node's fetch (undici) honours the subgraphs' `Keep-Alive: timeout` and retires idle
-      // sockets before the server closes them; the default agent keeps them forever and, under
-      // load, reuses one the subgraph is closing (ECONNRESET -> INTERNAL_SERVER_ERROR).
-      fetcher: composeFetcher(fetch, ...resilience.middlewares(name)),
+      fetcher: composeFetcher(pool.fetch, ...dedupe, ...resilience.middlewares(name)),
       didReceiveResponse: observed.didReceiveResponse,
       didEncounterError: observed.didEncounterError,
       willSendRequest: (processOptions) => {
@@ -404,6 +416,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       await apollo.stop();
       resilience.breakers.shutdown();
       await rateLimiter?.close();
+      await pool.close();
       await readiness.close();
     },
   };

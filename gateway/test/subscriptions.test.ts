@@ -201,7 +201,7 @@ describe('gateway subscriptions (fixture subgraphs)', () => {
     expect((await anonymous.waitFor(1))[0]!.data?.pulse.author).toEqual({ displayName: 'Ada', email: null });
   });
 
-  it('fans 200 subscribers × 20 events out exactly once each, with one _entities fetch per event', async () => {
+  it('fans 200 subscribers × 20 events out exactly once each, with at most one _entities fetch per event', async () => {
     const subscribers = 200;
     const count = 20;
     // Five per socket: the per-connection limit of this suite.
@@ -220,7 +220,11 @@ describe('gateway subscriptions (fixture subgraphs)', () => {
       expect(sub.results.map((r) => r.data?.tick.id)).toEqual(published);
       expect(sub.results[count - 1]!.data?.tick.author.displayName).toBe('Ada');
     }
-    expect(people.entityRequests - entitiesBefore).toBe(count);
+    // At most one per event whatever the number of subscribers; fewer when identical entity
+    // fetches of overlapping events are merged in flight (src/fetch/dedupe.ts).
+    const entityFetches = people.entityRequests - entitiesBefore;
+    expect(entityFetches).toBeGreaterThan(0);
+    expect(entityFetches).toBeLessThanOrEqual(count);
     console.log(`fixture fan-out: ${subscribers} subscribers × ${count} events in ${elapsed.toFixed(0)} ms`);
   });
 

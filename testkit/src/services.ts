@@ -27,18 +27,30 @@ export interface ServiceProcess {
   restart(): Promise<void>;
 }
 
-const entrypoint = (service: SubgraphName | 'gateway') =>
-  join(repoRoot, service === 'gateway' ? 'gateway/src/index.ts' : `subgraphs/${service}/src/index.ts`);
+const packageDir = (service: SubgraphName | 'gateway') => join(repoRoot, service === 'gateway' ? 'gateway' : `subgraphs/${service}`);
+
+/** How to start a service: its TypeScript through tsx (default), or the compiled bundle (`pnpm build`: `node dist/index.js`). */
+const commandLine = (service: SubgraphName | 'gateway', compiled: boolean, nodeArgs: string[]) =>
+  compiled
+    ? [...nodeArgs, join(packageDir(service), 'dist/index.js')]
+    : [...nodeArgs, '--import', 'tsx', join(packageDir(service), 'src/index.ts')];
 
 /**
- * Spawns `node --import tsx <service>/src/index.ts` on a free port (or `port`) with `env` over
+ * Spawns `node --import tsx <service>/src/index.ts` (or `node <service>/dist/index.js`) on a free port (or `port`) with `env` over
  * this process's environment, and resolves once its `/healthz` answers 200 — polling, never a
  * fixed sleep. Rejects with its output if it exits or is not up within `timeoutMs`.
  */
 export async function startServiceProcess(
   service: SubgraphName | 'gateway',
   env: NodeJS.ProcessEnv,
-  options: { port?: number; timeoutMs?: number } = {},
+  options: {
+    port?: number;
+    timeoutMs?: number;
+    /** Run `dist/index.js` (built by `pnpm build`) instead of the TypeScript through tsx. Default: false. */
+    compiled?: boolean;
+    /** Extra node flags, e.g. `--cpu-prof`. Default: none. */
+    nodeArgs?: string[];
+  } = {},
 ): Promise<ServiceProcess> {
   const port = options.port ?? (await freePort());
   const portVariable = service === 'gateway' ? 'PORT' : `${envPrefix(service)}_SUBGRAPH_PORT`;
@@ -48,7 +60,7 @@ export async function startServiceProcess(
   let exited: Promise<void>;
 
   const launch = async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', entrypoint(service)], {
+    child = spawn(process.execPath, commandLine(service, options.compiled ?? false, options.nodeArgs ?? []), {
       cwd: repoRoot,
       env: { APOLLO_TELEMETRY_DISABLED: 'true', ...process.env, ...env, HOST: '127.0.0.1', [portVariable]: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -55,7 +55,7 @@ function placeOf(dir: string): { side: 'server' | 'client' | 'tooling'; level: n
   if (dir === 'clients/sdk') return { side: 'client', level: 0 };
   if (dir.startsWith('clients/')) return { side: 'client', level: 1 };
   if (dir === 'testkit') return { side: 'tooling', level: 4 };
-  if (dir === 'scripts' || dir === 'tests') return { side: 'tooling', level: 5 };
+  if (dir === 'scripts' || dir === 'bench' || dir === 'tests') return { side: 'tooling', level: 5 };
   throw new Error(`${dir} has no level in ARCHITECTURE.md`);
 }
 const levelOf = (dir: string) => placeOf(dir).level;
@@ -72,8 +72,12 @@ const importsOf = (source: string): string[] =>
     (m) => (m[1] ?? m[2] ?? m[3])!,
   );
 
-/** Source folders checked, by owner: each workspace package's src, and scripts/. */
-const owners = [...[...packages.keys()].map((dir) => ({ dir, files: filesUnder(`${dir}/src`) })), { dir: 'scripts', files: filesUnder('scripts') }];
+/** Source folders checked, by owner: each workspace package's src, scripts/ and bench/. */
+const owners = [
+  ...[...packages.keys()].map((dir) => ({ dir, files: filesUnder(`${dir}/src`) })),
+  { dir: 'scripts', files: filesUnder('scripts') },
+  { dir: 'bench', files: filesUnder('bench') },
+];
 
 describe('levels', () => {
   it('every workspace package has a level', () => {
@@ -126,10 +130,10 @@ describe('levels', () => {
 
 describe('composition roots', () => {
   /** Entry points and tools own the process; tests and test tooling own theirs. */
-  const roots = [/^gateway\/src\/index\.ts$/, /^subgraphs\/[^/]+\/src\/index\.ts$/, /^scripts\//, /^testkit\//, /^tests\//, /\/test\//, /^[^/]+\.ts$/];
+  const roots = [/^gateway\/src\/index\.ts$/, /^subgraphs\/[^/]+\/src\/index\.ts$/, /^scripts\//, /^bench\//, /^testkit\//, /^tests\//, /\/test\//, /^[^/]+\.ts$/];
 
   it('no module outside the composition roots reads process.env', () => {
-    const sources = ['packages', 'gateway', 'subgraphs', 'stack', 'scripts', 'testkit', 'tests'].flatMap((dir) => filesUnder(dir));
+    const sources = ['packages', 'gateway', 'subgraphs', 'stack', 'scripts', 'bench', 'testkit', 'tests'].flatMap((dir) => filesUnder(dir));
     const readers = sources.filter((file) => !roots.some((pattern) => pattern.test(file)) && /process\.env\b/.test(read(file)));
     expect(readers).toEqual([]);
   });

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The five subgraphs of the supergraph, with their default ports. */
@@ -12,13 +14,22 @@ export const defaultSubgraphPorts: Record<SubgraphName, number> = {
   chat: 4005,
 };
 
-/** Repository root (this file lives at packages/service-kit/src). */
-export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+/**
+ * Repository root: the nearest folder above this module with pnpm-workspace.yaml. Searched, not
+ * fixed, because this code also runs bundled into `<service>/dist/index.js` (`pnpm build`).
+ */
+export const repoRoot = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'pnpm-workspace.yaml'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no pnpm-workspace.yaml above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+  return `${dir}/`;
+})();
 
-export const subgraphSdlPath = (name: SubgraphName) =>
-  fileURLToPath(new URL(`../../../subgraphs/${name}/src/schema.graphql`, import.meta.url));
-export const migrationsFolder = (name: SubgraphName) =>
-  fileURLToPath(new URL(`../../../drizzle/${name}`, import.meta.url));
+export const subgraphSdlPath = (name: SubgraphName) => join(repoRoot, `subgraphs/${name}/src/schema.graphql`);
+export const migrationsFolder = (name: SubgraphName) => join(repoRoot, `drizzle/${name}`);
 
 /** `GYM_SUBGRAPH_PORT`, `GYM_SUBGRAPH_URL`, `GYM_DATABASE_URL`, ... */
 export const envPrefix = (name: SubgraphName) => name.toUpperCase();

@@ -1,0 +1,238 @@
+/**
+ * Subscription fan-out: N graphql-ws clients on one FitGraph gateway process, all subscribed to one
+ * gym's `machineStatusChanged`, while claim/release mutations sent straight to the gym subgraph
+ * publish status changes at a target rate. Counts what every client received (the event `id` is
+ * the gym's dense history position, so gaps and repeats are exact), latency from the event's `at`,
+ * the gateway's `_entities` fetches to the user subgraph per event, and RSS per idle subscription.
+ */
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { envPrefix, type SubgraphName } from '@fitgraph/platform';
+import { type TokenSigner } from '@fitgraph/service-kit';
+import { eventually, startCountingProxy, startServiceProcess, type ServiceProcess } from '@fitgraph/testkit';
+import { rssMiB } from './proc';
+import type { SeededData } from './seed';
+
+export interface FanoutRow {
+  clients: number;
+  /** `shared`: every client signed in as the floor display; `distinct`: one member per client. */
+  identities: 'shared' | 'distinct';
+  targetRate: number;
+  publishedRate: number;
+  deliveredRate: number;
+  p50: number;
+  p99: number;
+  lost: number;
+  duplicated: number;
+  entityFetchesPerEvent: number;
+  rssPerIdleSubscriptionKiB: number;
+  /** Client subscriptions that ended with an error so far (e.g. dropped for falling behind). */
+  clientErrors: number;
+}
+
+export interface FanoutOptions {
+  quick: boolean;
+  gatewayEnv: NodeJS.ProcessEnv;
+  compiled: boolean;
+  subgraphs: Record<SubgraphName, ServiceProcess>;
+  data: SeededData;
+  signer: TokenSigner;
+  log(message: string): void;
+  /** Rows to run instead of the default matrix (`--fanout 1000:1000,10000:10`). */
+  matrix?: FanoutCase[];
+}
+
+export interface FanoutCase {
+  clients: number;
+  identities: 'shared' | 'distinct';
+  rates: number[];
+}
+
+/** `--fanout clients:rate[:distinct],...` */
+export function parseFanoutCases(text: string): FanoutCase[] {
+  return text.split(',').map((part) => {
+    const [clients, rate, identities] = part.split(':');
+    return { clients: Number(clients), rates: [Number(rate)], identities: identities === 'distinct' ? 'distinct' : 'shared' };
+  });
+}
+
+const subscription = `subscription($gymId: ID!) {
+  machineStatusChanged(gymId: $gymId) { id at status machine { currentUser { displayName } } }
+}`;
+
+interface ClientTally {
+  lastId: number;
+  received: number;
+  duplicated: number;
+}
+
+export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
+  const { data, subgraphs, log } = options;
+  // Signed in (currentUser is for signed-in viewers only). The engine shares upstream streams and
+  // per-event executions per identity, so the main matrix uses one identity (a board shown on many
+  // screens); one small run with a different member per client shows the per-identity cost.
+  const matrix: FanoutCase[] = options.matrix ?? (options.quick
+    ? [
+        { clients: 20, identities: 'shared', rates: [10, 50] },
+        { clients: 10, identities: 'distinct', rates: [10] },
+      ]
+    : [
+        { clients: 100, identities: 'shared', rates: [10, 100, 1000] },
+        { clients: 1000, identities: 'shared', rates: [10, 100, 1000] },
+        { clients: 10_000, identities: 'shared', rates: [10, 100, 1000] },
+        { clients: 100, identities: 'distinct', rates: [10, 100] },
+      ]);
+  const displayToken = (await options.signer.sign({ id: data.memberIds[0]!, role: 'MEMBER', sessionId: 'bench-floor-display' })).accessToken;
+  const tokenFor = async (client: number, identities: 'shared' | 'distinct') =>
+    identities === 'shared'
+      ? displayToken
+      : (await options.signer.sign({ id: data.memberIds[client % data.memberIds.length]!, role: 'MEMBER', sessionId: `bench-${client}` })).accessToken;
+  const publishMs = options.quick ? 700 : 3000;
+  const gymId = data.gymIds[0]!;
+  if (data.spareMemberIds.length === 0) throw new Error('the seed left no spare members to publish status changes');
+  const publishers = await Promise.all(
+    data.spareMemberIds.map(async (id, i) => ({
+      token: (await options.signer.sign({ id, role: 'MEMBER', sessionId: id })).accessToken,
+      machineId: data.freeMachineIds[i]!,
+      holding: false,
+      busy: false,
+    })),
+  );
+
+  const proxy = await startCountingProxy(subgraphs.user.url);
+  const gateway = await startServiceProcess('gateway', { ...options.gatewayEnv, [`${envPrefix('user')}_SUBGRAPH_URL`]: proxy.url }, { compiled: options.compiled });
+  const wsUrl = gateway.url.replace('http', 'ws');
+  const rows: FanoutRow[] = [];
+  try {
+    for (const { clients: clientCount, identities, rates } of matrix) {
+      const rssBefore = rssMiB(gateway.pid());
+      const tallies: ClientTally[] = [];
+      const clients: Client[] = [];
+      const latencies: number[] = [];
+      let errors = 0;
+      let firstError: string | undefined;
+      log(`fan-out: ${clientCount} clients (${identities} identity) subscribing ...`);
+      for (let i = 0; i < clientCount; i += 1) {
+        const tally: ClientTally = { lastId: 0, received: 0, duplicated: 0 };
+        tallies.push(tally);
+        const authorization = `Bearer ${await tokenFor(i, identities)}`;
+        const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { authorization } });
+        clients.push(client);
+        client.subscribe<{ machineStatusChanged: { id: string; at: string } }>(
+          { query: subscription, variables: { gymId } },
+          {
+            next: (result) => {
+              const event = result.data?.machineStatusChanged;
+              if (!event) {
+                errors += 1;
+                return;
+              }
+              const id = Number(event.id);
+              if (id <= tally.lastId) tally.duplicated += 1;
+              else {
+                tally.lastId = id;
+                tally.received += 1;
+              }
+              latencies.push(Date.now() - Date.parse(event.at));
+            },
+            error: (error: unknown) => {
+              errors += 1;
+              firstError ??= error instanceof Error ? error.message : JSON.stringify(error).slice(0, 300);
+            },
+            complete: () => {},
+          },
+        );
+        // Let the sockets open in batches rather than 10 000 at once.
+        if (i % 200 === 199) await eventually(async () => (await gateway.health()).subscriptions.subscriptions >= i + 1 - 200, { timeoutMs: 60_000, what: 'subscriptions opening' });
+      }
+      await eventually(async () => (await gateway.health()).subscriptions.subscriptions === clientCount, {
+        timeoutMs: 120_000,
+        what: `${clientCount} subscriptions open`,
+      });
+      const rssIdle = rssMiB(gateway.pid());
+      const rssPerIdleSubscriptionKiB = ((rssIdle - rssBefore) * 1024) / clientCount;
+
+      for (const rate of rates) {
+        for (const tally of tallies) {
+          tally.received = 0;
+          tally.duplicated = 0;
+        }
+        latencies.length = 0;
+        const entityBefore = proxy.entityRequests;
+        let published = 0;
+        let failedPublishes = 0;
+        const started = performance.now();
+        let issued = 0;
+        // Each member's claim and release alternate; a member with a mutation in flight waits.
+        await new Promise<void>((resolve) => {
+          const timer = setInterval(() => {
+            const elapsed = performance.now() - started;
+            if (elapsed >= publishMs) {
+              clearInterval(timer);
+              resolve();
+              return;
+            }
+            const due = Math.floor((elapsed * rate) / 1000) - issued;
+            for (let k = 0; k < due; k += 1) {
+              const publisher = publishers.find((p) => !p.busy);
+              if (!publisher) break;
+              issued += 1;
+              publisher.busy = true;
+              const mutation = publisher.holding ? 'releaseMachine' : 'claimMachine';
+              void fetch(subgraphs.gym.url, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${publisher.token}` },
+                body: JSON.stringify({ query: `mutation($id: ID!) { ${mutation}(machineId: $id) { id } }`, variables: { id: publisher.machineId } }),
+              })
+                .then(async (response) => {
+                  const body = (await response.json()) as { errors?: unknown };
+                  if (response.ok && !body.errors) {
+                    published += 1;
+                    publisher.holding = !publisher.holding;
+                  } else failedPublishes += 1;
+                })
+                .catch(() => {
+                  failedPublishes += 1;
+                })
+                .finally(() => {
+                  publisher.busy = false;
+                });
+            }
+          }, 5);
+        });
+        await eventually(() => publishers.every((p) => !p.busy), { timeoutMs: 30_000, what: 'publishes settled' });
+        const publishSeconds = (performance.now() - started) / 1000;
+        // Drain: until every client has every event, or 20 s.
+        await eventually(() => tallies.every((t) => t.received >= published), { timeoutMs: 20_000, intervalMs: 100, what: 'delivery' }).catch(() => {});
+        const deliverSeconds = (performance.now() - started) / 1000;
+        const delivered = tallies.reduce((sum, t) => sum + t.received, 0);
+        const sorted = Float64Array.from(latencies).sort();
+        const at = (p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
+        rows.push({
+          clients: clientCount,
+          identities,
+          targetRate: rate,
+          publishedRate: published / publishSeconds,
+          deliveredRate: delivered / deliverSeconds,
+          p50: at(50),
+          p99: at(99),
+          lost: tallies.reduce((sum, t) => sum + Math.max(0, published - t.received), 0),
+          duplicated: tallies.reduce((sum, t) => sum + t.duplicated, 0),
+          entityFetchesPerEvent: published > 0 ? (proxy.entityRequests - entityBefore) / published : NaN,
+          rssPerIdleSubscriptionKiB,
+          clientErrors: errors,
+        });
+        if (failedPublishes > 0 || errors > 0) log(`fan-out: ${failedPublishes} failed publishes, ${errors} client errors so far (first: ${firstError})`);
+        log(`fan-out: ${clientCount} clients @ ${rate}/s: published ${published}, delivered ${delivered}`);
+      }
+      await Promise.all(clients.map((client) => client.dispose()));
+      await eventually(async () => (await gateway.health()).subscriptions.subscriptions === 0, { timeoutMs: 60_000, what: 'subscriptions closed' });
+    }
+  } catch (error) {
+    throw new Error(`${String(error)}\ngateway output (tail):\n${gateway.output().slice(-3000)}`);
+  } finally {
+    await gateway.stop();
+    await proxy.stop();
+  }
+  return rows;
+}
