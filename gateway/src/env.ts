@@ -7,7 +7,6 @@ import { supergraphPath as checkedInSupergraphPath } from './composition';
 import type { RateLimitSettings } from './rate-limit';
 import type { ResilienceOptions } from './fetch/resilience';
 import type { SubgraphFetchOptions, SubscriptionOptions } from './server';
-import { fileURLToPath } from 'node:url';
 
 const booleanFlag = z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).optional());
 const positiveInt = (fallback: number) =>
@@ -186,7 +185,7 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv = process.env) => {
     ? isAbsolute(env.SUPERGRAPH_PATH)
       ? env.SUPERGRAPH_PATH
       : resolve(repoRoot, env.SUPERGRAPH_PATH)
-    : fileURLToPath(checkedInSupergraphPath);
+    : checkedInSupergraphPath;
   return {
     ...env,
     supergraphPath,
