@@ -41,6 +41,9 @@ async function buildServices(which: readonly Service[]): Promise<void> {
         platform: 'node',
         format: 'esm',
         target: 'node20',
+        // Resolve npm packages as Node does: without esbuild's default `module` condition, which
+        // picks bundler-only builds (e.g. @opentelemetry/api's build/esm, extension-less imports).
+        conditions: ['node'],
         sourcemap: 'linked',
         logLevel: 'warning',
         plugins: [externalPackages(outdir)],

@@ -130,8 +130,10 @@ describe('deploy/k8s', () => {
 
   it('starts the service the Dockerfile knows, by SERVICE', () => {
     expect(dockerfile).toMatch(/\$SERVICE|\$\{SERVICE/);
-    expect(dockerfile).toContain('gateway/src/index.ts');
-    expect(dockerfile).toContain('subgraphs/${SERVICE%-subgraph}/src/index.ts');
+    // The compiled bundles `pnpm build` writes (scripts/build.ts), run with plain node.
+    expect(dockerfile).toContain('RUN pnpm build');
+    expect(dockerfile).toContain('exec node gateway/dist/index.js');
+    expect(dockerfile).toContain('subgraphs/${SERVICE%-subgraph}/dist/index.js');
   });
 
   it.each(services)('%s: env vars exist in its zod schema, required ones are set, values parse', (service) => {
