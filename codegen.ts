@@ -76,10 +76,31 @@ const clientOperations: CodegenConfig['generates'] = {
   },
 };
 
+/**
+ * Operations the tests send (testkit/src/operations/*.graphql) -> TypedDocumentNodes: testkit's
+ * `graphql()`/`graphqlData()` take them, so a test's variables and result are checked against
+ * the API schema by `pnpm typecheck`.
+ */
+const testOperations: CodegenConfig['generates'] = {
+  'testkit/src/generated/': {
+    schema: apiSchemaSdl,
+    documents: ['testkit/src/operations/*.graphql'],
+    preset: 'client',
+    presetConfig: { fragmentMasking: false, gqlTagName: 'graphql' },
+    config: {
+      enumsAsTypes: true,
+      useTypeImports: true,
+      scalars: { DateTime: 'string', Date: 'string' },
+      avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },
+    },
+  },
+};
+
 const config: CodegenConfig = {
   overwrite: true,
   generates: {
     ...clientOperations,
+    ...testOperations,
     ...Object.fromEntries(
       Object.entries(subgraphs).map(([name, { context, mappers }]) => [
         `subgraphs/${name}/src/generated/resolvers-types.ts`,

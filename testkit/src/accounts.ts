@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '@fitgraph/platform';
+import { TestSetUserRoleDocument, TestSignInDocument, TestSignUpDocument, type TestAuthPayloadFragment } from './generated/graphql';
 import { graphqlData } from './graphql';
 
 /** A signed-in account made for a test. */
@@ -28,22 +29,9 @@ export const demoAdmin = {
   password: process.env.DEMO_PASSWORD || 'fitgraph-demo-password',
 };
 
-const authFields = 'accessToken refreshToken expiresIn user { id email displayName role }';
-
-interface AuthPayloadData {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-  user: { id: string; email: string; displayName: string; role: Role };
-}
-
 /** Signs in through `gatewayUrl`; fails (printing the response) unless it succeeds. */
-export async function signIn(gatewayUrl: string, email: string, password: string): Promise<AuthPayloadData> {
-  const data = await graphqlData<{ signIn: AuthPayloadData }>(
-    gatewayUrl,
-    `mutation($email: String!, $password: String!) { signIn(email: $email, password: $password) { ${authFields} } }`,
-    { variables: { email, password } },
-  );
+export async function signIn(gatewayUrl: string, email: string, password: string): Promise<TestAuthPayloadFragment> {
+  const data = await graphqlData(gatewayUrl, TestSignInDocument, { variables: { email, password } });
   return data.signIn;
 }
 
@@ -52,14 +40,10 @@ export async function signUpUser(gatewayUrl: string, overrides: SignUpOverrides 
   const email = overrides.email ?? `member-${randomUUID().slice(0, 12)}@test.fitgraph.dev`;
   const password = overrides.password ?? `pw-${randomUUID()}`;
   const displayName = overrides.displayName ?? `Test ${email.split('@')[0]}`;
-  const { signUp } = await graphqlData<{ signUp: AuthPayloadData }>(
-    gatewayUrl,
-    `mutation($input: SignUpInput!) { signUp(input: $input) { ${authFields} } }`,
-    { variables: { input: { email, password, displayName } } },
-  );
+  const { signUp } = await graphqlData(gatewayUrl, TestSignUpDocument, { variables: { input: { email, password, displayName } } });
   const account: TestAccount = {
     id: signUp.user.id,
-    email: signUp.user.email,
+    email: signUp.user.email ?? email,
     password,
     displayName: signUp.user.displayName,
     role: signUp.user.role,
@@ -75,10 +59,7 @@ export async function signUpUser(gatewayUrl: string, overrides: SignUpOverrides 
 /** Gives `userId` a role, as the seeded demo ADMIN. */
 export async function setRole(gatewayUrl: string, userId: string, role: Role): Promise<void> {
   const admin = await signIn(gatewayUrl, demoAdmin.email, demoAdmin.password);
-  await graphqlData(gatewayUrl, 'mutation($userId: ID!, $role: Role!) { setUserRole(userId: $userId, role: $role) { id role } }', {
-    variables: { userId, role },
-    token: admin.accessToken,
-  });
+  await graphqlData(gatewayUrl, TestSetUserRoleDocument, { variables: { userId, role }, token: admin.accessToken });
 }
 
 /** Resolves once `check` returns a truthy value (polling, never a fixed sleep); fails after `timeoutMs`. */

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
-import type { GraphQLFormattedError } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type GraphQLFormattedError } from 'graphql';
 
 export interface GraphQLResponse<TData = Record<string, unknown>> {
   status: number;
@@ -38,12 +39,19 @@ function postFrom(url: string, from: string, headers: Record<string, string>, bo
   });
 }
 
+/** Options of a typed operation: its variables are checked against the document's. */
+export type TypedRequestOptions<TVariables> = Omit<RequestOptions, 'variables'> &
+  (Record<string, never> extends TVariables ? { variables?: TVariables } : { variables: TVariables });
+
+/** An operation: its text, or a typed document from `pnpm codegen` (testkit/src/operations, ./generated). */
+type Operation = string | TypedDocumentNode<unknown, unknown>;
+const textOf = (operation: Operation): string => (typeof operation === 'string' ? operation : print(operation));
+
 /** POSTs one operation; never throws on GraphQL errors (tests assert on them). */
-export async function graphql<TData = Record<string, any>>(
-  url: string,
-  query: string,
-  options: RequestOptions = {},
-): Promise<GraphQLResponse<TData>> {
+export async function graphql<TData, TVariables>(url: string, document: TypedDocumentNode<TData, TVariables>, options: TypedRequestOptions<TVariables>): Promise<GraphQLResponse<TData>>;
+export async function graphql<TData = Record<string, any>>(url: string, query: string, options?: RequestOptions): Promise<GraphQLResponse<TData>>;
+export async function graphql<TData>(url: string, operation: Operation, options: RequestOptions = {}): Promise<GraphQLResponse<TData>> {
+  const query = textOf(operation);
   const headers = {
     'content-type': 'application/json',
     ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
@@ -64,11 +72,10 @@ export async function graphql<TData = Record<string, any>>(
 }
 
 /** Like {@link graphql} but fails (printing query and body) unless the response has data and no errors. */
-export async function graphqlData<TData = Record<string, any>>(
-  url: string,
-  query: string,
-  options: RequestOptions = {},
-): Promise<TData> {
+export async function graphqlData<TData, TVariables>(url: string, document: TypedDocumentNode<TData, TVariables>, options: TypedRequestOptions<TVariables>): Promise<TData>;
+export async function graphqlData<TData = Record<string, any>>(url: string, query: string, options?: RequestOptions): Promise<TData>;
+export async function graphqlData<TData>(url: string, operation: Operation, options: RequestOptions = {}): Promise<TData> {
+  const query = textOf(operation);
   const response = await graphql<TData>(url, query, options);
   if (response.errors?.length || !response.data) {
     throw new Error(

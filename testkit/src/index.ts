@@ -1,6 +1,8 @@
 export * from './accounts';
 export * from './databases';
 export * from './env';
+/** Typed operations for tests (`pnpm codegen` from testkit/src/operations). */
+export * as operations from './generated/graphql';
 export * from './gateway';
 export * from './graphql';
 export * from './logs';
