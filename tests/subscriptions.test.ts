@@ -86,6 +86,15 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
     return client;
   };
   const gatewayStats = async (target = gateway) => (await target.health()).subscriptions as Record<string, number>;
+  /** A new machine at Iron Harbor (as staff), so a test's status changes are its own. */
+  const addMachine = async (label: string): Promise<string> => {
+    const data = await graphqlData(
+      gateway.url,
+      'mutation($gymId: ID!, $name: String!) { addMachine(gymId: $gymId, name: $name, kind: "ROWER") { machine { id } } }',
+      { token: staffToken, variables: { gymId: ironHarbor, name: `Subscription ${label} ${randomUUID().slice(0, 6)}` } },
+    );
+    return data.addMachine.machine.id as string;
+  };
 
   /**
    * Changes the warm-up machine's status until every subscription saw it: from then on each
@@ -119,14 +128,7 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
     };
     gateway = await start('gateway', gatewayEnv);
     staffToken = await tokenFor(randomUUID(), 'GYM_STAFF');
-    for (const key of Object.keys(machines) as (keyof typeof machines)[]) {
-      const { addMachine } = await graphqlData(
-        gateway.url,
-        'mutation($gymId: ID!, $name: String!) { addMachine(gymId: $gymId, name: $name, kind: "ROWER") { machine { id } } }',
-        { token: staffToken, variables: { gymId: ironHarbor, name: `Subscription ${key} ${randomUUID().slice(0, 6)}` } },
-      );
-      machines[key] = addMachine.machine.id;
-    }
+    for (const key of Object.keys(machines) as (keyof typeof machines)[]) machines[key] = await addMachine(key);
     await graphqlData(gateway.url, 'mutation($g: ID!) { checkIn(gymId: $g) { id } }', { token: await tokenFor(alex), variables: { g: ironHarbor } });
   });
   afterEach(async () => {
@@ -275,12 +277,7 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
     });
 
     it('survives a gym subgraph crash: status changes before the kill and after the restart arrive once, in order', async () => {
-      const { addMachine } = await graphqlData(
-        gateway.url,
-        'mutation($gymId: ID!, $name: String!) { addMachine(gymId: $gymId, name: $name, kind: "ROWER") { machine { id } } }',
-        { token: staffToken, variables: { gymId: ironHarbor, name: `Subscription crash ${randomUUID().slice(0, 6)}` } },
-      );
-      const machineId = addMachine.machine.id as string;
+      const machineId = await addMachine('crash');
       const set = (status: string) =>
         graphqlData(gateway.url, 'mutation($id: ID!, $s: MachineStatus!) { setMachineStatus(machineId: $id, status: $s) { id } }', {
           token: staffToken,
@@ -330,12 +327,7 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
     describe.skipIf(!process.env.REDIS_URL)('replicas on one Redis', () => {
       it('a status change made through gym #1 reaches subscribers on both gateways', async () => {
         // A machine of its own: the suite runs once per transport, and an unchanged status announces nothing.
-        const { addMachine } = await graphqlData(
-          gateway.url,
-          'mutation($gymId: ID!, $name: String!) { addMachine(gymId: $gymId, name: $name, kind: "ROWER") { machine { id } } }',
-          { token: staffToken, variables: { gymId: ironHarbor, name: `Subscription replicas ${randomUUID().slice(0, 6)}` } },
-        );
-        const machineId = addMachine.machine.id as string;
+        const machineId = await addMachine('replicas');
         // A second gym process (same database when PostgreSQL is used) and a gateway in front of it.
         const gym2 = await start('gym', env.DATABASE_URL ? {} : { PGLITE_DIR: pgliteDir() });
         const gateway2 = await start('gateway', { ...gatewayEnv, GYM_SUBGRAPH_URL: gym2.url });

@@ -13,9 +13,8 @@ import {
   proxyTrust,
   defaultMaxStringLength,
   requestLogPlugin,
-  httpUrl,
   jsonErrorHandler,
-  listen,
+  listenAt,
   requestIdOf,
   createConnectionGuard,
   createTokenVerifier,
@@ -401,10 +400,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   app.use(requestTooLargeHandler(maxRequestBytes));
   app.use(jsonErrorHandler);
 
-  const host = options.host ?? '127.0.0.1';
-  const port = await listen(httpServer, options.port ?? 0, host);
+  const { url, port } = await listenAt(httpServer, options.port ?? 0, options.host ?? '127.0.0.1', '/graphql');
   return {
-    url: httpUrl(host, port, '/graphql'),
+    url,
     port,
     subscriptions: subscriptionStats,
     breakerStates: () => resilience.breakers.states(),

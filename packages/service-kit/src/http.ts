@@ -14,6 +14,12 @@ export function listen(server: Server, port: number, host: string): Promise<numb
   });
 }
 
+/** Listens on `port` (0: a free one) and answers where: the bound port and the endpoint's URL. */
+export async function listenAt(server: Server, port: number, host: string, path: string): Promise<{ url: string; port: number }> {
+  const bound = await listen(server, port, host);
+  return { url: httpUrl(host, bound, path), port: bound };
+}
+
 export const httpUrl = (host: string, port: number, path = '') =>
   `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}${path}`;
 

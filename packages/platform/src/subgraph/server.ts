@@ -31,9 +31,8 @@ import {
   proxyTrust,
   type EdgeOptions,
   createTokenVerifier,
-  httpUrl,
   jsonErrorHandler,
-  listen,
+  listenAt,
   requestIdOf,
   requestLogPlugin,
   type AuthConfig,
@@ -164,10 +163,9 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
   );
   app.use(jsonErrorHandler);
 
-  const host = options.host ?? '127.0.0.1';
-  const port = await listen(httpServer, options.port ?? 0, host);
+  const { url, port } = await listenAt(httpServer, options.port ?? 0, options.host ?? '127.0.0.1', '/graphql');
   return {
-    url: httpUrl(host, port, '/graphql'),
+    url,
     port,
     activeSubscriptions: sockets.activeSubscriptions,
     stop: async () => {
