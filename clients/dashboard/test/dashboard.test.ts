@@ -12,8 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '@fitgraph/platform';
-import { freePort, graphqlData, signUpUser, startTestStack, type TestAccount, type TestStack } from '@fitgraph/testkit';
-import { relay, type Network } from './network';
+import { freePort, graphqlData, signUpUser, startTcpProxy, startTestStack, type TcpProxy, type TestAccount, type TestStack } from '@fitgraph/testkit';
 
 const dashboardRoot = fileURLToPath(new URL('..', import.meta.url));
 const screenshots = join(repoRoot, 'screenshots');
@@ -26,7 +25,9 @@ const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-f
 describe('dashboard in Chromium', () => {
   let stack: TestStack;
   let server: PreviewServer;
-  let network: Network;
+  // Between the browser and the dashboard's server: the test takes the network away and back.
+  let network: TcpProxy;
+  let dashboardUrl: string;
   let browser: Browser;
   let page: Page;
   let member: TestAccount;
@@ -75,7 +76,8 @@ describe('dashboard in Chromium', () => {
     };
     await build(config);
     server = await preview(config);
-    network = await relay(port);
+    network = await startTcpProxy({ host: '127.0.0.1', port });
+    dashboardUrl = `http://127.0.0.1:${network.port}`;
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
     page = await (await browser.newPage({ viewport: { width: 1400, height: 900 } })).context().pages()[0]!;
   });
@@ -89,7 +91,7 @@ describe('dashboard in Chromium', () => {
   });
 
   it('signs in and shows the gym board with occupancy and a live connection', async () => {
-    await page.goto(network.url);
+    await page.goto(dashboardUrl);
     await page.fill('input[name=email]', member.email);
     await page.fill('input[name=password]', member.password);
     await page.click('button[type=submit]');
@@ -147,14 +149,14 @@ describe('dashboard in Chromium', () => {
 
   it('shows messages sent while the connection was down once each after it reconnects', async () => {
     const before = await bodies();
-    network.drop();
+    await network.pause();
     await page.locator('[data-testid="connection"][data-state="disconnected"]').waitFor({ timeout: 10_000 });
     const missed = ['Missed one', 'Missed two', 'Missed three'];
     for (const body of missed) await send(body);
     // A board change while offline too: the board resumes from its last event as well.
     await setStatus(gym.machines[3]!.id, 'IN_USE');
     await shot('04-connection-down');
-    network.restore();
+    await network.resume();
 
     await page.locator('[data-testid="connection"][data-state="connected"]').waitFor({ timeout: 15_000 });
     await expect.poll(bodies, { timeout: 10_000 }).toEqual([...before, ...missed]);
