@@ -1,5 +1,11 @@
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// One log file per run for the services tests run in-process; the global teardown scans it for
+// secrets (tests/global-setup.ts).
+process.env.FITGRAPH_TEST_LOG_FILE ??= join(tmpdir(), `fitgraph-test-logs-${Date.now()}-${process.pid}.ndjson`);
 
 export default defineConfig({
   // One `graphql` as in production: vite would resolve our sources' imports to graphql's ESM
@@ -9,7 +15,7 @@ export default defineConfig({
   test: {
     globalSetup: ['./tests/global-setup.ts'],
     // @apollo/gateway reads this when a gateway is constructed; the start scripts set it the same way.
-    env: { APOLLO_TELEMETRY_DISABLED: 'true' },
+    env: { APOLLO_TELEMETRY_DISABLED: 'true', FITGRAPH_TEST_LOG_FILE: process.env.FITGRAPH_TEST_LOG_FILE },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Two cores: files in parallel, each starting real servers, is as much as they take.

@@ -1,5 +1,6 @@
 import { createGateway, type GatewayOptions, type RunningGateway } from '@fitgraph/gateway';
-import { createLogger, DisposeScope, openRevocationList } from '@fitgraph/service-kit';
+import { DisposeScope, openRevocationList } from '@fitgraph/service-kit';
+import { testLogger } from './logs';
 import { testScope } from './scope';
 
 export type TestGatewayOptions = Omit<GatewayOptions, 'revocations' | 'logger'> & Partial<Pick<GatewayOptions, 'revocations' | 'logger'>>;
@@ -15,7 +16,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Run
     options.revocations ??
     scope.use(await openRevocationList({ keyPrefix: '', accessTokenTtlSeconds: options.auth.accessTokenTtlSeconds }), (list) => list.close());
   const gateway = scope.use(
-    await createGateway({ logger: createLogger('gateway', process.env.TEST_LOG_LEVEL ?? 'silent'), ...options, revocations }),
+    await createGateway({ logger: testLogger('gateway'), ...options, revocations }),
     (running) => running.stop(),
   );
   testScope.defer(() => scope.dispose());

@@ -1,4 +1,17 @@
 /** Log scanning: what must never appear in any FitGraph log line. */
+import { createLogger, type Logger } from '@fitgraph/service-kit';
+
+/**
+ * Where the tests' in-process services log (vitest.config.ts names one file per run; the global
+ * teardown scans it with {@link secretsInLog}), unless TEST_LOG_LEVEL asks for logs on stdout.
+ */
+export const testLogFile = (): string | undefined => (process.env.TEST_LOG_LEVEL ? undefined : process.env.FITGRAPH_TEST_LOG_FILE);
+
+/** The level tests log at: TEST_LOG_LEVEL, else `info` into the run's log file, else silent. */
+export const testLogLevel = (): string => process.env.TEST_LOG_LEVEL ?? (testLogFile() ? 'info' : 'silent');
+
+/** A logger for a service a test runs in this process (into the run's scanned log file). */
+export const testLogger = (service: string): Logger => createLogger(service, testLogLevel(), testLogFile());
 
 /** Shapes of secrets recognisable without knowing them. */
 const secretShapes: [string, RegExp][] = [

@@ -2,6 +2,7 @@ import { deleteRedisKeys } from '@fitgraph/service-kit';
 import { loadStackConfig, startStack, type RunningStack, type StartStackOptions } from '@fitgraph/stack';
 import { dropDatabasesWithPrefix } from './databases';
 import { stackEnv } from './env';
+import { testLogFile, testLogLevel } from './logs';
 import { testScope } from './scope';
 
 export interface TestStack extends RunningStack {
@@ -10,7 +11,9 @@ export interface TestStack extends RunningStack {
 
 /** The whole supergraph on free ports with its own databases; `stop()` (or the end of the test file) also drops them. */
 export async function startTestStack(overrides: NodeJS.ProcessEnv = {}, options: StartStackOptions = {}): Promise<TestStack> {
-  const env = stackEnv(overrides);
+  // In this process: its logs go to the run's scanned log file (spawned services keep stdout, which tests read).
+  const logFile = testLogFile();
+  const env = stackEnv({ ...(logFile ? { LOG_LEVEL: testLogLevel(), LOG_FILE: logFile } : {}), ...overrides });
   const cleanUp = async () => {
     if (env.DATABASE_URL && env.DATABASE_NAME_PREFIX) await dropDatabasesWithPrefix(env.DATABASE_URL, env.DATABASE_NAME_PREFIX);
     if (env.REDIS_URL && env.REDIS_KEY_PREFIX) await deleteRedisKeys(env.REDIS_URL, env.REDIS_KEY_PREFIX);

@@ -10,7 +10,6 @@ import {
   type SubgraphDefinition,
 } from '@fitgraph/platform';
 import {
-  createLogger,
   createTokenSigner,
   deleteRedisKeys,
   DisposeScope,
@@ -23,6 +22,7 @@ import {
   type RevocationList,
 } from '@fitgraph/service-kit';
 import { openTestDatabase, type TestDatabase } from './databases';
+import { testLogger } from './logs';
 import { testScope } from './scope';
 
 export interface TestSubgraph<TSchema extends Record<string, unknown>> {
@@ -78,7 +78,7 @@ export async function startTestSubgraph<TSchema extends Record<string, unknown>,
   });
   // Replicas given the same REDIS_KEY_PREFIX share pub/sub channels and rate-limit counters.
   const { url: redisUrl, keyPrefix } = config.redis;
-  const logger = options.logger ?? createLogger(`${definition.name}-test`, process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = options.logger ?? testLogger(`${definition.name}-test`);
   const scope = new DisposeScope();
   try {
     if (redisUrl) scope.defer(() => deleteRedisKeys(redisUrl, keyPrefix));

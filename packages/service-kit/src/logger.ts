@@ -53,8 +53,13 @@ export function createLogger(
     serializers: { err: safeError, error: safeError },
   };
   if (destination === undefined) return pino(options);
-  return pino(options, typeof destination === 'string' ? fileDestination(destination) : destination);
+  const logger = pino(options, typeof destination === 'string' ? fileDestination(destination) : destination);
+  if (typeof destination === 'string') fileLoggers.add(logger);
+  return logger;
 }
+
+/** Loggers writing to a file (LOG_FILE): their service's start-up line goes there too, not to the terminal. */
+const fileLoggers = new WeakSet<Logger>();
 
 /**
  * The one human-readable start-up line per service (stderr, so JSON on stdout stays
@@ -62,5 +67,6 @@ export function createLogger(
  */
 export function announce(logger: Logger, service: string, message: string): void {
   if (logger.level === 'silent') return;
+  if (fileLoggers.has(logger)) return void logger.info({ announce: message }, 'started');
   process.stderr.write(`${`[${service}]`.padEnd(12)} ${message}\n`);
 }
