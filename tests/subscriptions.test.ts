@@ -33,6 +33,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // Seeded demo data (user and gym subgraphs).
 const alex = '6a1b0c9e-0005-4000-8000-000000000001';
 const sam = '6a1b0c9e-0005-4000-8000-000000000002';
+/**
+ * Chat accepts a member only once the user subgraph's `user.created` reached it (issue 9). These
+ * services are separate processes: their events cross only through Redis; the embedded default's
+ * event bus is per process, so the conversation tests need REDIS_URL (CI sets it).
+ */
+const conversationsAcrossProcesses = Boolean(process.env.REDIS_URL);
 const taylor = '6a1b0c9e-0005-4000-8000-000000000003';
 const ironHarbor = '6a1b0c9e-0001-4000-8000-000000000001';
 
@@ -210,7 +216,7 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
     );
   });
 
-  it('refuses an invalid token at connection: graphql-ws closes with 4401, SSE answers 401', async () => {
+  it.skipIf(!conversationsAcrossProcesses)('refuses an invalid token at connection: graphql-ws closes with 4401, SSE answers 401', async () => {
     const { startConversation } = await graphqlData(gateway.url, 'mutation($m: [ID!]!) { startConversation(memberIds: $m) { id } }', {
       token: await tokenFor(alex),
       variables: { m: [sam] },
@@ -235,7 +241,7 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
       return client;
     };
 
-    it('answers FORBIDDEN to a non-member subscribing to a conversation', async () => {
+    it.skipIf(!conversationsAcrossProcesses)('answers FORBIDDEN to a non-member subscribing to a conversation', async () => {
       const { startConversation } = await graphqlData(gateway.url, 'mutation($m: [ID!]!) { startConversation(memberIds: $m) { id } }', {
         token: await tokenFor(alex),
         variables: { m: [sam] },
@@ -246,7 +252,7 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
       expect(await outsider.ended).toEqual({});
     });
 
-    it('survives a chat subgraph crash: messages after its return arrive, none before is lost or doubled', async () => {
+    it.skipIf(!conversationsAcrossProcesses)('survives a chat subgraph crash: messages after its return arrive, none before is lost or doubled', async () => {
       const alexToken = await tokenFor(alex);
       const send = async (conversationId: string, body: string) =>
         (await graphqlData(gateway.url, 'mutation($c: ID!, $b: String!) { sendMessage(conversationId: $c, body: $b) { id } }', { token: alexToken, variables: { c: conversationId, b: body } })).sendMessage.id as string;
@@ -311,7 +317,7 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
       expect((await gatewayStats()).reconnects).toBeGreaterThanOrEqual(1);
     });
 
-    it('ends the upstream subscription when the client completes', async () => {
+    it.skipIf(!conversationsAcrossProcesses)('ends the upstream subscription when the client completes', async () => {
       const { startConversation } = await graphqlData(gateway.url, 'mutation($m: [ID!]!) { startConversation(memberIds: $m) { id } }', {
         token: await tokenFor(alex),
         variables: { m: [sam] },
