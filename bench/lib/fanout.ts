@@ -247,6 +247,11 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
           rssPerIdleSubscriptionKiB,
           clientErrors: errors,
         });
+        // Untimed: let a backlog reach the clients still connected before the next row, so one row's late
+        // events are not counted as the next row's deliveries.
+        await eventually(() => tallies.every((t) => t.ended || t.received + t.gaps >= published), { timeoutMs: 120_000, intervalMs: 250, what: 'backlog delivered' }).catch(() => {
+          log(`fan-out: a backlog was still undelivered 120 s after the ${rate}/s row`);
+        });
         if (failedPublishes > 0 || errors > 0) log(`fan-out: ${failedPublishes} failed publishes, ${errors} client errors so far (first: ${firstError})`);
         log(`fan-out: ${clientCount} clients @ ${rate}/s: published ${published}, delivered ${delivered}`);
         if (closes.size > 0) {
