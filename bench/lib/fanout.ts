@@ -128,7 +128,12 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
         const tally: ClientTally = { lastId: 0, received: 0, duplicated: 0, gaps: 0, ended: false };
         tallies.push(tally);
         const authorization = `Bearer ${await tokenFor(i, identities)}`;
-        const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { authorization },
+        const client = createClient({
+          url: wsUrl,
+          webSocketImpl: WebSocket,
+          retryAttempts: 0,
+          lazy: true,
+          connectionParams: { authorization },
           on: {
             closed: (event) => {
               const { code, reason } = event as { code?: number; reason?: string };
