@@ -22,7 +22,13 @@ export interface FanoutRow {
   deliveredRate: number;
   p50: number;
   p99: number;
+  /**
+   * Events that can no longer arrive: skipped ids (delivery is in order, so a later id first is a
+   * loss) and every event a client missed after its socket or subscription ended.
+   */
   lost: number;
+  /** Events still on their way to clients that are connected, when the 20 s drain ended (late, not lost). */
+  undelivered: number;
   duplicated: number;
   entityFetchesPerEvent: number;
   rssPerIdleSubscriptionKiB: number;
@@ -48,11 +54,11 @@ export interface FanoutCase {
   rates: number[];
 }
 
-/** `--fanout clients:rate[:distinct],...` */
+/** `--fanout clients:rate[/rate...][:distinct],...` (rates separated by `/` share one set of clients). */
 export function parseFanoutCases(text: string): FanoutCase[] {
   return text.split(',').map((part) => {
     const [clients, rate, identities] = part.split(':');
-    return { clients: Number(clients), rates: [Number(rate)], identities: identities === 'distinct' ? 'distinct' : 'shared' };
+    return { clients: Number(clients), rates: rate!.split('/').map(Number), identities: identities === 'distinct' ? 'distinct' : 'shared' };
   });
 }
 
@@ -64,6 +70,10 @@ interface ClientTally {
   lastId: number;
   received: number;
   duplicated: number;
+  /** Ids skipped this row. */
+  gaps: number;
+  /** The client's socket closed or its subscription errored: nothing more will arrive. */
+  ended: boolean;
 }
 
 export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
@@ -111,12 +121,28 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
       const latencies: number[] = [];
       let errors = 0;
       let firstError: string | undefined;
+      // Why sockets closed, as the clients saw it ("code reason" → count): a gateway drop, a keep-alive timeout, ...
+      const closes = new Map<string, number>();
       log(`fan-out: ${clientCount} clients (${identities} identity) subscribing ...`);
       for (let i = 0; i < clientCount; i += 1) {
-        const tally: ClientTally = { lastId: 0, received: 0, duplicated: 0 };
+        const tally: ClientTally = { lastId: 0, received: 0, duplicated: 0, gaps: 0, ended: false };
         tallies.push(tally);
         const authorization = `Bearer ${await tokenFor(i, identities)}`;
-        const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { authorization } });
+        const client = createClient({
+          url: wsUrl,
+          webSocketImpl: WebSocket,
+          retryAttempts: 0,
+          lazy: true,
+          connectionParams: { authorization },
+          on: {
+            closed: (event) => {
+              const { code, reason } = event as { code?: number; reason?: string };
+              const key = `${code ?? '?'} ${reason ?? ''}`.trim();
+              closes.set(key, (closes.get(key) ?? 0) + 1);
+              tally.ended = true;
+            },
+          },
+        });
         clients.push(client);
         client.subscribe<{ machineStatusChanged: { id: string; at: string } }>(
           { query: subscription, variables: { gymId } },
@@ -130,6 +156,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
               const id = Number(event.id);
               if (id <= tally.lastId) tally.duplicated += 1;
               else {
+                if (tally.lastId > 0) tally.gaps += id - tally.lastId - 1;
                 tally.lastId = id;
                 tally.received += 1;
               }
@@ -137,6 +164,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
             },
             error: (error: unknown) => {
               errors += 1;
+              tally.ended = true;
               firstError ??= error instanceof Error ? error.message : JSON.stringify(error).slice(0, 300);
             },
             complete: () => {},
@@ -156,6 +184,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
         for (const tally of tallies) {
           tally.received = 0;
           tally.duplicated = 0;
+          tally.gaps = 0;
         }
         latencies.length = 0;
         const entityBefore = proxy.entityRequests;
@@ -216,14 +245,24 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
           deliveredRate: delivered / deliverSeconds,
           p50: at(50),
           p99: at(99),
-          lost: tallies.reduce((sum, t) => sum + Math.max(0, published - t.received), 0),
+          lost: tallies.reduce((sum, t) => sum + t.gaps + (t.ended ? Math.max(0, published - t.received - t.gaps) : 0), 0),
+          undelivered: tallies.reduce((sum, t) => sum + (t.ended ? 0 : Math.max(0, published - t.received - t.gaps)), 0),
           duplicated: tallies.reduce((sum, t) => sum + t.duplicated, 0),
           entityFetchesPerEvent: published > 0 ? (proxy.entityRequests - entityBefore) / published : NaN,
           rssPerIdleSubscriptionKiB,
           clientErrors: errors,
         });
+        // Untimed: let a backlog reach the clients still connected before the next row, so one row's late
+        // events are not counted as the next row's deliveries.
+        await eventually(() => tallies.every((t) => t.ended || t.received + t.gaps >= published), { timeoutMs: 120_000, intervalMs: 250, what: 'backlog delivered' }).catch(() => {
+          log(`fan-out: a backlog was still undelivered 120 s after the ${rate}/s row`);
+        });
         if (failedPublishes > 0 || errors > 0) log(`fan-out: ${failedPublishes} failed publishes, ${errors} client errors so far (first: ${firstError})`);
         log(`fan-out: ${clientCount} clients @ ${rate}/s: published ${published}, delivered ${delivered}`);
+        if (closes.size > 0) {
+          log(`fan-out: sockets closed so far (code reason: count): ${JSON.stringify(Object.fromEntries(closes))}`);
+          log(`fan-out: gateway output (tail):\n${gateway.output().slice(-1500)}`);
+        }
       }
       await Promise.all(clients.map((client) => client.dispose()));
       await eventually(async () => (await gateway.health()).subscriptions.subscriptions === 0, { timeoutMs: 60_000, what: 'subscriptions closed' });
