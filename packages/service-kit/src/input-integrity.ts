@@ -65,13 +65,13 @@ interface Problem {
 
 const scalarRefusal = (scalar: string) => (scalar === 'Date' ? 'must be a calendar date (YYYY-MM-DD)' : `must be a valid ${scalar}`);
 
-/** Why a `Date`/`DateTime` variable value is refused, or null (other types: null). */
-function scalarValueProblem(value: string, type: GraphQLInputType | undefined): string | null {
+/** Why a `Date`/`DateTime` value is refused by its scalar's `parse` (variable or literal), or null (other types: null). */
+function scalarProblem(type: GraphQLInputType | null | undefined, parse: (scalar: GraphQLScalarType) => unknown): string | null {
   const name = type ? getNamedType(type).name : '';
   const scalar = checkedScalars.get(name);
   if (!scalar) return null;
   try {
-    scalar.parseValue(value);
+    parse(scalar);
     return null;
   } catch {
     return scalarRefusal(name);
@@ -89,18 +89,7 @@ export function inputIntegrityError(
   let found: GraphQLError | null = null;
   const typeInfo = new TypeInfo(schema);
   const path: string[] = [];
-  const scalarProblem = (node: ValueNode): string | null => {
-    const inputType = typeInfo.getInputType();
-    const name = inputType ? getNamedType(inputType).name : '';
-    const scalar = checkedScalars.get(name);
-    if (!scalar) return null;
-    try {
-      scalar.parseLiteral(node);
-      return null;
-    } catch {
-      return scalarRefusal(name);
-    }
-  };
+  const literalProblem = (node: ValueNode) => scalarProblem(typeInfo.getInputType(), (scalar) => scalar.parseLiteral(node));
   const report = (problem: string | null) => {
     if (problem && !found) found = refused(path.join('.'), problem);
   };
@@ -110,9 +99,9 @@ export function inputIntegrityError(
     visitWithTypeInfo(typeInfo, {
       Argument: enterName,
       ObjectField: enterName,
-      StringValue: (node) => report(stringInputProblem(node.value, limits) ?? scalarProblem(node)),
-      FloatValue: (node) => report(Number.isFinite(Number(node.value)) ? scalarProblem(node) : 'must be a finite number'),
-      IntValue: (node) => report(scalarProblem(node)),
+      StringValue: (node) => report(stringInputProblem(node.value, limits) ?? literalProblem(node)),
+      FloatValue: (node) => report(Number.isFinite(Number(node.value)) ? literalProblem(node) : 'must be a finite number'),
+      IntValue: (node) => report(literalProblem(node)),
     }),
   );
   if (found) return found;
@@ -121,7 +110,7 @@ export function inputIntegrityError(
   const check = (value: unknown, type: GraphQLInputType | undefined, field: string, nesting: number): Problem | null => {
     if (nesting > maxValueNesting) return { field, problem: 'is nested too deeply' };
     if (typeof value === 'string') {
-      const problem = stringInputProblem(value, limits) ?? scalarValueProblem(value, type);
+      const problem = stringInputProblem(value, limits) ?? scalarProblem(type, (scalar) => scalar.parseValue(value));
       return problem ? { field, problem } : null;
     }
     if (typeof value === 'number') return Number.isFinite(value) ? null : { field, problem: 'must be a finite number' };
