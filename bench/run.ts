@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [--quick] [--duration s] [--warmup s] [--concurrency 1,10,50] [--tsx] [--profile]
- * [--no-subscriptions] [--no-peers] [--ab] [--scenarios abcd] [--out file]`: FitGraph's gateway side by side with plain Apollo Gateway
+ * [--no-subscriptions] [--no-peers] [--ab] [--baseline-subgraphs] [--scenarios abcd] [--out file]`: FitGraph's gateway side by side with plain Apollo Gateway
  * and Hive Gateway over the same five subgraph processes and the same seeded data; then the
  * subscription fan-out bench. Writes bench/results/<date>.md (see bench/README.md).
  */
@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     'no-subscriptions': { type: 'boolean', default: false },
     'no-peers': { type: 'boolean', default: false },
     ab: { type: 'boolean', default: false },
+    'baseline-subgraphs': { type: 'boolean', default: false },
     fanout: { type: 'string' },
     scenarios: { type: 'string' },
     out: { type: 'string' },
@@ -42,6 +43,10 @@ const warmupMs = Number(args.warmup ?? (quick ? 0.1 : 2)) * 1000;
 // --quick: every scenario and gateway, briefly, at 1 and 10 connections (a smoke run for the test).
 const concurrencies = (args.concurrency ?? (quick ? '1,10' : '1,10,50')).split(',').map(Number);
 const compiled = !args.tsx;
+// A/B of subgraph changes in one run: a second set of the five subgraphs from `<package>/dist-baseline/`
+// (an older commit's `pnpm build` output, copied there), on the same databases, behind a FitGraph gateway of its own.
+const baselineBundle = 'dist-baseline';
+if (args['baseline-subgraphs'] && !compiled) throw new Error('--baseline-subgraphs compares compiled bundles; drop --tsx');
 const startedAt = Date.now();
 const log = (message: string) => process.stderr.write(`bench [${((Date.now() - startedAt) / 1000).toFixed(1)} s]: ${message}\n`);
 
@@ -104,11 +109,23 @@ try {
       running.push(subgraphs[name]);
     }),
   );
+  const baselineSubgraphs = {} as Record<SubgraphName, ServiceProcess>;
+  if (args['baseline-subgraphs']) {
+    log(`starting the baseline subgraphs (<package>/${baselineBundle}) ...`);
+    await Promise.all(
+      subgraphNames.map(async (name) => {
+        baselineSubgraphs[name] = await startServiceProcess(name, serviceEnv, { compiled, bundleDir: baselineBundle });
+        running.push(baselineSubgraphs[name]);
+      }),
+    );
+  }
   const subgraphUrls = Object.fromEntries(subgraphNames.map((name) => [name, subgraphs[name].url]));
-  const gatewayEnv = {
+  const envFor = (set: Record<SubgraphName, ServiceProcess>) => ({
     ...serviceEnv,
-    ...Object.fromEntries(subgraphNames.map((name) => [`${envPrefix(name)}_SUBGRAPH_URL`, subgraphs[name].url])),
-  };
+    ...Object.fromEntries(subgraphNames.map((name) => [`${envPrefix(name)}_SUBGRAPH_URL`, set[name].url])),
+  });
+  const gatewayEnv = envFor(subgraphs);
+  const subgraphsBehind = (name: GatewayName) => (name === 'fitgraph-baseline' ? baselineSubgraphs : subgraphs);
   const supergraphFile = writeSupergraph(readFileSync(join(repoRoot, 'schema/supergraph.graphql'), 'utf8'), subgraphUrls, join(scratch, 'supergraph.graphql'));
 
   const signer = createTokenSigner(loadAuthConfig({ ...authEnv, NODE_ENV: 'production' }));
@@ -117,13 +134,16 @@ try {
   );
   const display = await signer.sign({ id: data.memberIds[data.memberIds.length - 1]!, role: 'GYM_STAFF', sessionId: 'bench-floor-display' });
   const scenarios = buildScenarios(data, tokens, display.accessToken).filter((s) => !args.scenarios || args.scenarios.includes(s.key));
-  const names: GatewayName[] = args.ab ? abNames : args['no-peers'] ? ['fitgraph'] : gatewayNames;
+  const names: GatewayName[] = [
+    ...(args.ab ? abNames : args['no-peers'] ? ['fitgraph' as const] : gatewayNames),
+    ...(args['baseline-subgraphs'] ? ['fitgraph-baseline' as const] : []),
+  ];
 
   log(`starting gateways: ${names.map((n) => gatewayLabels[n]).join(', ')} ...`);
   const gateways = {} as Record<GatewayName, RunningBenchGateway>;
   // The (b)-with-merging-off instances start now too (they idle until their turn): one start-up wait.
   const boardB = scenarios.find((s) => s.key === 'b');
-  const mergingOffNames = boardB && !args['no-peers'] && !args.ab ? names : [];
+  const mergingOffNames = boardB && !args['no-peers'] && !args.ab ? names.filter((name) => name !== 'fitgraph-baseline') : [];
   const mergingOffGateways = {} as Record<GatewayName, RunningBenchGateway>;
   await Promise.all([
     ...mergingOffNames.map(async (name) => {
@@ -137,7 +157,7 @@ try {
     }),
     ...names.map(async (name) => {
       gateways[name] = await startGateway(name, {
-        fitgraphEnv: gatewayEnv,
+        fitgraphEnv: name === 'fitgraph-baseline' ? envFor(baselineSubgraphs) : gatewayEnv,
         supergraphFile,
         compiled,
         nodeArgs: profileArgs(name),
@@ -170,10 +190,11 @@ try {
         log(`(${scenario.key}) ${connections} connection(s): ${gatewayLabels[name]}`);
         if (warmupMs > 0) await runLoad({ url: gateway.url, connections, durationMs: warmupMs, requestFor: scenario.requestFor });
         const cpuBefore = cpuMs(gateway.pid());
-        const subgraphCpuBefore = subgraphNames.map((s) => cpuMs(subgraphs[s].pid()));
+        const behind = subgraphsBehind(name);
+        const subgraphCpuBefore = subgraphNames.map((s) => cpuMs(behind[s].pid()));
         const result = await runLoad({ url: gateway.url, connections, durationMs, requestFor: scenario.requestFor });
         const cpu = cpuMs(gateway.pid()) - cpuBefore;
-        const subgraphCpu = subgraphNames.map((s, i) => cpuMs(subgraphs[s].pid()) - subgraphCpuBefore[i]!);
+        const subgraphCpu = subgraphNames.map((s, i) => cpuMs(behind[s].pid()) - subgraphCpuBefore[i]!);
         rows.push({
           scenario: scenario.key,
           connections,

@@ -13,6 +13,8 @@ const fitgraphVariants = {
   fitgraph: { label: 'FitGraph', env: {}, tsx: false },
   'fitgraph-nodedupe': { label: 'FitGraph, merging off', env: { SUBGRAPH_QUERY_DEDUPE: 'false' }, tsx: false },
   'fitgraph-tsx': { label: 'FitGraph via tsx, merging off', env: { SUBGRAPH_QUERY_DEDUPE: 'false' }, tsx: true },
+  // `--baseline-subgraphs`: the same gateway in front of a second set of subgraphs built from an older commit.
+  'fitgraph-baseline': { label: 'FitGraph, baseline subgraphs', env: {}, tsx: false },
 } as const;
 export type GatewayName = keyof typeof fitgraphVariants | 'apollo' | 'hive';
 export const gatewayNames: GatewayName[] = ['fitgraph', 'apollo', 'hive'];

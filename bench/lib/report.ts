@@ -57,6 +57,7 @@ export function renderReport(input: ReportInput): string {
       'CPU = user+system time of the gateway process tree during the timed window / requests answered.',
   );
   lines.push('');
+  const subgraphSum = (row: LoadRow) => Object.values(row.subgraphCpuMsPerRequest).reduce((a, b) => a + b, 0);
   for (const scenario of input.scenarios) {
     lines.push(`## (${scenario.key}) ${scenario.title}`);
     lines.push('');
@@ -79,7 +80,10 @@ export function renderReport(input: ReportInput): string {
             .filter(([, ms]) => ms >= 0.05)
             .map(([subgraph, ms]) => `${subgraph} ${fixed(ms, 1)}`)
             .join(', '),
-          name === 'fitgraph' ? '' : own ? `${ratio(own.rps, row.rps)} req/s, p99 ${ratio(own.p99, row.p99)}, CPU ${ratio(own.cpuMsPerRequest, row.cpuMsPerRequest)}` : '',
+          name === 'fitgraph' ? '' : own ? `${ratio(own.rps, row.rps)} req/s, p99 ${ratio(own.p99, row.p99)}, CPU ${ratio(own.cpuMsPerRequest, row.cpuMsPerRequest)}${
+            // --baseline-subgraphs: the comparison is about the subgraphs' CPU (all five summed).
+            name === 'fitgraph-baseline' ? `, subgraphs CPU ${ratio(subgraphSum(own), subgraphSum(row))} (${fixed(subgraphSum(own), 1)} vs ${fixed(subgraphSum(row), 1)} ms)` : ''
+          }` : '',
         ]);
       }
     }

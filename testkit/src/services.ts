@@ -30,9 +30,9 @@ export interface ServiceProcess {
 const packageDir = (service: SubgraphName | 'gateway') => join(repoRoot, service === 'gateway' ? 'gateway' : `subgraphs/${service}`);
 
 /** How to start a service: its TypeScript through tsx (default), or the compiled bundle (`pnpm build`: `node dist/index.js`). */
-const commandLine = (service: SubgraphName | 'gateway', compiled: boolean, nodeArgs: string[]) =>
+const commandLine = (service: SubgraphName | 'gateway', compiled: boolean, nodeArgs: string[], bundleDir = 'dist') =>
   compiled
-    ? [...nodeArgs, join(packageDir(service), 'dist/index.js')]
+    ? [...nodeArgs, join(packageDir(service), bundleDir, 'index.js')]
     : [...nodeArgs, '--import', 'tsx', join(packageDir(service), 'src/index.ts')];
 
 /**
@@ -50,6 +50,8 @@ export async function startServiceProcess(
     compiled?: boolean;
     /** Extra node flags, e.g. `--cpu-prof`. Default: none. */
     nodeArgs?: string[];
+    /** With `compiled`: the bundle's folder in the package (the bench's A/B runs an older build from another). Default: dist. */
+    bundleDir?: string;
   } = {},
 ): Promise<ServiceProcess> {
   const port = options.port ?? (await freePort());
@@ -60,7 +62,7 @@ export async function startServiceProcess(
   let exited: Promise<void>;
 
   const launch = async () => {
-    child = spawn(process.execPath, commandLine(service, options.compiled ?? false, options.nodeArgs ?? []), {
+    child = spawn(process.execPath, commandLine(service, options.compiled ?? false, options.nodeArgs ?? [], options.bundleDir), {
       cwd: repoRoot,
       env: { APOLLO_TELEMETRY_DISABLED: 'true', ...process.env, ...env, HOST: '127.0.0.1', [portVariable]: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
