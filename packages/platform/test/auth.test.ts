@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadAuthConfig } from '@fitgraph/platform';
-import { createTokenSigner, createTokenVerifier } from '@fitgraph/service-kit';
+import { createTokenSigner, createTokenVerifier, openRevocationList } from '@fitgraph/service-kit';
 
 const pair = () => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -40,6 +40,44 @@ describe('auth configuration', () => {
     await expect(createTokenVerifier(after).viewerFromAuthorization(`Bearer ${accessToken}`)).rejects.toMatchObject({
       extensions: { code: 'UNAUTHENTICATED' },
     });
+  });
+
+  afterEach(() => vi.useRealTimers());
+
+  it('still refuses a token it verified before once the token expires or its session is revoked (verified tokens are remembered)', async () => {
+    const config = loadAuthConfig({ AUTH_ACCESS_TOKEN_TTL: '60' });
+    const signer = createTokenSigner(config);
+    const revocations = await openRevocationList({ keyPrefix: '', accessTokenTtlSeconds: 60 });
+    const verifier = createTokenVerifier(config, revocations);
+    try {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const expiring = `Bearer ${(await signer.sign({ id: 'u1', role: 'MEMBER', sessionId: 's1' })).accessToken}`;
+      await expect(verifier.viewerFromAuthorization(expiring)).resolves.toMatchObject({ id: 'u1', sessionId: 's1' });
+      vi.advanceTimersByTime(59_000);
+      await expect(verifier.viewerFromAuthorization(expiring)).resolves.toMatchObject({ id: 'u1' });
+      vi.advanceTimersByTime(1_000);
+      await expect(verifier.viewerFromAuthorization(expiring)).rejects.toMatchObject({
+        message: 'Invalid access token: expired',
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
+
+      const revoked = `Bearer ${(await signer.sign({ id: 'u2', role: 'MEMBER', sessionId: 's2' })).accessToken}`;
+      await expect(verifier.viewerFromAuthorization(revoked)).resolves.toMatchObject({ id: 'u2' });
+      await revocations.revoke({ sessionIds: ['s2'] });
+      await expect(verifier.viewerFromAuthorization(revoked)).rejects.toMatchObject({
+        message: 'Invalid access token: session revoked',
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
+      // A remembered viewer is the verifier's own: what a caller does to its copy changes nothing.
+      const deleted = `Bearer ${(await signer.sign({ id: 'u3', role: 'MEMBER', sessionId: 's3' })).accessToken}`;
+      const first = await verifier.viewerFromAuthorization(deleted);
+      first!.role = 'ADMIN';
+      await expect(verifier.viewerFromAuthorization(deleted)).resolves.toMatchObject({ role: 'MEMBER' });
+      await revocations.revoke({ userIds: ['u3'] });
+      await expect(verifier.viewerFromAuthorization(deleted)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    } finally {
+      await revocations.close();
+    }
   });
 
   it('refuses the DEV-ONLY keys in production', () => {
