@@ -1,4 +1,4 @@
-import { ilike, type SQL } from 'drizzle-orm';
+import { ilike, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 
 /** Helpers for DataLoader batch functions: one SQL statement in, results in key order out. */
@@ -39,3 +39,28 @@ export const containsPattern = (search: string): string => `%${search.replace(/[
 /** WHERE condition for an optional case-insensitive "name contains" search; none when blank. */
 export const nameContains = (column: AnyPgColumn, search: string | null | undefined): SQL | undefined =>
   search?.trim() ? ilike(column, containsPattern(search.trim())) : undefined;
+
+/**
+ * `column = any($placeholder::<type>[])`: the same SQL text for any number of keys (`inArray`
+ * writes one parameter per key), so a loader's statement is built once (`.prepare()`) and the
+ * driver's prepared statement is reused whatever the batch size. Execute with a string array.
+ */
+export const anyOf = (column: AnyPgColumn, placeholder: string, type: 'uuid' | 'text'): SQL =>
+  sql`${column} = any(${sql.placeholder(placeholder)}::${sql.raw(type)}[])`;
+
+/**
+ * Something made once per database and then reused (a loader module's prepared statements):
+ * building a Drizzle query costs more CPU than running its prepared form, and loaders are made
+ * per request.
+ */
+export function perDatabase<TDatabase extends object, T>(make: (db: TDatabase) => T): (db: TDatabase) => T {
+  const made = new WeakMap<TDatabase, T>();
+  return (db) => {
+    let value = made.get(db);
+    if (value === undefined) {
+      value = make(db);
+      made.set(db, value);
+    }
+    return value;
+  };
+}

@@ -1,28 +1,29 @@
 import { and, asc, count, inArray, isNull } from 'drizzle-orm';
 import type { Database } from '@fitgraph/service-kit';
-import { byKey, groupByKey, onlyUuids } from '@fitgraph/service-kit';
+import { anyOf, byKey, groupByKey, onlyUuids, perDatabase } from '@fitgraph/service-kit';
 import DataLoader from 'dataloader';
 import * as schema from './db/schema';
 
+/** The hot loaders' statements, built and prepared once per database. */
+const statements = perDatabase((db: Database<typeof schema>) => ({
+  gymsByIds: db.select().from(schema.gyms).where(anyOf(schema.gyms.id, 'ids', 'uuid')).prepare('gyms_by_ids'),
+  machinesByIds: db.select().from(schema.machines).where(anyOf(schema.machines.id, 'ids', 'uuid')).prepare('machines_by_ids'),
+  machinesOfGyms: db
+    .select()
+    .from(schema.machines)
+    .where(anyOf(schema.machines.gymId, 'gymIds', 'uuid'))
+    .orderBy(asc(schema.machines.name))
+    .prepare('machines_of_gyms'),
+}));
+
 /** Per-request loaders: each batch is one SQL statement however many keys it holds. */
 export function createLoaders(db: Database<typeof schema>) {
+  const { gymsByIds, machinesByIds, machinesOfGyms } = statements(db);
   return {
-    gymById: new DataLoader(async (ids: readonly string[]) =>
-      byKey(ids, await db.select().from(schema.gyms).where(inArray(schema.gyms.id, onlyUuids(ids))), (gym) => gym.id),
-    ),
-    machineById: new DataLoader(async (ids: readonly string[]) =>
-      byKey(ids, await db.select().from(schema.machines).where(inArray(schema.machines.id, onlyUuids(ids))), (m) => m.id),
-    ),
+    gymById: new DataLoader(async (ids: readonly string[]) => byKey(ids, await gymsByIds.execute({ ids: onlyUuids(ids) }), (gym) => gym.id)),
+    machineById: new DataLoader(async (ids: readonly string[]) => byKey(ids, await machinesByIds.execute({ ids: onlyUuids(ids) }), (m) => m.id)),
     machinesByGymId: new DataLoader(async (gymIds: readonly string[]) =>
-      groupByKey(
-        gymIds,
-        await db
-          .select()
-          .from(schema.machines)
-          .where(inArray(schema.machines.gymId, onlyUuids(gymIds)))
-          .orderBy(asc(schema.machines.name)),
-        (machine) => machine.gymId,
-      ),
+      groupByKey(gymIds, await machinesOfGyms.execute({ gymIds: onlyUuids(gymIds) }), (machine) => machine.gymId),
     ),
     /** Open check-ins per gym (0 when none). */
     occupancyByGymId: new DataLoader(async (gymIds: readonly string[]) => {

@@ -1,6 +1,5 @@
-import { inArray } from 'drizzle-orm';
 import { deletedUserId } from '@fitgraph/platform';
-import { byKey, onlyUuids, type Database } from '@fitgraph/service-kit';
+import { anyOf, byKey, onlyUuids, perDatabase, type Database } from '@fitgraph/service-kit';
 import DataLoader from 'dataloader';
 import * as schema from './db/schema';
 
@@ -29,11 +28,17 @@ export const placeholderFor = (id: string): schema.UserRow => ({ ...deletedUserP
 /** Placeholders have no email; every real account has one. */
 export const isPlaceholder = (user: schema.UserRow): boolean => user.email === '';
 
+/** The loaders' statements, built and prepared once per database. */
+const statements = perDatabase((db: Database<typeof schema>) => ({
+  usersByIds: db.select().from(schema.users).where(anyOf(schema.users.id, 'ids', 'uuid')).prepare('users_by_ids'),
+}));
+
 /** Per-request loaders: each batch is one SQL statement however many keys it holds. */
 export function createLoaders(db: Database<typeof schema>) {
+  const { usersByIds } = statements(db);
   return {
     userById: new DataLoader(async (ids: readonly string[]) =>
-      byKey(ids, await db.select().from(schema.users).where(inArray(schema.users.id, onlyUuids(ids))), (u) => u.id).map((user, i) =>
+      byKey(ids, await usersByIds.execute({ ids: onlyUuids(ids) }), (u) => u.id).map((user, i) =>
         user ?? (ids[i] === deletedUserId ? deletedUserPlaceholder : null),
       ),
     ),

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, getTableColumns, inArray, lte, sql } from 'drizzle-orm';
-import { byKey, groupByKey, onlyUuids, type Database } from '@fitgraph/service-kit';
+import { anyOf, byKey, groupByKey, onlyUuids, perDatabase, type Database } from '@fitgraph/service-kit';
 import DataLoader from 'dataloader';
 import * as schema from './db/schema';
 import type { PersonalRecordModel } from './models';
@@ -22,10 +22,53 @@ export interface WorkoutPageKey {
 const cursorKey = (after: WorkoutCursor | null) => (after ? `${after.startedAt.toISOString()}|${after.id}` : '');
 
 /**
+ * Pages of many users' workouts in one statement: a row_number() per user, cut at `limit`. Two
+ * prepared forms, the first page and the pages after a cursor.
+ */
+function pageStatement(db: Database<typeof schema>, afterCursor: boolean) {
+  const ranked = db
+    .select({
+      ...getTableColumns(workouts),
+      rank: sql<number>`row_number() over (partition by ${workouts.userId} order by ${workouts.startedAt} desc, ${workouts.id} desc)`.as('rank'),
+    })
+    .from(workouts)
+    .where(
+      and(
+        anyOf(workouts.userId, 'userIds', 'uuid'),
+        afterCursor
+          ? sql`(${workouts.startedAt}, ${workouts.id}) < (${sql.placeholder('afterStartedAt')}::timestamptz, ${sql.placeholder('afterId')}::uuid)`
+          : undefined,
+      ),
+    )
+    .as('ranked');
+  return db
+    .select({ id: ranked.id, userId: ranked.userId, startedAt: ranked.startedAt, finishedAt: ranked.finishedAt })
+    .from(ranked)
+    .where(lte(ranked.rank, sql.placeholder('limit')))
+    .orderBy(asc(ranked.userId), desc(ranked.startedAt), desc(ranked.id))
+    .prepare(afterCursor ? 'workout_pages_after' : 'workout_pages');
+}
+
+/** The hot loaders' statements, built and prepared once per database. */
+const statements = perDatabase((db: Database<typeof schema>) => ({
+  exercisesByIds: db.select().from(exercises).where(anyOf(exercises.id, 'ids', 'uuid')).prepare('exercises_by_ids'),
+  workoutsByIds: db.select().from(workouts).where(anyOf(workouts.id, 'ids', 'uuid')).prepare('workouts_by_ids'),
+  setsOfWorkouts: db
+    .select()
+    .from(workoutSets)
+    .where(anyOf(workoutSets.workoutId, 'workoutIds', 'uuid'))
+    .orderBy(asc(workoutSets.loggedAt), asc(workoutSets.id))
+    .prepare('sets_of_workouts'),
+  firstPages: pageStatement(db, false),
+  pagesAfter: pageStatement(db, true),
+}));
+
+/**
  * Pages of many users' workouts. Keys that share `limit` and `after` (the usual case: one page
- * size for every user of a list) are one SQL statement: a row_number() per user, cut at `limit`.
+ * size for every user of a list) are one SQL statement.
  */
 async function loadWorkoutPages(db: Database<typeof schema>, keys: readonly WorkoutPageKey[]): Promise<schema.WorkoutRow[][]> {
+  const { firstPages, pagesAfter } = statements(db);
   const groups = new Map<string, WorkoutPageKey[]>();
   for (const key of keys) {
     const group = `${key.limit}|${cursorKey(key.after)}`;
@@ -37,26 +80,9 @@ async function loadWorkoutPages(db: Database<typeof schema>, keys: readonly Work
       const { limit, after } = group[0]!;
       const userIds = onlyUuids([...new Set(group.map((key) => key.userId))]);
       if (userIds.length === 0) return;
-      const ranked = db
-        .select({
-          ...getTableColumns(workouts),
-          rank: sql<number>`row_number() over (partition by ${workouts.userId} order by ${workouts.startedAt} desc, ${workouts.id} desc)`.as('rank'),
-        })
-        .from(workouts)
-        .where(
-          and(
-            inArray(workouts.userId, userIds),
-            after
-              ? sql`(${workouts.startedAt}, ${workouts.id}) < (${after.startedAt.toISOString()}::timestamptz, ${after.id}::uuid)`
-              : undefined,
-          ),
-        )
-        .as('ranked');
-      const rows = await db
-        .select({ id: ranked.id, userId: ranked.userId, startedAt: ranked.startedAt, finishedAt: ranked.finishedAt })
-        .from(ranked)
-        .where(lte(ranked.rank, limit))
-        .orderBy(asc(ranked.userId), desc(ranked.startedAt), desc(ranked.id));
+      const rows = after
+        ? await pagesAfter.execute({ userIds, limit, afterStartedAt: after.startedAt.toISOString(), afterId: after.id })
+        : await firstPages.execute({ userIds, limit });
       const byUser = groupByKey(userIds, rows, (row) => row.userId);
       userIds.forEach((userId, i) => pages.set(`${userId}|${limit}|${cursorKey(after)}`, byUser[i]!));
     }),
@@ -66,24 +92,13 @@ async function loadWorkoutPages(db: Database<typeof schema>, keys: readonly Work
 
 /** Per-request loaders: each batch is one SQL statement however many keys it holds. */
 export function createLoaders(db: Database<typeof schema>) {
+  const { exercisesByIds, workoutsByIds, setsOfWorkouts } = statements(db);
   return {
-    exerciseById: new DataLoader(async (ids: readonly string[]) =>
-      byKey(ids, await db.select().from(exercises).where(inArray(exercises.id, onlyUuids(ids))), (e) => e.id),
-    ),
-    workoutById: new DataLoader(async (ids: readonly string[]) =>
-      byKey(ids, await db.select().from(workouts).where(inArray(workouts.id, onlyUuids(ids))), (w) => w.id),
-    ),
+    exerciseById: new DataLoader(async (ids: readonly string[]) => byKey(ids, await exercisesByIds.execute({ ids: onlyUuids(ids) }), (e) => e.id)),
+    workoutById: new DataLoader(async (ids: readonly string[]) => byKey(ids, await workoutsByIds.execute({ ids: onlyUuids(ids) }), (w) => w.id)),
     /** Sets of many workouts, each in the order they were logged. */
     setsByWorkoutId: new DataLoader(async (workoutIds: readonly string[]) =>
-      groupByKey(
-        workoutIds,
-        await db
-          .select()
-          .from(workoutSets)
-          .where(inArray(workoutSets.workoutId, onlyUuids(workoutIds)))
-          .orderBy(asc(workoutSets.loggedAt), asc(workoutSets.id)),
-        (set) => set.workoutId,
-      ),
+      groupByKey(workoutIds, await setsOfWorkouts.execute({ workoutIds: onlyUuids(workoutIds) }), (set) => set.workoutId),
     ),
     workoutPage: new DataLoader((keys: readonly WorkoutPageKey[]) => loadWorkoutPages(db, keys), {
       cacheKeyFn: (key) => `${key.userId}|${key.limit}|${cursorKey(key.after)}`,
