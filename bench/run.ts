@@ -203,7 +203,14 @@ try {
           cpuMsPerRequest: result.requests > 0 ? cpu / result.requests : NaN,
           subgraphCpuMsPerRequest: Object.fromEntries(subgraphNames.map((s, i) => [s, subgraphCpu[i]! / Math.max(1, result.requests)])),
         });
-        if (result.errors > 0) log(`  ${result.errors} errors, first: ${result.firstError}`);
+        if (result.errors > 0) {
+          log(`  ${result.errors} errors, first: ${result.firstError}`);
+          // Production answers mask internal errors; the subgraphs' own logs say what failed.
+          for (const s of subgraphNames) {
+            const failures = behind[s].output().split('\n').filter((line) => /error/i.test(line)).slice(-3);
+            if (failures.length > 0) log(`  ${s} subgraph, last errors logged:\n${failures.join('\n')}`);
+          }
+        }
       }
     }
   }
