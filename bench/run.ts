@@ -179,39 +179,50 @@ try {
   const idleRss = Object.fromEntries(names.map((name) => [name, rssMiB(gateways[name].pid())])) as Record<GatewayName, number>;
 
   const rows: LoadRow[] = [];
+  /** Loads the gateways of `group` at the same time (each with `connections`) and records one row each. */
+  const measure = async (scenario: Scenario, connections: number, group: GatewayName[]) => {
+    log(`(${scenario.key}) ${connections} connection(s): ${group.map((name) => gatewayLabels[name]).join(' and, at the same time, ')}`);
+    const load = (name: GatewayName, ms: number) => runLoad({ url: gateways[name].url, connections, durationMs: ms, requestFor: scenario.requestFor });
+    if (warmupMs > 0) await Promise.all(group.map((name) => load(name, warmupMs)));
+    const cpuBefore = group.map((name) => cpuMs(gateways[name].pid()));
+    const subgraphCpuBefore = group.map((name) => subgraphNames.map((s) => cpuMs(subgraphsBehind(name)[s].pid())));
+    const results = await Promise.all(group.map((name) => load(name, durationMs)));
+    group.forEach((name, g) => {
+      const result = results[g]!;
+      const behind = subgraphsBehind(name);
+      const cpu = cpuMs(gateways[name].pid()) - cpuBefore[g]!;
+      const subgraphCpu = subgraphNames.map((s, i) => cpuMs(behind[s].pid()) - subgraphCpuBefore[g]![i]!);
+      rows.push({
+        scenario: scenario.key,
+        connections,
+        gateway: name,
+        ...result,
+        cpuMsPerRequest: result.requests > 0 ? cpu / result.requests : NaN,
+        subgraphCpuMsPerRequest: Object.fromEntries(subgraphNames.map((s, i) => [s, subgraphCpu[i]! / Math.max(1, result.requests)])),
+      });
+      if (result.errors > 0) {
+        log(`  ${gatewayLabels[name]}: ${result.errors} errors, first: ${result.firstError}`);
+        // Production answers mask internal errors; the subgraphs' own logs say what failed.
+        for (const s of subgraphNames) {
+          const failures = behind[s].output().split('\n').filter((line) => /error/i.test(line)).slice(-3);
+          if (failures.length > 0) log(`  ${s} subgraph, last errors logged:\n${failures.join('\n')}`);
+        }
+      }
+    });
+  };
+  // --baseline-subgraphs: FitGraph over both subgraph sets under load at the same time, so both see
+  // the same machine (on a shared machine, cells measured one after the other differed by ±20 % in
+  // an A/A run); the other gateways in turn.
+  const groups: GatewayName[][] = args['baseline-subgraphs']
+    ? [['fitgraph', 'fitgraph-baseline'], ...names.filter((name) => name !== 'fitgraph' && name !== 'fitgraph-baseline').map((name) => [name])]
+    : names.map((name) => [name]);
   let round = 0;
   for (const scenario of scenarios) {
     for (const connections of concurrencies) {
       // Alternate the order, so no gateway always runs first (or last) on a warm machine.
-      const order = names.map((_, i) => names[(i + round) % names.length]!);
+      const order = groups.map((_, i) => groups[(i + round) % groups.length]!);
       round += 1;
-      for (const name of order) {
-        const gateway = gateways[name];
-        log(`(${scenario.key}) ${connections} connection(s): ${gatewayLabels[name]}`);
-        if (warmupMs > 0) await runLoad({ url: gateway.url, connections, durationMs: warmupMs, requestFor: scenario.requestFor });
-        const cpuBefore = cpuMs(gateway.pid());
-        const behind = subgraphsBehind(name);
-        const subgraphCpuBefore = subgraphNames.map((s) => cpuMs(behind[s].pid()));
-        const result = await runLoad({ url: gateway.url, connections, durationMs, requestFor: scenario.requestFor });
-        const cpu = cpuMs(gateway.pid()) - cpuBefore;
-        const subgraphCpu = subgraphNames.map((s, i) => cpuMs(behind[s].pid()) - subgraphCpuBefore[i]!);
-        rows.push({
-          scenario: scenario.key,
-          connections,
-          gateway: name,
-          ...result,
-          cpuMsPerRequest: result.requests > 0 ? cpu / result.requests : NaN,
-          subgraphCpuMsPerRequest: Object.fromEntries(subgraphNames.map((s, i) => [s, subgraphCpu[i]! / Math.max(1, result.requests)])),
-        });
-        if (result.errors > 0) {
-          log(`  ${result.errors} errors, first: ${result.firstError}`);
-          // Production answers mask internal errors; the subgraphs' own logs say what failed.
-          for (const s of subgraphNames) {
-            const failures = behind[s].output().split('\n').filter((line) => /error/i.test(line)).slice(-3);
-            if (failures.length > 0) log(`  ${s} subgraph, last errors logged:\n${failures.join('\n')}`);
-          }
-        }
-      }
+      for (const group of order) await measure(scenario, connections, group);
     }
   }
   const loadedRss = Object.fromEntries(names.map((name) => [name, rssMiB(gateways[name].pid())])) as Record<GatewayName, number>;
