@@ -78,14 +78,20 @@ function scalarProblem(type: GraphQLInputType | null | undefined, parse: (scalar
   }
 }
 
-/** The first problem among the document's inline literals, or null. */
-function literalsProblem(schema: GraphQLSchema, document: DocumentNode, limits: InputLimits): Problem | null {
-  let found: Problem | null = null;
+/** The first integrity violation of `operation` (in `document`) with `variables`, or null. */
+export function inputIntegrityError(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | undefined | null,
+  limits: InputLimits,
+): GraphQLError | null {
+  let found: GraphQLError | null = null;
   const typeInfo = new TypeInfo(schema);
   const path: string[] = [];
   const literalProblem = (node: ValueNode) => scalarProblem(typeInfo.getInputType(), (scalar) => scalar.parseLiteral(node));
   const report = (problem: string | null) => {
-    if (problem && !found) found = { field: path.join('.'), problem };
+    if (problem && !found) found = refused(path.join('.'), problem);
   };
   const enterName = { enter: (node: { name: { value: string } }) => void path.push(node.name.value), leave: () => void path.pop() };
   visit(
@@ -98,34 +104,7 @@ function literalsProblem(schema: GraphQLSchema, document: DocumentNode, limits: 
       IntValue: (node) => report(literalProblem(node)),
     }),
   );
-  return found;
-}
-
-/**
- * The literals' verdict per parsed document: Apollo Server hands every request of the same query
- * text the same DocumentNode (its document store), and walking it with TypeInfo again on each
- * request cost ~3 % of a subgraph's busy time. Weak: a document evicted from the store goes too.
- */
-const literalsVerdicts = new WeakMap<DocumentNode, { schema: GraphQLSchema; maxStringLength: number; problem: Problem | null }>();
-
-function cachedLiteralsProblem(schema: GraphQLSchema, document: DocumentNode, limits: InputLimits): Problem | null {
-  const known = literalsVerdicts.get(document);
-  if (known && known.schema === schema && known.maxStringLength === limits.maxStringLength) return known.problem;
-  const problem = literalsProblem(schema, document, limits);
-  literalsVerdicts.set(document, { schema, maxStringLength: limits.maxStringLength, problem });
-  return problem;
-}
-
-/** The first integrity violation of `operation` (in `document`) with `variables`, or null. */
-export function inputIntegrityError(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operation: OperationDefinitionNode,
-  variables: Record<string, unknown> | undefined | null,
-  limits: InputLimits,
-): GraphQLError | null {
-  const literal = cachedLiteralsProblem(schema, document, limits);
-  if (literal) return refused(literal.field, literal.problem);
+  if (found) return found;
 
   /** The first problem in a variable's value, with the path to it (`input.email`). */
   const check = (value: unknown, type: GraphQLInputType | undefined, field: string, nesting: number): Problem | null => {
