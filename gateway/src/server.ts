@@ -54,6 +54,7 @@ import type { ClientSession, Identity } from './subscriptions/identity';
 import { SubscriptionPlanner, type ResumeRules } from './subscriptions/planner';
 import { serveSse, serveWebSocket, type OperationRequest } from './subscriptions/transports';
 import type { UpstreamOptions } from './subscriptions/upstream';
+import { rememberVerifiedTokens } from './verified-tokens';
 import { createTrustedDocuments, type TrustedDocumentsOptions } from './trusted-documents';
 
 /** What the gateway knows of each client request; forwarded to every subgraph fetch. */
@@ -157,7 +158,7 @@ const forwardedHeaders = { authorization: 'authorization', deviceKey: 'x-device-
 export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { logger, revocations } = options;
   const production = options.production ?? false;
-  const verifier = createTokenVerifier(options.auth, revocations);
+  const verifier = rememberVerifiedTokens(createTokenVerifier(options.auth, revocations), revocations);
   if (options.supergraphSdl === undefined && !options.supergraphPath) throw new Error('createGateway needs supergraphSdl or supergraphPath');
   const initialSdl = options.supergraphSdl ?? readFileSync(options.supergraphPath!, 'utf8');
   const urlFor = (name: string, fileUrl?: string) => perSubgraph(options.subgraphUrls, name) ?? fileUrl;
