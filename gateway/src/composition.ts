@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
-import { join } from 'node:path';
-import { defaultSubgraphPorts, repoRoot, subgraphNames, subgraphSdlPath, type SubgraphName } from '@fitgraph/platform';
+import { defaultSubgraphPorts, subgraphNames, subgraphSdlPath, type SubgraphName } from '@fitgraph/platform';
 import { parse } from 'graphql';
+import { supergraphPath } from './supergraph';
 
-export const supergraphPath = join(repoRoot, 'schema/supergraph.graphql');
+// Defined with the running gateway's supergraph code, so the gateway never loads @apollo/composition.
+export { supergraphPath };
 
 export class CompositionError extends Error {
   constructor(readonly problems: string[]) {

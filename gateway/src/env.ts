@@ -20,7 +20,7 @@ import { ConfigError, loadEnv, optionalUrl, port, positiveInt, type AuthConfig }
 import { z } from 'zod';
 import type { GatewayLimitOptions } from './limits/operation-limits';
 import type { TrustedDocumentsOptions } from './trusted-documents';
-import { supergraphPath as checkedInSupergraphPath } from './composition';
+import { supergraphPath as checkedInSupergraphPath } from './supergraph';
 import type { RateLimitSettings } from './rate-limit';
 import type { ResilienceOptions } from './fetch/resilience';
 import type { SubgraphFetchOptions, SubscriptionOptions } from './server';

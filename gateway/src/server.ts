@@ -47,7 +47,8 @@ import { observeSubgraphFetches } from './observability';
 import { inflightDedupe } from './fetch/dedupe';
 import { createPooledFetcher } from './fetch/pool';
 import { checkSubgraphs } from './readiness';
-import { perSubgraph, subgraphsOf, supergraphHash, watchSupergraphFile } from './supergraph';
+import { perSubgraph, supergraphHash, watchSupergraphFile } from './supergraph';
+import { servedSupergraphOf } from './served-supergraph';
 import { SubscriptionEngine, type SubscriptionLimits, type SubscriptionStats } from './subscriptions/engine';
 import type { ClientSession, Identity } from './subscriptions/identity';
 import { SubscriptionPlanner, type ResumeRules } from './subscriptions/planner';
@@ -194,17 +195,6 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   // @apollo/gateway reports usage metrics to Apollo unless APOLLO_TELEMETRY_DISABLED is set in
   // the process's environment when it is constructed; FitGraph's start scripts set it (see
   // gateway/README.md). The gateway itself never writes the environment.
-  // What one supergraph gives the subscription side; built (and validated) before it is applied.
-  const prepare = (sdl: string) => {
-    const subgraphs = subgraphsOf(sdl);
-    return {
-      hash: supergraphHash(sdl),
-      subgraphUrls: Object.fromEntries(subgraphs.map(({ name, url }) => [name, urlFor(name, url)!])),
-      planner: new SubscriptionPlanner(sdl, { resume: options.subscriptions?.resume }),
-      dataSources: Object.fromEntries(subgraphs.map((subgraph) => [subgraph.name, buildService(subgraph)])) as ServiceMap,
-    };
-  };
-  let current = prepare(initialSdl);
   let updateApollo: ((sdl: string) => void) | undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: async ({ update }) => {
@@ -212,15 +202,30 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       return { supergraphSdl: initialSdl };
     },
     buildService,
+    // Always, not only outside production: an invalid file must be refused before it is applied.
+    validateSupergraph: true,
   });
-  /** Applies a new supergraph (throws, changing nothing, when it is invalid): queries plan against it at once, subscriptions are re-planned. */
+  // What the supergraph Apollo serves gives the subscription side: its planner and schemas (one
+  // set in memory, see served-supergraph.ts), subgraph URLs and data sources. Taken after Apollo
+  // loaded or applied a supergraph.
+  const adopt = (sdl: string) => {
+    const served = servedSupergraphOf(gateway);
+    const subgraphs = served.queryPlanner.supergraph.subgraphsMetadata();
+    return {
+      hash: supergraphHash(sdl),
+      subgraphUrls: Object.fromEntries(subgraphs.map(({ name, url }) => [name, urlFor(name, url)!])),
+      planner: new SubscriptionPlanner(served, { resume: options.subscriptions?.resume }),
+      dataSources: Object.fromEntries(subgraphs.map((subgraph) => [subgraph.name, buildService(subgraph)])) as ServiceMap,
+    };
+  };
+  let current: ReturnType<typeof adopt>;
+  /** Applies a new supergraph (Apollo throws, changing nothing, when it is invalid): queries plan against it at once, subscriptions are re-planned. */
   const reloadSupergraph = (sdl: string) => {
-    const next = prepare(sdl);
-    if (next.hash === current.hash) return;
+    if (supergraphHash(sdl) === current.hash) return;
     updateApollo!(sdl);
-    current = next;
-    engine.reload(next);
-    logger.info({ supergraph: next.hash.slice(0, 12), subgraphs: Object.keys(next.subgraphUrls) }, 'supergraph reloaded');
+    current = adopt(sdl);
+    engine.reload(current);
+    logger.info({ supergraph: current.hash.slice(0, 12), subgraphs: Object.keys(current.subgraphUrls) }, 'supergraph reloaded');
   };
 
   const app = express();
@@ -242,16 +247,6 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     authorization: identity.authorization,
     deviceKey: null,
     viewer: identity.viewer,
-  });
-  const engine = new SubscriptionEngine({
-    planner: current.planner,
-    subgraphUrls: current.subgraphUrls,
-    dataSources: current.dataSources,
-    contextFor,
-    formatError,
-    logger,
-    limits: options.subscriptions?.limits,
-    upstream: options.subscriptions?.upstream,
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -283,6 +278,19 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
     ],
+  });
+  // Loads the supergraph: what the subscription side plans with comes from Apollo's load.
+  await apollo.start();
+  current = adopt(initialSdl);
+  const engine = new SubscriptionEngine({
+    planner: current.planner,
+    subgraphUrls: current.subgraphUrls,
+    dataSources: current.dataSources,
+    contextFor,
+    formatError,
+    logger,
+    limits: options.subscriptions?.limits,
+    upstream: options.subscriptions?.upstream,
   });
   // Queries and mutations over graphql-ws / SSE take the same path as HTTP ones.
   const executeOperation = async (session: ClientSession, request: OperationRequest): Promise<FormattedExecutionResult> => {
@@ -323,7 +331,6 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   observeGauge(metrics.upstreamStreams, () => engine.stats().upstreamStreams);
   const readiness = createReadiness(options.readinessChecks ?? [], { logger, metrics });
 
-  await apollo.start();
   const supergraphPath = options.supergraphSdl === undefined ? options.supergraphPath : undefined;
   const watcher =
     supergraphPath && options.watchSupergraph !== false

@@ -8,23 +8,14 @@
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
-import { Supergraph } from '@apollo/federation-internals';
+import { basename, dirname, join } from 'node:path';
+import { repoRoot } from '@fitgraph/platform';
 import type { Logger } from '@fitgraph/service-kit';
 
-export interface SubgraphEndpoint {
-  name: string;
-  url: string;
-}
+/** The checked-in supergraph (`pnpm compose` writes it; composition.ts), served unless SUPERGRAPH_PATH names another. */
+export const supergraphPath = join(repoRoot, 'schema/supergraph.graphql');
 
 export const supergraphHash = (sdl: string): string => createHash('sha256').update(sdl).digest('hex');
-
-/** The subgraphs a supergraph names, with their URLs from the file; throws when the SDL is not a valid supergraph. */
-export function subgraphsOf(sdl: string): SubgraphEndpoint[] {
-  return Supergraph.build(sdl, { validateSupergraph: true })
-    .subgraphsMetadata()
-    .map(({ name, url }) => ({ name, url }));
-}
 
 /** `GYM`, `MY_SERVICE`: how a subgraph name appears in env names (`<NAME>_SUBGRAPH_URL`, `<NAME>_SUBGRAPH_TIMEOUT_MS`). */
 export const subgraphEnvName = (name: string): string => name.toUpperCase().replace(/[^A-Z0-9]/g, '_');

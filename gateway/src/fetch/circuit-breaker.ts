@@ -7,7 +7,7 @@
  */
 import CircuitBreaker from 'opossum';
 import type { Logger } from '@fitgraph/service-kit';
-import type { FetcherMiddleware, SubgraphFetcher } from './fetcher';
+import type { FetcherMiddleware, SubgraphFetcher, SubgraphResponse } from './fetcher';
 import { isSubgraphError, subgraphUnavailable } from './subgraph-errors';
 
 import type { BreakerState } from '@fitgraph/service-kit';
@@ -43,12 +43,12 @@ export type BreakerStateListener = (serviceName: string, state: BreakerState) =>
 
 /** A 5xx the subgraph answered: a failure for the breaker, but the response still goes back to the caller. */
 class ServerErrorResponse extends Error {
-  constructor(readonly response: Response) {
+  constructor(readonly response: SubgraphResponse) {
     super(`HTTP ${response.status}`);
   }
 }
 
-type Call = (next: SubgraphFetcher, input: Parameters<SubgraphFetcher>[0], init: Parameters<SubgraphFetcher>[1]) => Promise<Response>;
+type Call = (next: SubgraphFetcher, input: Parameters<SubgraphFetcher>[0], init: Parameters<SubgraphFetcher>[1]) => Promise<SubgraphResponse>;
 
 const call: Call = async (next, input, init) => {
   const response = await next(input, init);
@@ -57,7 +57,7 @@ const call: Call = async (next, input, init) => {
 };
 
 export class SubgraphCircuitBreakers {
-  private readonly breakers = new Map<string, CircuitBreaker<Parameters<Call>, Response>>();
+  private readonly breakers = new Map<string, CircuitBreaker<Parameters<Call>, SubgraphResponse>>();
   private readonly listeners = new Set<BreakerStateListener>();
   private readonly settings: CircuitBreakerSettings;
 
@@ -99,7 +99,7 @@ export class SubgraphCircuitBreakers {
     this.breakers.clear();
   }
 
-  private breakerFor(serviceName: string): CircuitBreaker<Parameters<Call>, Response> {
+  private breakerFor(serviceName: string): CircuitBreaker<Parameters<Call>, SubgraphResponse> {
     let breaker = this.breakers.get(serviceName);
     if (breaker) return breaker;
     const { errorThresholdPercentage, volumeThreshold, resetTimeoutMs, rollingWindowMs } = this.settings;

@@ -1,4 +1,5 @@
-import type { FetcherMiddleware } from './fetcher';
+import { BufferedResponse, ResponseHeaders } from './buffered-response';
+import type { FetcherMiddleware, SubgraphRequestInit } from './fetcher';
 
 /**
  * The headers that decide what a subgraph answers: who is asking. Requests are merged only when
@@ -15,12 +16,9 @@ interface SharedAnswer {
   body: string;
 }
 
-const headerOf = (headers: RequestInit['headers'], name: string): string | null => {
+const headerOf = (headers: SubgraphRequestInit['headers'], name: string): string | null => {
   if (!headers) return null;
-  if (headers instanceof Headers) return headers.get(name);
-  if (Array.isArray(headers)) return headers.find((entry) => entry[0]?.toLowerCase() === name)?.[1] ?? null;
-  const record = headers as Record<string, string | undefined>;
-  return record[name] ?? Object.entries(record).find(([key]) => key.toLowerCase() === name)?.[1] ?? null;
+  return headers[name] ?? Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1] ?? null;
 };
 
 /**
@@ -65,31 +63,30 @@ export interface InflightDedupeStats {
  */
 export function inflightDedupe(stats: InflightDedupeStats = { sent: 0, merged: 0 }): FetcherMiddleware {
   const inflight = new Map<string, Promise<SharedAnswer>>();
-  return (next) =>
-    (async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-      const body = init?.body;
-      if (input instanceof Request || (init?.method ?? 'GET').toUpperCase() !== 'POST' || !isQueryBody(body)) {
-        stats.sent += 1;
-        return next(input, init);
-      }
-      const identity = identityHeaders.map((name) => headerOf(init?.headers, name) ?? '').join('\n');
-      const key = `${String(input)}\n${identity}\n${body}`;
-      let shared = inflight.get(key);
-      if (shared) stats.merged += 1;
-      else {
-        stats.sent += 1;
-        const { signal: _callerSignal, ...sharedInit } = init!;
-        shared = next(input, sharedInit).then(async (response) => ({
-          status: response.status,
-          statusText: response.statusText,
-          headers: [...response.headers],
-          body: await response.text(),
-        }));
-        inflight.set(key, shared);
-        const forget = () => inflight.delete(key);
-        shared.then(forget, forget);
-      }
-      const answer = await withSignal(shared, init?.signal);
-      return new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
-    }) as typeof fetch;
+  return (next) => async (input, init) => {
+    const body = init?.body;
+    if ((init?.method ?? 'GET').toUpperCase() !== 'POST' || !isQueryBody(body)) {
+      stats.sent += 1;
+      return next(input, init);
+    }
+    const identity = identityHeaders.map((name) => headerOf(init?.headers, name) ?? '').join('\n');
+    const key = `${input}\n${identity}\n${body}`;
+    let shared = inflight.get(key);
+    if (shared) stats.merged += 1;
+    else {
+      stats.sent += 1;
+      const { signal: _callerSignal, ...sharedInit } = init!;
+      shared = next(input, sharedInit).then(async (response) => ({
+        status: response.status,
+        statusText: response.statusText,
+        headers: [...response.headers],
+        body: await response.text(),
+      }));
+      inflight.set(key, shared);
+      const forget = () => inflight.delete(key);
+      shared.then(forget, forget);
+    }
+    const answer = await withSignal(shared, init?.signal);
+    return new BufferedResponse(answer.status, answer.statusText, new ResponseHeaders(answer.headers), answer.body);
+  };
 }

@@ -46,7 +46,8 @@ export function timeoutAndRetry(options: TimeoutRetryOptions): FetcherMiddleware
       try {
         const response = await next(input, { ...init, signal });
         if (!retryableStatuses.has(response.status)) return response;
-        await response.body?.cancel();
+        // Read to the end: frees the connection (a buffered answer has nothing left to read).
+        await response.text().catch(() => undefined);
         reason = `HTTP ${response.status}`;
       } catch (error) {
         if (callerSignal?.aborted) throw error;

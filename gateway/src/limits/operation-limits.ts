@@ -219,39 +219,99 @@ function estimateCost(schema: GraphQLSchema, document: DocumentNode, request: Op
   }
 }
 
-/** The operation limits for one API schema; `check` is what every transport calls first. */
-/** `schema`: the API schema the cost is estimated against, read per check (it changes when the supergraph reloads). */
+type Checked = { document: DocumentNode } | { errors: GraphQLError[] };
+
+/** Query text kept with its checks, at most this many characters in all (least recently used evicted). */
+const maxRememberedQueryChars = 256 * 1024;
+/** Cost estimates kept per query text (by operation name and variables). */
+const maxCostsPerQuery = 16;
+
+interface RememberedQuery {
+  /** What the text alone decides: size, tokens, syntax, depth, aliases, root fields. */
+  checked: Checked;
+  /** The schema `costs` were estimated against (a reloaded supergraph starts them afresh). */
+  schema?: GraphQLSchema;
+  costs: Map<string, Checked>;
+}
+
+/**
+ * The operation limits for one API schema; `check` is what every transport calls first.
+ * `schema`: the API schema the cost is estimated against, read per check (it changes when the
+ * supergraph reloads). Clients send the same few documents again and again, so the checks of
+ * each query text are remembered (parsing and costing were ~4 % of the gateway's CPU per request).
+ */
 export function createOperationGuard(schema: () => GraphQLSchema, overrides: Partial<OperationLimits> = {}): OperationGuard {
   const limits: OperationLimits = { ...defaultOperationLimits, ...definedOnly(overrides) };
   const exceeded = (limit: Exclude<LimitName, 'requestBytes'>, max: number, actual?: number) =>
     ({ errors: [limitExceeded(limit, max, actual, describeLimit[limit])] });
+  const checkText = (query: string): Checked => {
+    const bytes = Buffer.byteLength(query, 'utf8');
+    if (bytes > limits.maxDocumentBytes) return exceeded('documentBytes', limits.maxDocumentBytes, bytes);
+    const source = new Source(query);
+    let document: DocumentNode;
+    try {
+      const tokens = countTokens(source, limits.maxTokens);
+      if (tokens > limits.maxTokens) return exceeded('tokens', limits.maxTokens);
+      document = parse(source, { maxTokens: limits.maxTokens });
+    } catch (error) {
+      const syntax = error instanceof GraphQLError ? error : new GraphQLError(String(error));
+      return {
+        errors: [new GraphQLError(syntax.message, { source: syntax.source, positions: syntax.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })],
+      };
+    }
+    const shape = measureShape(document);
+    if (shape.depth > limits.maxDepth) return exceeded('depth', limits.maxDepth, shape.depth);
+    const introspectionMax = Math.max(limits.maxDepth, maxIntrospectionDepth);
+    if (shape.introspectionDepth > introspectionMax) return exceeded('depth', introspectionMax, shape.introspectionDepth);
+    if (shape.aliases > limits.maxAliases) return exceeded('aliases', limits.maxAliases, shape.aliases);
+    if (shape.rootFields > limits.maxRootFields) return exceeded('rootFields', limits.maxRootFields, shape.rootFields);
+    return { document };
+  };
+  const checkCost = (document: DocumentNode, request: OperationRequestText, apiSchema: GraphQLSchema): Checked => {
+    const cost = estimateCost(apiSchema, document, request, limits);
+    if (cost === 'too-many-nodes') return exceeded('cost', limits.maxCost);
+    if (cost !== null && cost > limits.maxCost) return exceeded('cost', limits.maxCost, cost);
+    return { document };
+  };
+  const remembered = new Map<string, RememberedQuery>();
+  let rememberedChars = 0;
+  const rememberedFor = (query: string): RememberedQuery => {
+    let entry = remembered.get(query);
+    if (entry) {
+      remembered.delete(query);
+      remembered.set(query, entry);
+      return entry;
+    }
+    entry = { checked: checkText(query), costs: new Map() };
+    // Over-long texts are refused before parsing and cheap to refuse again: not kept.
+    if (query.length > maxRememberedQueryChars) return entry;
+    remembered.set(query, entry);
+    rememberedChars += query.length;
+    for (const [oldest] of remembered) {
+      if (rememberedChars <= maxRememberedQueryChars) break;
+      remembered.delete(oldest);
+      rememberedChars -= oldest.length;
+    }
+    return entry;
+  };
   return {
     limits,
     check: (request) => {
-      const bytes = Buffer.byteLength(request.query, 'utf8');
-      if (bytes > limits.maxDocumentBytes) return exceeded('documentBytes', limits.maxDocumentBytes, bytes);
-      const source = new Source(request.query);
-      let document: DocumentNode;
-      try {
-        const tokens = countTokens(source, limits.maxTokens);
-        if (tokens > limits.maxTokens) return exceeded('tokens', limits.maxTokens);
-        document = parse(source, { maxTokens: limits.maxTokens });
-      } catch (error) {
-        const syntax = error instanceof GraphQLError ? error : new GraphQLError(String(error));
-        return {
-          errors: [new GraphQLError(syntax.message, { source: syntax.source, positions: syntax.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })],
-        };
+      const entry = rememberedFor(request.query);
+      if (!('document' in entry.checked)) return entry.checked;
+      const apiSchema = schema();
+      if (entry.schema !== apiSchema) {
+        entry.schema = apiSchema;
+        entry.costs.clear();
       }
-      const shape = measureShape(document);
-      if (shape.depth > limits.maxDepth) return exceeded('depth', limits.maxDepth, shape.depth);
-      const introspectionMax = Math.max(limits.maxDepth, maxIntrospectionDepth);
-      if (shape.introspectionDepth > introspectionMax) return exceeded('depth', introspectionMax, shape.introspectionDepth);
-      if (shape.aliases > limits.maxAliases) return exceeded('aliases', limits.maxAliases, shape.aliases);
-      if (shape.rootFields > limits.maxRootFields) return exceeded('rootFields', limits.maxRootFields, shape.rootFields);
-      const cost = estimateCost(schema(), document, request, limits);
-      if (cost === 'too-many-nodes') return exceeded('cost', limits.maxCost);
-      if (cost !== null && cost > limits.maxCost) return exceeded('cost', limits.maxCost, cost);
-      return { document };
+      const key = `${request.operationName ?? ''}\n${request.variables ? JSON.stringify(request.variables) : ''}`;
+      let checked = entry.costs.get(key);
+      if (!checked) {
+        checked = checkCost(entry.checked.document, request, apiSchema);
+        entry.costs.set(key, checked);
+        if (entry.costs.size > maxCostsPerQuery) entry.costs.delete(entry.costs.keys().next().value!);
+      }
+      return checked;
     },
   };
 }

@@ -1,11 +1,12 @@
 import { buildOperationContext } from '@apollo/gateway';
-import { operationFromDocument, printSchema as printFederationSchema, Supergraph, type Schema } from '@apollo/federation-internals';
-import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
+import { operationFromDocument, printSchema as printFederationSchema, type Schema } from '@apollo/federation-internals';
+import type { FetchNode, PlanNode, QueryPlan, QueryPlanner } from '@apollo/query-planner';
 import {
   buildSchema,
   getNamedType,
   getNullableType,
   GraphQLError,
+  GraphQLSchema,
   isInterfaceType,
   isObjectType,
   Kind,
@@ -18,9 +19,9 @@ import {
   type DocumentNode,
   type FieldNode,
   type GraphQLField,
-  type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
+import type { ServedSupergraph } from '../served-supergraph';
 
 type OperationContext = ReturnType<typeof buildOperationContext>;
 
@@ -80,9 +81,10 @@ export interface SubscriptionPlannerOptions {
 }
 
 /**
- * Plans subscriptions with Apollo's own QueryPlanner over the supergraph (the same planner the
- * gateway uses for queries): a `Subscription` node with a `primary` fetch to the subgraph that
- * owns the root field and a `rest` plan of entity fetches to the others.
+ * Plans subscriptions with Apollo's own QueryPlanner over the supergraph (the very planner and
+ * schemas Apollo Gateway serves queries with, see served-supergraph.ts): a `Subscription` node
+ * with a `primary` fetch to the subgraph that owns the root field and a `rest` plan of entity
+ * fetches to the others.
  */
 export class SubscriptionPlanner {
   /** The API schema for validation and variable coercion, built by the `graphql` this module imports. */
@@ -96,16 +98,17 @@ export class SubscriptionPlanner {
   private readonly cacheSize: number;
   private readonly resume: ResumeRules;
 
-  constructor(supergraphSdl: string, options: SubscriptionPlannerOptions = {}) {
-    const supergraph = Supergraph.build(supergraphSdl);
-    this.federationApiSchema = supergraph.apiSchema();
-    // Two builds of one schema: under a bundler/test runner that resolves `graphql` to its ESM
-    // build, the Apollo packages (CommonJS) still get the CommonJS one, and graphql-js refuses
-    // schemas "from another realm". In plain Node both are the same module; the cost is nil.
-    this.executorApiSchema = this.federationApiSchema.toGraphQLJSSchema();
-    this.apiSchema = buildSchema(printFederationSchema(this.federationApiSchema));
-    this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
-    this.planner = new QueryPlanner(supergraph);
+  constructor(served: ServedSupergraph, options: SubscriptionPlannerOptions = {}) {
+    this.federationApiSchema = served.federationApiSchema;
+    this.executorApiSchema = served.apiSchema;
+    // Under a bundler/test runner that resolves `graphql` to its ESM build, the Apollo packages
+    // (CommonJS) still get the CommonJS one, and graphql-js refuses schemas "from another realm":
+    // then this module needs its own build of the API schema. In plain Node (and the compiled
+    // bundle) both are the same module and Apollo's schema is used as it is.
+    this.apiSchema =
+      served.apiSchema instanceof GraphQLSchema ? served.apiSchema : buildSchema(printFederationSchema(served.federationApiSchema));
+    this.supergraphSchema = served.supergraphSchema;
+    this.planner = served.queryPlanner;
     this.cacheSize = options.cacheSize ?? 500;
     this.resume = options.resume ?? {};
   }
