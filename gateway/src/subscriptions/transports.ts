@@ -17,6 +17,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ConnectionCaps } from '../limits/connection-caps';
 import type { OperationGuard } from '../limits/operation-limits';
+import type { FrameConnection, FrameTarget } from './delivery';
 import type { SubscriptionEngine } from './engine';
 import { createSseHandler } from './sse-http';
 import { identityOf, type ClientSession, type Identity } from './identity';
@@ -49,6 +50,8 @@ export interface TransportOptions {
 type OperationContext = {
   session: ClientSession;
   query: string;
+  /** graphql-ws: where delivery writes this subscription's `next` messages. */
+  frames?: FrameTarget;
 };
 
 type Prepared = { document: DocumentNode; operationName: string | undefined; variables: Record<string, unknown> | undefined };
@@ -91,10 +94,10 @@ function operationRunner({ apiSchema, engine, executeOperation }: TransportOptio
       const { session, query } = args.contextValue as OperationContext;
       return (await executeOperation(session, { query, ...request(args) })) as ExecutionResult;
     },
-    subscribe: (args: ExecutionArgs) =>
-      engine.subscribe((args.contextValue as OperationContext).session, { document: args.document, ...request(args) }) as
-        | AsyncGenerator<ExecutionResult>
-        | ExecutionResult,
+    subscribe: (args: ExecutionArgs) => {
+      const { session, frames } = args.contextValue as OperationContext;
+      return engine.subscribe(session, { document: args.document, ...request(args) }, frames) as AsyncGenerator<ExecutionResult> | ExecutionResult;
+    },
   };
 }
 
@@ -139,7 +142,7 @@ export function serveWebSocket(
   const { apiSchema, connectionGuard, guard, connectionCaps } = options;
   const runner = operationRunner(options);
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: options.maxPayloadBytes });
-  const server = useServer<Record<string, unknown> | undefined, { session?: ClientSession }>(
+  const server = useServer<Record<string, unknown> | undefined, { session?: ClientSession; frames?: FrameConnection }>(
     {
       onConnect: async (ctx) => {
         const params = ctx.connectionParams;
@@ -153,8 +156,15 @@ export function serveWebSocket(
             textParam(params, 'requestId') ?? (typeof header === 'string' ? header : null),
             peerAddress(ctx.extra.request),
           );
+          // Delivery writes subscriptions' `next` messages itself (delivery.ts): graphql-ws keeps the protocol, and its
+          // bookkeeping says whether an id is still open. Same socket, so its own messages (`complete` after the last
+          // `next`, pongs) stay in order with them.
+          const { socket } = ctx.extra;
+          ctx.extra.frames = {
+            accepts: (id) => socket.readyState === socket.OPEN && id in ctx.subscriptions,
+            send: (message, written) => socket.send(message, written),
+          };
           if (viewer) {
-            const socket = ctx.extra.socket;
             const release = connectionCaps.byUser.acquire(viewer.id);
             if (!release) {
               socket.close(CloseCode.TooManyConnections, 'Too many connections for this user');
@@ -177,7 +187,7 @@ export function serveWebSocket(
           return false;
         }
       },
-      onSubscribe: async (ctx, _id, message) => {
+      onSubscribe: async (ctx, id, message) => {
         const refused = await options.admit?.(ctx.extra.session!);
         if (refused) return [refused];
         const trusted = options.trustedDocuments.resolve(message);
@@ -185,11 +195,12 @@ export function serveWebSocket(
         const payload = { ...message, query: trusted.query ?? '' };
         const prepared = prepareOperation(apiSchema(), guard, payload);
         if (Array.isArray(prepared)) return prepared;
-        return runner.executionArgs(prepared, { session: ctx.extra.session!, query: payload.query });
+        return runner.executionArgs(prepared, { session: ctx.extra.session!, query: payload.query, frames: { connection: ctx.extra.frames!, id } });
       },
       execute: runner.execute,
       subscribe: runner.subscribe,
-      // Results are formatted already (plain JSON): send them as they are.
+      // Results are formatted already (plain JSON): send them as they are (queries; subscriptions' `next` messages are
+      // written by delivery).
       onNext: (_ctx, _id, _payload, _args, result) => result,
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => options.formatError(error.toJSON(), error)),
       connectionInitWaitTimeout: options.connectionInitTimeoutMs,
