@@ -54,6 +54,22 @@ type OperationContext = {
   frames?: FrameTarget;
 };
 
+/**
+ * Identical operation texts share one parsed document (the newest `sharedDocumentsMax` texts): graphql-ws
+ * keeps each subscription's document (its operation node) while the subscription lives, ~9 KiB with the
+ * tokens, so 10,000 subscribers of one operation would hold 10,000 equal copies. The limits and
+ * validation still run on each request's own text.
+ */
+const sharedDocuments = new Map<string, DocumentNode>();
+const sharedDocumentsMax = 500;
+function sharedDocument(query: string, document: DocumentNode): DocumentNode {
+  const shared = sharedDocuments.get(query);
+  if (shared) return shared;
+  sharedDocuments.set(query, document);
+  if (sharedDocuments.size > sharedDocumentsMax) sharedDocuments.delete(sharedDocuments.keys().next().value!);
+  return document;
+}
+
 type Prepared = { document: DocumentNode; operationName: string | undefined; variables: Record<string, unknown> | undefined };
 
 const withCode = (error: GraphQLError, code: string) =>
@@ -73,7 +89,7 @@ function prepareOperation(schema: GraphQLSchema, guard: OperationGuard, request:
   if (!getOperationAST(document, operationName)) {
     return [new GraphQLError('Unable to identify the operation to run', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
   }
-  return { document, operationName, variables: request.variables ?? undefined };
+  return { document: sharedDocument(request.query, document), operationName, variables: request.variables ?? undefined };
 }
 
 /** What both transports do with a prepared operation: the same execution args, execute and subscribe. */
