@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Role, Viewer } from '@fitgraph/platform';
 import { CloseCode, type ConnectionGuard } from '@fitgraph/service-kit';
 import {
@@ -176,9 +177,13 @@ export function serveWebSocket(
           // bookkeeping says whether an id is still open. Same socket, so its own messages (`complete` after the last
           // `next`, pongs) stay in order with them.
           const { socket } = ctx.extra;
+          const tcp = ctx.extra.request.socket;
           ctx.extra.frames = {
             accepts: (id) => socket.readyState === socket.OPEN && id in ctx.subscriptions,
-            send: (message, written) => socket.send(message, written),
+            send: (message, written) => {
+              corkUntilTurnEnds(tcp);
+              socket.send(message, written);
+            },
           };
           if (viewer) {
             const release = connectionCaps.byUser.acquire(viewer.id);
@@ -361,6 +366,27 @@ export function serveSse(options: TransportOptions): SseTransport {
       open.clear();
     },
   };
+}
+
+/** Sockets corked in this turn of the event loop, uncorked together when it ends. */
+const corked: Socket[] = [];
+const uncorkAll = () => {
+  for (const socket of corked) socket.uncork();
+  corked.length = 0;
+};
+
+/**
+ * Holds a socket's writes until this turn of the event loop ends, so every message delivered to it
+ * meanwhile leaves in one write (system call): the write, not the JavaScript, was most of the
+ * per-message cost, and when a fan-out falls behind, the deliveries of several events run in one
+ * turn and then share it. Nothing waits longer than the delivery loop that is running anyway.
+ * ws corks each message itself, which nests inside.
+ */
+function corkUntilTurnEnds(socket: Socket): void {
+  if (socket.writableCorked > 0) return;
+  if (corked.length === 0) setImmediate(uncorkAll);
+  corked.push(socket);
+  socket.cork();
 }
 
 /** The TCP peer's address, for per-IP caps (proxies in front make this the proxy's). */
