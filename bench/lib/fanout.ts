@@ -278,6 +278,18 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
       await Promise.all(clients.map((client) => client.dispose()));
       await eventually(async () => (await gateway.health()).subscriptions.subscriptions === 0, { timeoutMs: 60_000, what: 'subscriptions closed' });
     }
+    // Leave the machines as found, so a later fan-out in the same run can claim them again.
+    await Promise.all(
+      publishers
+        .filter((p) => p.holding)
+        .map((p) =>
+          fetch(subgraphs.gym.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${p.token}` },
+            body: JSON.stringify({ query: 'mutation($id: ID!) { releaseMachine(machineId: $id) { id } }', variables: { id: p.machineId } }),
+          }),
+        ),
+    );
   } catch (error) {
     throw new Error(`${String(error)}\ngateway output (tail):\n${gateway.output().slice(-3000)}`);
   } finally {
