@@ -371,8 +371,8 @@ export function serveSse(options: TransportOptions): SseTransport {
 /** Sockets corked in this turn of the event loop, uncorked together when it ends. */
 const corked: Socket[] = [];
 const uncorkAll = () => {
-  for (const socket of corked) socket.uncork();
-  corked.length = 0;
+  // Taken first: a socket corked while these uncork belongs to the next turn.
+  for (const socket of corked.splice(0)) socket.uncork();
 };
 
 /**
