@@ -279,7 +279,17 @@ try {
   if (!args['no-subscriptions']) {
     log('subscription fan-out ...');
     try {
-      fanout = await runFanout({ quick, gatewayEnv, compiled, subgraphs, data, signer, log, matrix: args.fanout ? parseFanoutCases(args.fanout) : undefined });
+      fanout = await runFanout({
+        quick,
+        gatewayEnv,
+        compiled,
+        gatewayNodeArgs: profileArgs('fitgraph-fanout'),
+        subgraphs,
+        data,
+        signer,
+        log,
+        matrix: args.fanout ? parseFanoutCases(args.fanout) : undefined,
+      });
     } catch (error) {
       fanoutError = String(error);
       log(`fan-out failed: ${fanoutError}`);

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { envPrefix, type SubgraphName } from '@fitgraph/platform';
 import { type TokenSigner } from '@fitgraph/service-kit';
 import { eventually, startCountingProxy, startServiceProcess, type ServiceProcess } from '@fitgraph/testkit';
-import { rssMiB } from './proc';
+import { cpuMs, rssMiB } from './proc';
 import type { SeededData } from './seed';
 
 export interface FanoutRow {
@@ -34,12 +34,19 @@ export interface FanoutRow {
   rssPerIdleSubscriptionKiB: number;
   /** Client subscriptions that ended with an error so far (e.g. dropped for falling behind). */
   clientErrors: number;
+  /**
+   * Gateway CPU (user + system, its process tree) from the row's first publish until every connected
+   * client had every event (backlog included) ÷ the messages delivered meanwhile: the per-message cost.
+   */
+  gatewayCpuUsPerMessage: number;
 }
 
 export interface FanoutOptions {
   quick: boolean;
   gatewayEnv: NodeJS.ProcessEnv;
   compiled: boolean;
+  /** Node flags for the gateway under test (`--profile`: a CPU profile of the fan-out alone). */
+  gatewayNodeArgs?: string[];
   subgraphs: Record<SubgraphName, ServiceProcess>;
   data: SeededData;
   signer: TokenSigner;
@@ -110,7 +117,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
   );
 
   const proxy = await startCountingProxy(subgraphs.user.url);
-  const gateway = await startServiceProcess('gateway', { ...options.gatewayEnv, [`${envPrefix('user')}_SUBGRAPH_URL`]: proxy.url }, { compiled: options.compiled });
+  const gateway = await startServiceProcess('gateway', { ...options.gatewayEnv, [`${envPrefix('user')}_SUBGRAPH_URL`]: proxy.url }, { compiled: options.compiled, nodeArgs: options.gatewayNodeArgs });
   const wsUrl = gateway.url.replace('http', 'ws');
   const rows: FanoutRow[] = [];
   try {
@@ -188,6 +195,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
         }
         latencies.length = 0;
         const entityBefore = proxy.entityRequests;
+        const cpuBefore = cpuMs(gateway.pid());
         let published = 0;
         let failedPublishes = 0;
         const started = performance.now();
@@ -251,12 +259,15 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
           entityFetchesPerEvent: published > 0 ? (proxy.entityRequests - entityBefore) / published : NaN,
           rssPerIdleSubscriptionKiB,
           clientErrors: errors,
+          gatewayCpuUsPerMessage: NaN,
         });
         // Untimed: let a backlog reach the clients still connected before the next row, so one row's late
         // events are not counted as the next row's deliveries.
         await eventually(() => tallies.every((t) => t.ended || t.received + t.gaps >= published), { timeoutMs: 120_000, intervalMs: 250, what: 'backlog delivered' }).catch(() => {
           log(`fan-out: a backlog was still undelivered 120 s after the ${rate}/s row`);
         });
+        const deliveredWithBacklog = tallies.reduce((sum, t) => sum + t.received, 0);
+        rows.at(-1)!.gatewayCpuUsPerMessage = deliveredWithBacklog > 0 ? ((cpuMs(gateway.pid()) - cpuBefore) * 1000) / deliveredWithBacklog : NaN;
         if (failedPublishes > 0 || errors > 0) log(`fan-out: ${failedPublishes} failed publishes, ${errors} client errors so far (first: ${firstError})`);
         log(`fan-out: ${clientCount} clients @ ${rate}/s: published ${published}, delivered ${delivered}`);
         if (closes.size > 0) {
@@ -267,6 +278,18 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
       await Promise.all(clients.map((client) => client.dispose()));
       await eventually(async () => (await gateway.health()).subscriptions.subscriptions === 0, { timeoutMs: 60_000, what: 'subscriptions closed' });
     }
+    // Leave the machines as found, so a later fan-out in the same run can claim them again.
+    await Promise.all(
+      publishers
+        .filter((p) => p.holding)
+        .map((p) =>
+          fetch(subgraphs.gym.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${p.token}` },
+            body: JSON.stringify({ query: 'mutation($id: ID!) { releaseMachine(machineId: $id) { id } }', variables: { id: p.machineId } }),
+          }),
+        ),
+    );
   } catch (error) {
     throw new Error(`${String(error)}\ngateway output (tail):\n${gateway.output().slice(-3000)}`);
   } finally {

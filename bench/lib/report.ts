@@ -138,7 +138,7 @@ export function renderReport(input: ReportInput): string {
     lines.push('');
     lines.push(
       table(
-        ['clients', 'identities', 'target ev/s', 'published ev/s', 'delivered ev/s', 'p50 ms', 'p99 ms', 'lost', 'duplicated', 'entity fetches / event', 'RSS / idle sub KiB', 'clients dropped', 'undelivered after 20 s'],
+        ['clients', 'identities', 'target ev/s', 'published ev/s', 'delivered ev/s', 'p50 ms', 'p99 ms', 'lost', 'duplicated', 'entity fetches / event', 'RSS / idle sub KiB', 'clients dropped', 'undelivered after 20 s', 'gateway CPU µs / msg'],
         input.fanout.map((row) => [
           row.clients,
           row.identities,
@@ -153,6 +153,7 @@ export function renderReport(input: ReportInput): string {
           fixed(row.rssPerIdleSubscriptionKiB, 1),
           row.clientErrors,
           row.undelivered,
+          fixed(row.gatewayCpuUsPerMessage, 1),
         ]),
       ),
     );

@@ -228,6 +228,39 @@ describe('gateway subscriptions (fixture subgraphs)', () => {
     console.log(`fixture fan-out: ${subscribers} subscribers × ${count} events in ${elapsed.toFixed(0)} ms`);
   });
 
+  it('writes each group member its own id on every event exactly once, in order, and nothing after the client’s complete', async () => {
+    // Raw graphql-transport-ws sockets: the ids and message types on the wire, as delivery writes them.
+    const sockets = await Promise.all(Array.from({ length: 8 }, () => rawSocket(gateway.url)));
+    const ids = ['a', 'b', '"c"'];
+    for (const socket of sockets) for (const id of ids) socket.subscribe(id, { query: tickQuery, variables: { room: 'frames' } });
+    await until(() => gateway.subscriptions().subscriptions === 24 && store.listening === 1, 'one group of 24');
+    expect(gateway.subscriptions()).toMatchObject({ executionGroups: 1 });
+    const first = Array.from({ length: 5 }, (_, i) => store.publish('frames', 'u-ada', `f${i}`).id);
+    await until(() => sockets.every((socket) => ids.every((id) => socket.nexts(id).length === 5)), 'the first events');
+    // One client completes `b` on the first socket; the rest keep going.
+    sockets[0]!.send({ id: 'b', type: 'complete' });
+    await until(() => gateway.subscriptions().subscriptions === 23, 'the completed subscription to end');
+    const second = Array.from({ length: 5 }, (_, i) => store.publish('frames', 'u-bob', `s${i}`).id);
+    await until(() => sockets.every((socket) => ids.every((id) => socket.nexts(id).length === (socket === sockets[0] && id === 'b' ? 5 : 10))), 'the second events');
+    const countdown = sockets[1]!;
+    countdown.subscribe('down', { query: 'subscription { countdown(from: 2) }' });
+    await until(() => countdown.messages.some((m) => m.id === 'down' && m.type === 'complete'), 'the countdown to complete');
+    for (const socket of sockets) {
+      for (const id of ids) {
+        const expected = socket === sockets[0] && id === 'b' ? first : [...first, ...second];
+        expect(socket.nexts(id).map((payload) => payload.data.tick.id)).toEqual(expected);
+      }
+      // Only graphql-ws's own ack, and the next messages above (no `complete` for ids the client completed).
+      expect(socket.messages.filter((m) => m.type !== 'next' && m.id !== 'down').map((m) => m.type)).toEqual(['connection_ack']);
+    }
+    expect(countdown.messages.filter((m) => m.id === 'down')).toEqual([
+      { id: 'down', type: 'next', payload: { data: { countdown: 2 } } },
+      { id: 'down', type: 'next', payload: { data: { countdown: 1 } } },
+      { id: 'down', type: 'complete' },
+    ]);
+    await Promise.all(sockets.map((socket) => socket.close()));
+  });
+
   it('resumes a resumable stream after the subgraph restarts: nothing lost, nothing twice', async () => {
     const sub = ws().subscribe({ query: tickQuery, variables: { room: 'resume' } });
     await until(() => store.listening === 1, 'the upstream subscription');
@@ -368,3 +401,21 @@ describe('gateway shutdown', () => {
     }
   });
 });
+
+/** A graphql-transport-ws client on a bare socket, keeping every message it receives. */
+async function rawSocket(url: string) {
+  const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  const messages: { id?: string; type: string; payload?: any }[] = [];
+  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const send = (message: object) => socket.send(JSON.stringify(message));
+  send({ type: 'connection_init', payload: {} });
+  await until(() => messages.some((m) => m.type === 'connection_ack'), 'connection_ack');
+  return {
+    messages,
+    send,
+    subscribe: (id: string, payload: { query: string; variables?: Record<string, unknown> }) => send({ id, type: 'subscribe', payload }),
+    nexts: (id: string) => messages.filter((m) => m.id === id && m.type === 'next').map((m) => m.payload),
+    close: () => new Promise<void>((resolve) => (socket.readyState === WebSocket.CLOSED ? resolve() : (socket.once('close', () => resolve()), socket.close()))),
+  };
+}

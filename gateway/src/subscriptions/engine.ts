@@ -9,7 +9,7 @@ import type { ServiceMap } from '@apollo/gateway';
 import { ErrorCode, type Logger } from '@fitgraph/service-kit';
 import { getVariableValues, type DocumentNode, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { KeyedCounter } from '../limits/keyed-counter';
-import { DeliveryGroup, rateLimited } from './delivery';
+import { DeliveryGroup, rateLimited, type FrameTarget } from './delivery';
 import { asGraphQLError, EventExecutor } from './executor';
 import type { ClientSession, Identity } from './identity';
 import type { PreparedSubscription, SubscriptionPlanner } from './planner';
@@ -119,10 +119,15 @@ export class SubscriptionEngine {
     this.perUser = new KeyedCounter(this.limits.perUser);
   }
 
-  /** Starts a client subscription: an event iterator, or a result carrying why it could not start. */
+  /**
+   * Starts a client subscription: an event iterator, or a result carrying why it could not start.
+   * With `frames` (graphql-ws) delivery writes the `next` messages to the connection itself and the
+   * iterator only ends with the subscription.
+   */
   subscribe(
     session: ClientSession,
     request: SubscriptionRequest,
+    frames?: FrameTarget,
   ): AsyncIterableIterator<FormattedExecutionResult> | FormattedExecutionResult {
     if (this.closed) {
       return { errors: [{ message: 'The gateway is shutting down', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
@@ -183,7 +188,7 @@ export class SubscriptionEngine {
       this.active -= 1;
       if (joined.subscribers.size === 0 && stream.groups.get(joined.key) === joined) stream.groups.delete(joined.key);
       if (stream.groups.size === 0) this.stopStream(stream);
-    });
+    }, frames);
     session.subscriptions += 1;
     this.active += 1;
     return iterator;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Role, Viewer } from '@fitgraph/platform';
 import { CloseCode, type ConnectionGuard } from '@fitgraph/service-kit';
 import {
@@ -17,6 +18,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ConnectionCaps } from '../limits/connection-caps';
 import type { OperationGuard } from '../limits/operation-limits';
+import type { FrameConnection, FrameTarget } from './delivery';
 import type { SubscriptionEngine } from './engine';
 import { createSseHandler } from './sse-http';
 import { identityOf, type ClientSession, type Identity } from './identity';
@@ -49,7 +51,25 @@ export interface TransportOptions {
 type OperationContext = {
   session: ClientSession;
   query: string;
+  /** graphql-ws: where delivery writes this subscription's `next` messages. */
+  frames?: FrameTarget;
 };
+
+/**
+ * Identical operation texts share one parsed document (the newest `sharedDocumentsMax` texts): graphql-ws
+ * keeps each subscription's document (its operation node) while the subscription lives, ~9 KiB with the
+ * tokens, so 10,000 subscribers of one operation would hold 10,000 equal copies. The limits and
+ * validation still run on each request's own text.
+ */
+const sharedDocuments = new Map<string, DocumentNode>();
+const sharedDocumentsMax = 500;
+function sharedDocument(query: string, document: DocumentNode): DocumentNode {
+  const shared = sharedDocuments.get(query);
+  if (shared) return shared;
+  sharedDocuments.set(query, document);
+  if (sharedDocuments.size > sharedDocumentsMax) sharedDocuments.delete(sharedDocuments.keys().next().value!);
+  return document;
+}
 
 type Prepared = { document: DocumentNode; operationName: string | undefined; variables: Record<string, unknown> | undefined };
 
@@ -70,7 +90,7 @@ function prepareOperation(schema: GraphQLSchema, guard: OperationGuard, request:
   if (!getOperationAST(document, operationName)) {
     return [new GraphQLError('Unable to identify the operation to run', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
   }
-  return { document, operationName, variables: request.variables ?? undefined };
+  return { document: sharedDocument(request.query, document), operationName, variables: request.variables ?? undefined };
 }
 
 /** What both transports do with a prepared operation: the same execution args, execute and subscribe. */
@@ -91,10 +111,10 @@ function operationRunner({ apiSchema, engine, executeOperation }: TransportOptio
       const { session, query } = args.contextValue as OperationContext;
       return (await executeOperation(session, { query, ...request(args) })) as ExecutionResult;
     },
-    subscribe: (args: ExecutionArgs) =>
-      engine.subscribe((args.contextValue as OperationContext).session, { document: args.document, ...request(args) }) as
-        | AsyncGenerator<ExecutionResult>
-        | ExecutionResult,
+    subscribe: (args: ExecutionArgs) => {
+      const { session, frames } = args.contextValue as OperationContext;
+      return engine.subscribe(session, { document: args.document, ...request(args) }, frames) as AsyncGenerator<ExecutionResult> | ExecutionResult;
+    },
   };
 }
 
@@ -139,7 +159,7 @@ export function serveWebSocket(
   const { apiSchema, connectionGuard, guard, connectionCaps } = options;
   const runner = operationRunner(options);
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: options.maxPayloadBytes });
-  const server = useServer<Record<string, unknown> | undefined, { session?: ClientSession }>(
+  const server = useServer<Record<string, unknown> | undefined, { session?: ClientSession; frames?: FrameConnection }>(
     {
       onConnect: async (ctx) => {
         const params = ctx.connectionParams;
@@ -153,8 +173,19 @@ export function serveWebSocket(
             textParam(params, 'requestId') ?? (typeof header === 'string' ? header : null),
             peerAddress(ctx.extra.request),
           );
+          // Delivery writes subscriptions' `next` messages itself (delivery.ts): graphql-ws keeps the protocol, and its
+          // bookkeeping says whether an id is still open. Same socket, so its own messages (`complete` after the last
+          // `next`, pongs) stay in order with them.
+          const { socket } = ctx.extra;
+          const tcp = ctx.extra.request.socket;
+          ctx.extra.frames = {
+            accepts: (id) => socket.readyState === socket.OPEN && id in ctx.subscriptions,
+            send: (message, written) => {
+              corkUntilTurnEnds(tcp);
+              socket.send(message, written);
+            },
+          };
           if (viewer) {
-            const socket = ctx.extra.socket;
             const release = connectionCaps.byUser.acquire(viewer.id);
             if (!release) {
               socket.close(CloseCode.TooManyConnections, 'Too many connections for this user');
@@ -177,7 +208,7 @@ export function serveWebSocket(
           return false;
         }
       },
-      onSubscribe: async (ctx, _id, message) => {
+      onSubscribe: async (ctx, id, message) => {
         const refused = await options.admit?.(ctx.extra.session!);
         if (refused) return [refused];
         const trusted = options.trustedDocuments.resolve(message);
@@ -185,11 +216,12 @@ export function serveWebSocket(
         const payload = { ...message, query: trusted.query ?? '' };
         const prepared = prepareOperation(apiSchema(), guard, payload);
         if (Array.isArray(prepared)) return prepared;
-        return runner.executionArgs(prepared, { session: ctx.extra.session!, query: payload.query });
+        return runner.executionArgs(prepared, { session: ctx.extra.session!, query: payload.query, frames: { connection: ctx.extra.frames!, id } });
       },
       execute: runner.execute,
       subscribe: runner.subscribe,
-      // Results are formatted already (plain JSON): send them as they are.
+      // Results are formatted already (plain JSON): send them as they are (queries; subscriptions' `next` messages are
+      // written by delivery).
       onNext: (_ctx, _id, _payload, _args, result) => result,
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => options.formatError(error.toJSON(), error)),
       connectionInitWaitTimeout: options.connectionInitTimeoutMs,
@@ -334,6 +366,27 @@ export function serveSse(options: TransportOptions): SseTransport {
       open.clear();
     },
   };
+}
+
+/** Sockets corked in this turn of the event loop, uncorked together when it ends. */
+const corked: Socket[] = [];
+const uncorkAll = () => {
+  // Taken first: a socket corked while these uncork belongs to the next turn.
+  for (const socket of corked.splice(0)) socket.uncork();
+};
+
+/**
+ * Holds a socket's writes until this turn of the event loop ends, so every message delivered to it
+ * meanwhile leaves in one write (system call): the write, not the JavaScript, was most of the
+ * per-message cost, and when a fan-out falls behind, the deliveries of several events run in one
+ * turn and then share it. Nothing waits longer than the delivery loop that is running anyway.
+ * ws corks each message itself, which nests inside.
+ */
+function corkUntilTurnEnds(socket: Socket): void {
+  if (socket.writableCorked > 0) return;
+  if (corked.length === 0) setImmediate(uncorkAll);
+  corked.push(socket);
+  socket.cork();
 }
 
 /** The TCP peer's address, for per-IP caps (proxies in front make this the proxy's). */
