@@ -292,9 +292,12 @@ describe(`workout subgraph (${backends.database})`, () => {
       expect(data._entities[n - 1].workouts.nodes.length).toBeGreaterThan(0);
       return requestStatements(sub.db.queries).length - before;
     };
+    // Four or five, whatever the number of users: a record's `workout` is served from the workouts
+    // the page already loaded (primed) unless it is asked for before that page's rows arrive, which
+    // is timing (one more batched statement). What must not happen is a statement per user.
     const few = await count(2);
     const many = await count(12);
-    expect(many).toBe(few);
+    expect(few).toBeLessThanOrEqual(5);
     expect(many).toBeLessThanOrEqual(5);
   });
 });
