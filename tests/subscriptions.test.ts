@@ -131,6 +131,9 @@ describe(`subscriptions through the gateway, services as processes (${backends.d
       WORKOUT_SUBGRAPH_URL: nowhere,
       NUTRITION_SUBGRAPH_URL: nowhere,
       SUBSCRIPTIONS_UPSTREAM_RETRY_MAX_MS: '300',
+      // Quick retries need more of them: 30 at 300 ms is ~9 s, less than a restarted subgraph takes to
+      // load on a busy machine, after which the gateway gives the upstream up (the crash tests).
+      SUBSCRIPTIONS_UPSTREAM_RETRY_ATTEMPTS: '400',
     };
     gateway = await start('gateway', gatewayEnv);
     staffToken = await tokenFor(randomUUID(), 'GYM_STAFF');
