@@ -9,7 +9,11 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import {
@@ -139,6 +143,9 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
       ApolloServerPluginLandingPageDisabled(),
       // No Apollo Studio here; traces would only cost bytes on every response.
       ApolloServerPluginInlineTraceDisabled(),
+      // No schema has @cacheControl, so every answer was `cache-control: no-store`, which the
+      // gateway reads exactly as no header (max-age 0); the plugin's per-field hook ran for nothing.
+      ApolloServerPluginCacheControlDisabled(),
       requestLogPlugin<{ request?: RequestInfo }>(logger, (context) => context.request?.requestId),
       inputIntegrityPlugin(edge),
       operationMetricsPlugin(metrics),
