@@ -46,22 +46,47 @@ export interface RateLimitOptions {
 
 const maxMemoryDurationSeconds = Math.floor((2 ** 31 - 1) / 1000);
 
+/** How long the first attempts wait for Redis before counting in process (the insurance limiter). */
+const firstConnectionWaitMs = 1000;
+
+/** Resolves when `redis` is first ready, or after `timeoutMs` (unreachable: the insurance limiter counts). */
+function connectedOrTimedOut(redis: Redis, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    timer.unref();
+    redis.once('ready', done);
+  });
+}
+
 /** Opens one Redis connection (when `redisUrl` is set) shared by every limiter made from it. */
 export function openRateLimiters(options: RateLimitOptions): RateLimiters {
   const redis = options.redisUrl ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : null;
   redis?.on('error', (error) => options.logger.warn({ err: error }, 'rate limiter: redis error'));
+  // Without an offline queue, a command sent before the first connection is ready fails, and that
+  // attempt is counted by the per-process insurance limiter instead of the shared budget (a fresh
+  // process's first requests split their count). Wait for the first connection, bounded.
+  const firstConnection = redis ? connectedOrTimedOut(redis, firstConnectionWaitMs) : Promise.resolve();
+  const store = async <T>(use: () => Promise<T>): Promise<T> => {
+    if (redis && redis.status !== 'ready') await firstConnection;
+    return use();
+  };
   return {
     limiter(name, { points, durationSeconds: duration }) {
       const keyPrefix = `${options.keyPrefix}${name}`;
       // The memory store expires keys with setTimeout, which fires at once beyond 2^31-1 ms (~24.8 days).
       const memory = new RateLimiterMemory({ keyPrefix, points, duration: Math.min(duration, maxMemoryDurationSeconds) });
-      const store: RateLimiterAbstract = redis
+      const limits: RateLimiterAbstract = redis
         ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, insuranceLimiter: memory })
         : memory;
       return {
         async consume(key, cost = 1) {
           try {
-            const result = await store.consume(key, cost);
+            const result = await store(() => limits.consume(key, cost));
             return { limited: false, remaining: result.remainingPoints, resetSeconds: result.msBeforeNext / 1000 };
           } catch (error) {
             // rate-limiter-flexible rejects with a RateLimiterRes when over the limit, an Error otherwise.
@@ -73,14 +98,14 @@ export function openRateLimiters(options: RateLimitOptions): RateLimiters {
           }
         },
         async reward(key, cost = 1) {
-          await store.reward(key, cost);
+          await store(() => limits.reward(key, cost));
         },
         async reset(key) {
-          await store.delete(key);
+          await store(() => limits.delete(key));
         },
         async consumed(key) {
           try {
-            return (await store.get(key))?.consumedPoints ?? 0;
+            return (await store(() => limits.get(key)))?.consumedPoints ?? 0;
           } catch (error) {
             options.logger.warn({ err: error }, 'rate limiter: reading a count failed');
             return 0;

@@ -6,6 +6,7 @@
  * statement (db-instrumentation.ts). postgres.js has no OpenTelemetry instrumentation, and the
  * auto-instrumentations' module hooks do not see our ESM (tsx) imports, so the spans are made here.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -64,37 +65,43 @@ export function startTracing(options: TracingOptions): Tracing {
 const untracedPaths = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
- * Express middleware: a SERVER span per HTTP request, continuing the caller's `traceparent`, and
- * active for everything the request does (body parsing included: `req`/`res` are bound to it).
+ * Runs `handle` in a SERVER span for one HTTP request at `path`, continuing the caller's
+ * `traceparent` and ended when the response finishes (just `handle()` when tracing is off).
+ * `req`/`res` are bound to the span, so their listeners (body parsing) run inside it too.
  */
+export function withHttpServerSpan(service: string, req: IncomingMessage, res: ServerResponse, path: string, handle: () => void): void {
+  const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+  const method = req.method ?? 'GET';
+  const span = tracer().startSpan(
+    `${method} ${path}`,
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path, 'app.service': service } },
+    parent,
+  );
+  if (!span.isRecording()) {
+    span.end();
+    return handle();
+  }
+  const active = trace.setSpan(parent, span);
+  context.bind(active, req);
+  context.bind(active, res);
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    span.setAttribute('http.response.status_code', res.statusCode);
+    if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  };
+  res.once('finish', end);
+  res.once('close', end);
+  context.with(active, handle);
+}
+
+/** Express middleware: {@link withHttpServerSpan} around everything a request does, the probes excepted. */
 export function httpTracingMiddleware(service: string): RequestHandler {
   return (req, res, next) => {
     if (untracedPaths.has(req.path)) return next();
-    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-    const path = `${req.baseUrl}${req.path}`;
-    const span = tracer().startSpan(
-      `${req.method} ${path}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': path, 'app.service': service } },
-      parent,
-    );
-    if (!span.isRecording()) {
-      span.end();
-      return next();
-    }
-    const active = trace.setSpan(parent, span);
-    context.bind(active, req);
-    context.bind(active, res);
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      span.setAttribute('http.response.status_code', res.statusCode);
-      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-    };
-    res.once('finish', end);
-    res.once('close', end);
-    context.with(active, next);
+    withHttpServerSpan(service, req, res, `${req.baseUrl}${req.path}`, () => next());
   };
 }
 

@@ -3,7 +3,8 @@
  * bounded WebSocket frame and HTTP body, `x-forwarded-for` believed only from trusted proxies,
  * and in production no introspection and no "Did you mean" hints.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { gymSubgraph } from '@fitgraph/gym-subgraph';
 import { clientAddress, proxyTrust } from '@fitgraph/service-kit';
@@ -88,6 +89,40 @@ describe('subgraph edge (gym subgraph, called directly)', () => {
     });
     expect(response.status).toBe(413);
     expect(((await response.json()) as any).errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
+  it('answers malformed, non-object, mis-encoded and streamed oversized bodies with coded JSON errors, never 500', async () => {
+    const post = (body: string | Buffer, headers: Record<string, string> = {}) =>
+      fetch(gym.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const refusal = async (response: Response) => ({ status: response.status, body: await response.json() });
+    const malformed = { errors: [{ message: 'Malformed request body', extensions: { code: 'BAD_REQUEST' } }] };
+    expect(await refusal(await post('{"query": "{ gyms { id } }"'))).toEqual({ status: 400, body: malformed });
+    expect(await refusal(await post('"{ gyms { id } }"'))).toEqual({ status: 400, body: malformed });
+    expect(await refusal(await post('{}', { 'content-type': 'application/json; charset=latin1' }))).toEqual({ status: 415, body: malformed });
+    expect(await refusal(await post('{}', { 'content-encoding': 'compress' }))).toEqual({ status: 415, body: malformed });
+    // A body over 1 MiB without a declared length is counted as it arrives (and read off before the answer).
+    const streamed = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const request = httpRequest(gym.url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
+      });
+      request.on('error', reject);
+      request.write(`{"query": "{ gyms { id } }", "variables": {"pad": "`);
+      for (let i = 0; i < 17; i += 1) request.write('x'.repeat(64 * 1024));
+      request.end('"}}');
+    });
+    expect(streamed).toEqual({ status: 413, body: malformed });
+    // Not JSON at all: Apollo Server's own 400, a GraphQL error.
+    const text = await post('{ gyms { id } }', { 'content-type': 'text/plain' });
+    expect(text.status).toBe(400);
+    // Compressed and GET requests are answered.
+    const gzipped = await post(gzipSync(JSON.stringify({ query: '{ gyms { id } }' })), { 'content-encoding': 'gzip' });
+    expect(((await gzipped.json()) as any).data.gyms).toHaveLength(3);
+    const viaGet = await fetch(`${gym.url}?query=${encodeURIComponent('{ gyms { id } }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(((await viaGet.json()) as any).data.gyms).toHaveLength(3);
+    // The probes still answer beside it.
+    expect(((await (await fetch(gym.url.replace(/\/graphql$/, '/healthz'))).json()) as any).status).toBe('ok');
   });
 
   it('production: no introspection and no "Did you mean" hints', async () => {

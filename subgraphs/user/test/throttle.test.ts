@@ -39,6 +39,37 @@ describe(`sign-up throttling per client address (${backends.database}, ${backend
   });
 });
 
+describe(`the client address a subgraph counts: x-forwarded-for from trusted proxies only (${backends.database}, ${backends.pubsub})`, () => {
+  let behindLoopback: UserHarness;
+  let trustingNoOne: UserHarness;
+  beforeAll(async () => {
+    [behindLoopback, trustingNoOne] = await Promise.all([
+      startUser({ SIGN_UP_MAX_PER_IP: '1', SIGN_UP_WINDOW: '3600' }),
+      startUser({ SIGN_UP_MAX_PER_IP: '1', SIGN_UP_WINDOW: '3600', SUBGRAPH_TRUSTED_PROXIES: '192.0.2.1' }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.allSettled([behindLoopback, trustingNoOne].map((user) => user?.stop()));
+  });
+  const attemptAt = (user: UserHarness, from: string, forwardedFor: string) =>
+    graphql(user.url, SIGN_UP, {
+      from,
+      headers: { 'x-forwarded-for': forwardedFor },
+      variables: { input: { email: `new-${randomUUID().slice(0, 8)}@example.com`, password: 'long enough password', displayName: 'New' } },
+    });
+
+  it('counts the forwarded client behind a trusted (loopback) proxy, and the peer itself otherwise', async () => {
+    // The default trusts loopback, as the gateway is: one forwarded client is one budget, whichever proxy address it came through.
+    expect(errorCodes(await attemptAt(behindLoopback, '127.0.0.20', '203.0.113.7'))).toEqual([]);
+    expect(errorCodes(await attemptAt(behindLoopback, '127.0.0.21', '203.0.113.7'))).toEqual(['RATE_LIMITED']);
+    expect(errorCodes(await attemptAt(behindLoopback, '127.0.0.20', '203.0.113.8'))).toEqual([]);
+    // Loopback not trusted (only a proxy elsewhere): the header is ignored and the peer address is counted.
+    expect(errorCodes(await attemptAt(trustingNoOne, '127.0.0.20', '203.0.113.7'))).toEqual([]);
+    expect(errorCodes(await attemptAt(trustingNoOne, '127.0.0.20', '203.0.113.9'))).toEqual(['RATE_LIMITED']);
+    expect(errorCodes(await attemptAt(trustingNoOne, '127.0.0.21', '203.0.113.7'))).toEqual([]);
+  });
+});
+
 describe(`sign-in throttling that does not lock the owner out (${backends.database}, ${backends.pubsub})`, () => {
   let user: UserHarness;
   beforeAll(async () => {

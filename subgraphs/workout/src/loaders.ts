@@ -53,9 +53,11 @@ function pageStatement(db: Database<typeof schema>, afterCursor: boolean) {
 const statements = perDatabase((db: Database<typeof schema>) => ({
   exercisesByIds: db.select().from(exercises).where(anyOf(exercises.id, 'ids', 'uuid')).prepare('exercises_by_ids'),
   workoutsByIds: db.select().from(workouts).where(anyOf(workouts.id, 'ids', 'uuid')).prepare('workouts_by_ids'),
+  // Each set with its exercise: a page's sets and their exercise names in one statement, not two.
   setsOfWorkouts: db
-    .select()
+    .select({ set: workoutSets, exercise: exercises })
     .from(workoutSets)
+    .innerJoin(exercises, eq(exercises.id, workoutSets.exerciseId))
     .where(anyOf(workoutSets.workoutId, 'workoutIds', 'uuid'))
     .orderBy(asc(workoutSets.loggedAt), asc(workoutSets.id))
     .prepare('sets_of_workouts'),
@@ -93,13 +95,20 @@ async function loadWorkoutPages(db: Database<typeof schema>, keys: readonly Work
 /** Per-request loaders: each batch is one SQL statement however many keys it holds. */
 export function createLoaders(db: Database<typeof schema>) {
   const { exercisesByIds, workoutsByIds, setsOfWorkouts } = statements(db);
+  const exerciseById = new DataLoader(async (ids: readonly string[]) => byKey(ids, await exercisesByIds.execute({ ids: onlyUuids(ids) }), (e) => e.id));
   return {
-    exerciseById: new DataLoader(async (ids: readonly string[]) => byKey(ids, await exercisesByIds.execute({ ids: onlyUuids(ids) }), (e) => e.id)),
+    exerciseById,
     workoutById: new DataLoader(async (ids: readonly string[]) => byKey(ids, await workoutsByIds.execute({ ids: onlyUuids(ids) }), (w) => w.id)),
-    /** Sets of many workouts, each in the order they were logged. */
-    setsByWorkoutId: new DataLoader(async (workoutIds: readonly string[]) =>
-      groupByKey(workoutIds, await setsOfWorkouts.execute({ workoutIds: onlyUuids(workoutIds) }), (set) => set.workoutId),
-    ),
+    /** Sets of many workouts, each in the order they were logged; their exercises are primed into `exerciseById`. */
+    setsByWorkoutId: new DataLoader(async (workoutIds: readonly string[]) => {
+      const rows = await setsOfWorkouts.execute({ workoutIds: onlyUuids(workoutIds) });
+      for (const { exercise } of rows) exerciseById.prime(exercise.id, exercise);
+      return groupByKey(
+        workoutIds,
+        rows.map((row) => row.set),
+        (set) => set.workoutId,
+      );
+    }),
     workoutPage: new DataLoader((keys: readonly WorkoutPageKey[]) => loadWorkoutPages(db, keys), {
       cacheKeyFn: (key) => `${key.userId}|${key.limit}|${cursorKey(key.after)}`,
     }),

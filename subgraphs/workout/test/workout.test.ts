@@ -300,4 +300,18 @@ describe(`workout subgraph (${backends.database})`, () => {
     expect(few).toBeLessThanOrEqual(5);
     expect(many).toBeLessThanOrEqual(5);
   });
+
+  it("serves the dashboard's workouts, their sets and the sets' exercises in two statements", async () => {
+    const member = await testViewer();
+    const workoutId = await startWorkout(member.token);
+    for (const [s, exerciseId] of [backSquat, benchPress].entries()) await logSet(member.token, workoutId, { exerciseId, reps: 5, weightKg: 40 + s });
+    const query = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on User {
+      workouts(first: 10) { nodes { startedAt totalVolumeKg sets { reps weightKg exercise { name } machine { id } } } }
+    } } }`;
+    const before = requestStatements(sub.db.queries).length;
+    const data = await graphqlData(url, query, { token: member.token, variables: { reps: [{ __typename: 'User', id: member.id }] } });
+    expect(data._entities[0].workouts.nodes[0].sets.map((set: { exercise: { name: string } }) => set.exercise.name)).toHaveLength(2);
+    // The page, then its sets joined with their exercises.
+    expect(requestStatements(sub.db.queries).length - before).toBe(2);
+  });
 });

@@ -1,18 +1,23 @@
 /**
  * Serves one subgraph: HTTP (`/graphql`, `/healthz`) and graphql-ws (`/graphql`) over the
- * handles its composition root opened. Built from three parts: the durable-event consumers
- * (event-consumers.ts), the WebSocket endpoint (sockets.ts) and Apollo over Express (here).
+ * handles its composition root opened. Built from four parts: the durable-event consumers
+ * (event-consumers.ts), the WebSocket endpoint (sockets.ts), `/graphql` over plain node:http
+ * (graphql-http.ts) and the probes and metrics over Express (here).
  * Opens no connection and reads no environment.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import {
+  clientAddress,
   createConnectionGuard,
   createErrorFormatter,
   createReadiness,
@@ -35,6 +40,7 @@ import {
   listenAt,
   requestIdOf,
   requestLogPlugin,
+  withHttpServerSpan,
   type AuthConfig,
   type RevocationList,
   type RunningServer,
@@ -47,6 +53,7 @@ import { metricsPrefix } from '../config';
 import { subgraphSdlPath, type SubgraphName } from '../subgraphs';
 import type { RequestInfo, SubgraphDefinition, SubgraphHandles } from './definition';
 import { startEventConsumers } from './event-consumers';
+import { graphqlHttpHandler, isGraphqlPath } from './graphql-http';
 import { serveSubgraphSockets } from './sockets';
 
 export interface SubgraphServerOptions<TSchema extends Record<string, unknown>, TResources> extends SubgraphHandles<TSchema> {
@@ -93,6 +100,7 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
   const contextFor = (request: Omit<RequestInfo, 'logger'>) =>
     definition.createContext(deps, { ...request, logger: logger.child({ requestId: request.requestId }) }) as Promise<Record<string, unknown>>;
 
+
   const production = options.production ?? false;
   const edge: EdgeOptions = { ...defaultSubgraphEdge, ...options.edge };
   const validationRules = [depthLimitRule(edge.maxDepth)];
@@ -103,12 +111,19 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
     { logger, metrics },
   );
 
+  const serviceName = `${definition.name}-subgraph`;
   const app = express();
   app.disable('x-powered-by');
   // `req.ip` believes x-forwarded-for only from the gateway's addresses, never from any caller.
   app.set('trust proxy', trust);
-  app.use(httpTracingMiddleware(`${definition.name}-subgraph`));
-  const httpServer = createServer(app);
+  app.use(httpTracingMiddleware(serviceName));
+  // `/graphql` is the only hot path: served without Express (graphql-http.ts), assigned once Apollo has started.
+  let serveGraphql: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
+  const httpServer = createServer((req, res) => {
+    if (!serveGraphql || !isGraphqlPath(req.url)) return app(req, res);
+    const serve = serveGraphql;
+    withHttpServerSpan(serviceName, req, res, '/graphql', () => void serve(req, res));
+  });
   const verifier = createTokenVerifier(options.auth, options.revocations);
   const guard = createConnectionGuard(verifier, options.revocations);
   const sockets = serveSubgraphSockets({ httpServer, path: '/graphql', schema, guard, contextFor, trust, validationRules, edge });
@@ -128,6 +143,9 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
       ApolloServerPluginLandingPageDisabled(),
       // No Apollo Studio here; traces would only cost bytes on every response.
       ApolloServerPluginInlineTraceDisabled(),
+      // No schema has @cacheControl, so every answer was `cache-control: no-store`, which the
+      // gateway reads exactly as no header (max-age 0); the plugin's per-field hook ran for nothing.
+      ApolloServerPluginCacheControlDisabled(),
       requestLogPlugin<{ request?: RequestInfo }>(logger, (context) => context.request?.requestId),
       inputIntegrityPlugin(edge),
       operationMetricsPlugin(metrics),
@@ -145,22 +163,18 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
   });
   app.get('/readyz', readinessHandler(readiness, () => ({ subgraph: definition.name })));
   app.get('/metrics', metricsHandler(metrics));
-  app.use(
-    '/graphql',
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const authorization = req.header('authorization') ?? null;
-        return contextFor({
-          requestId: requestIdOf(req),
-          authorization,
-          deviceKey: req.header('x-device-key') ?? null,
-          clientIp: req.ip ?? null,
-          viewer: await verifier.viewerFromAuthorization(authorization),
-        });
-      },
-    }),
-  );
+  serveGraphql = graphqlHttpHandler(apollo, async (req) => {
+    const authorization = req.headers.authorization ?? null;
+    const deviceKey = req.headers['x-device-key'];
+    return contextFor({
+      requestId: requestIdOf(req),
+      authorization,
+      deviceKey: typeof deviceKey === 'string' ? deviceKey : null,
+      // What Express's `req.ip` was with `trust proxy` set to the same addresses.
+      clientIp: clientAddress(req, trust),
+      viewer: await verifier.viewerFromAuthorization(authorization),
+    });
+  });
   app.use(jsonErrorHandler);
 
   const { url, port } = await listenAt(httpServer, options.port ?? 0, options.host ?? '127.0.0.1', '/graphql');
