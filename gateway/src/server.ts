@@ -113,6 +113,12 @@ export interface GatewayOptions {
   readinessChecks?: DependencyCheck[];
   /** The subgraph HTTP path (gateway/src/fetch/). */
   subgraphFetch?: SubgraphFetchOptions;
+  /**
+   * A span per request (HTTP middleware, operation name plugin). False when this process exports
+   * no traces (`startTracing(...).enabled`): its spans would never be recorded, and each request
+   * would still pay for creating and ending one. Default: true.
+   */
+  tracing?: boolean;
 }
 
 export interface SubgraphFetchOptions {
@@ -232,7 +238,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   app.disable('x-powered-by');
   // `req.ip` (forwarded to subgraphs for per-IP limits) believes x-forwarded-for only from configured proxies.
   app.set('trust proxy', proxyTrust(options.trustedProxies ?? []));
-  app.use(httpTracingMiddleware('gateway'));
+  const tracing = options.tracing ?? true;
+  if (tracing) app.use(httpTracingMiddleware('gateway'));
   const httpServer = createServer(app);
 
   // Subscriptions: planned here, primary upstream over graphql-ws, `rest` per event through the
@@ -262,7 +269,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       // Strings, numbers and dates checked before planning: nothing broken reaches a subgraph.
       inputIntegrityPlugin<GatewayContext>({ maxStringLength: options.maxStringLength ?? defaultMaxStringLength }),
       operationMetricsPlugin(metrics),
-      operationTracingPlugin(),
+      ...(tracing ? [operationTracingPlugin()] : []),
       // Before the HTTP drain: clients of both transports are told to go elsewhere (1001).
       {
         serverWillStart: async () => ({
