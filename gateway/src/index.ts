@@ -39,6 +39,7 @@ const gateway = await (async () => {
       logger,
       revocations,
       readinessChecks: config.redis.url ? [redisCheck(config.redis.url)] : [],
+      tracing: tracing.enabled,
     }),
     (running) => running.stop(),
   );

@@ -1,11 +1,11 @@
-import { Agent } from 'undici';
+import { Agent, request } from 'node:http';
 import { BufferedResponse, ResponseHeaders } from './buffered-response';
 import type { SubgraphFetcher } from './fetcher';
 
 export interface PooledFetcherOptions {
   /** Keep-alive connections per subgraph origin. Default: 64. */
   connectionsPerOrigin?: number;
-  /** Idle keep-alive sockets are closed after this long (ms), unless the subgraph's `Keep-Alive: timeout` is shorter. Default: 4000. */
+  /** Idle keep-alive sockets are closed after this long (ms); below Node's default server keep-alive (5 s), so the gateway closes first. Default: 4000. */
   keepAliveTimeoutMs?: number;
 }
 
@@ -15,49 +15,58 @@ export interface PooledFetcher {
 }
 
 /**
- * The base of the subgraph fetch path: undici's `request` over one keep-alive `Agent` (a pool
- * per subgraph origin), not the global `fetch`. Profiling the gateway showed global fetch's
- * per-request machinery (WHATWG streams, AbortSignal, Request objects) costing about a fifth of
- * its CPU; `request` skips it. The answer is buffered and handed on as a `BufferedResponse`
- * (what Apollo's data source reads of a fetch response, without the WHATWG stream). Like global fetch (also
- * undici), the agent honours the subgraphs' `Keep-Alive: timeout` and retires idle sockets before
- * the server closes them.
+ * The base of the subgraph fetch path: Node's `http.request` over one keep-alive `Agent`, not
+ * the global `fetch` (its per-request WHATWG streams, AbortSignal and Request objects cost about a
+ * fifth of the gateway's CPU in the first profile), and not npm undici either: undici parses
+ * HTTP with llhttp compiled to WebAssembly, whose first request grew the process by ~10 MiB,
+ * where Node's own parser is native (bench/README.md, idle memory). The answer is read into a
+ * string and handed on as a `BufferedResponse` (what Apollo's data source reads of a fetch response).
  */
 export function createPooledFetcher(options: PooledFetcherOptions = {}): PooledFetcher {
   const agent = new Agent({
-    connections: options.connectionsPerOrigin ?? 64,
-    pipelining: 1,
-    keepAliveTimeout: options.keepAliveTimeoutMs ?? 4000,
+    keepAlive: true,
+    maxSockets: options.connectionsPerOrigin ?? 64,
+    // An idle pooled socket times out after this long and is closed.
+    timeout: options.keepAliveTimeoutMs ?? 4000,
+    scheduling: 'lifo',
   });
   // The few subgraph URLs, parsed once each.
-  const targets = new Map<string, { origin: string; path: string }>();
+  const targets = new Map<string, { hostname: string; port: string; path: string }>();
   const targetOf = (url: string) => {
     let target = targets.get(url);
     if (!target) {
       const parsed = new URL(url);
-      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+      if (parsed.protocol !== 'http:') throw new Error(`subgraph URL ${url}: only http: is supported`);
+      target = { hostname: parsed.hostname.replace(/^\[|\]$/g, ''), port: parsed.port || '80', path: `${parsed.pathname}${parsed.search}` };
       targets.set(url, target);
     }
     return target;
   };
-  const fetcher: SubgraphFetcher = async (url, init) => {
-    const { origin, path } = targetOf(url);
-    const response = await agent.request({
-      origin,
-      path,
-      method: (init?.method ?? 'GET') as 'GET',
-      headers: init?.headers,
-      body: init?.body ?? null,
-      signal: init?.signal ?? undefined,
+  const fetcher: SubgraphFetcher = (url, init) =>
+    new Promise((resolve, reject) => {
+      const { hostname, port, path } = targetOf(url);
+      const outgoing = request(
+        { agent, hostname, port, path, method: init?.method ?? 'GET', headers: init?.headers, signal: init?.signal ?? undefined },
+        (incoming) => {
+          let body = '';
+          incoming.setEncoding('utf8');
+          incoming.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          incoming.on('error', reject);
+          incoming.on('end', () => {
+            const headers = new ResponseHeaders();
+            const raw = incoming.rawHeaders;
+            for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+            resolve(new BufferedResponse(incoming.statusCode ?? 0, '', headers, body));
+          });
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(init?.body);
     });
-    const body = await response.body.text();
-    const headers = new ResponseHeaders();
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (value === undefined) continue;
-      if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-      else headers.append(name, value);
-    }
-    return new BufferedResponse(response.statusCode, '', headers, body);
+  return {
+    fetch: fetcher,
+    close: async () => agent.destroy(),
   };
-  return { fetch: fetcher, close: () => agent.close() };
 }
