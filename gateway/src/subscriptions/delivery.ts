@@ -25,8 +25,8 @@ export const rateLimited = (message: string, limit: number): FormattedExecutionR
 export interface FrameConnection {
   /** Whether subscription `id` may still get a `next`: the socket is open and neither side has completed `id`. */
   accepts(id: string): boolean;
-  /** Sends one text message; `written` runs once the socket has taken it (or failed to). */
-  send(message: string, written: () => void): void;
+  /** Writes one text message; `written` runs once the socket has taken it (or failed to). */
+  write(message: string, written: () => void): void;
 }
 
 /** Where a graphql-ws subscription's messages go: its connection and the client's subscription id. */
@@ -87,7 +87,7 @@ class FrameStream implements ClientStream {
     // accepts(): no `next` once the client completed the id (even before graphql-ws iterates us) or the socket closed.
     if (this.ended || !this.connection.accepts(this.id)) return;
     this.queued += 1;
-    this.connection.send(`${this.head}${json}}`, this.written);
+    this.connection.write(`${this.head}${json}}`, this.written);
   }
 
   end(): void {
