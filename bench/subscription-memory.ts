@@ -4,7 +4,7 @@
  *   npx tsx bench/subscription-memory.ts [--clients 3000] [--rounds 1] [--snapshot dir] [--baseline dir]
  *
  * Starts the gateway's fixture subgraphs (gateway/test/fixtures) in this process and the gateway in
- * a child process (`--expose-gc`), opens N clients (one socket and one subscription each, one
+ * a child process (lib/subscription-memory-gateway.ts, bundled like `pnpm build`; `--expose-gc`), opens N clients (one socket and one subscription each, one
  * signed-in identity, like the fan-out bench's shared rows), waits until the gateway counts them,
  * lets it settle, and reports per subscription: RSS delta (as the fan-out bench measures it, no
  * forced GC), then after a full GC the RSS, heapUsed and external deltas. `--snapshot dir` also
@@ -19,61 +19,15 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { build as esbuild, type Plugin } from 'esbuild';
 import { loadAuthConfig } from '@fitgraph/platform';
 import { createTokenSigner } from '@fitgraph/service-kit';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { GatewayReply, GatewayRequest, Memory } from './lib/subscription-memory-gateway';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ownSource = path.join(here, '../gateway/src');
-
-interface Memory {
-  rss: number;
-  heapUsed: number;
-  external: number;
-  arrayBuffers: number;
-}
-type ChildReply = { url: string } | { memory: Memory; rssBeforeGc: number } | { subscriptions: number } | { snapshot: string };
-
-// ---- the gateway child --------------------------------------------------------------------------
-
-async function serveGateway(): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('run the gateway child with --expose-gc');
-  const { createGateway } = (await import(path.join(process.env.GATEWAY_SOURCE!, 'server.ts'))) as typeof import('../gateway/src/server');
-  const { createLogger, openRevocationList } = await import('@fitgraph/service-kit');
-  const auth = loadAuthConfig({});
-  const revocations = await openRevocationList({ keyPrefix: '', accessTokenTtlSeconds: auth.accessTokenTtlSeconds });
-  const many = 100_000;
-  const gateway = await createGateway({
-    supergraphSdl: process.env.SUPERGRAPH_SDL!,
-    auth,
-    revocations,
-    logger: createLogger('gateway', 'silent'),
-    subscriptions: {
-      limits: { total: many, perIp: many, perUser: many },
-      connections: { perIp: many, perUser: many },
-    },
-  });
-  const send = (reply: ChildReply) => process.send!(reply);
-  const fullGc = () => {
-    for (let i = 0; i < 3; i += 1) gc();
-  };
-  process.on('message', (message: { measure?: true; count?: true; snapshot?: string; stop?: true }) => {
-    if (message.count) send({ subscriptions: gateway.subscriptions().subscriptions });
-    if (message.measure) {
-      const rssBeforeGc = process.memoryUsage.rss();
-      fullGc();
-      const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-      send({ memory: { rss, heapUsed, external, arrayBuffers }, rssBeforeGc });
-    }
-    if (message.snapshot) {
-      void import('node:v8').then((v8) => send({ snapshot: v8.writeHeapSnapshot(message.snapshot) }));
-    }
-    if (message.stop) void gateway.stop().then(() => revocations.close()).then(() => process.exit(0));
-  });
-  send({ url: gateway.url });
-}
 
 // ---- heap snapshot summary ----------------------------------------------------------------------
 
@@ -118,10 +72,51 @@ function printGrowth(before: string, after: string, subscriptions: number): void
 
 // ---- the driver ---------------------------------------------------------------------------------
 
+/** npm packages stay external (a path relative to the bundle), workspace code is bundled in: as `pnpm build` does. */
+const externalPackages = (outdir: string): Plugin => ({
+  name: 'external-packages',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.path.startsWith('@fitgraph/') || args.path.startsWith('node:') || args.pluginData === 'resolving') return undefined;
+      const resolved = await pluginBuild.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolving' });
+      if (resolved.errors.length > 0 || !resolved.path.includes('/node_modules/')) return undefined;
+      const relativePath = path.relative(outdir, resolved.path);
+      return { path: relativePath.startsWith('.') ? relativePath : `./${relativePath}`, external: true };
+    });
+  },
+});
+
+/** The gateway process's bundle with `source` as the gateway's src directory. */
+async function bundleGateway(build: string, source: string): Promise<string> {
+  // In gateway/dist (ignored by git), so the gateway's paths relative to its own file hold.
+  const outdir = path.join(here, '../gateway/dist');
+  const outfile = path.join(outdir, `memory-bench-${build}.js`);
+  await esbuild({
+    entryPoints: [path.join(here, 'lib/subscription-memory-gateway.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['node'],
+    logLevel: 'warning',
+    plugins: [
+      externalPackages(outdir),
+      {
+        name: 'gateway-source',
+        setup(pluginBuild) {
+          pluginBuild.onResolve({ filter: /gateway\/src\/server$/ }, () => ({ path: path.join(source, 'server.ts') }));
+        },
+      },
+    ],
+  });
+  return outfile;
+}
+
 class GatewayChild {
-  private readonly waiting: Array<(reply: ChildReply) => void> = [];
+  private readonly waiting: Array<(reply: GatewayReply) => void> = [];
   constructor(readonly process: ChildProcess) {
-    process.on('message', (reply: ChildReply) => this.waiting.shift()?.(reply));
+    process.on('message', (reply: GatewayReply) => this.waiting.shift()?.(reply));
     process.on('exit', (code) => {
       if (this.waiting.length > 0) {
         console.error(`the gateway child exited (${code}) while asked something`);
@@ -129,21 +124,21 @@ class GatewayChild {
       }
     });
   }
-  static async start(source: string, supergraphSdl: string): Promise<{ child: GatewayChild; url: string }> {
+  static async start(bundle: string, supergraphSdl: string): Promise<{ child: GatewayChild; url: string }> {
     const child = new GatewayChild(
-      fork(fileURLToPath(import.meta.url), ['--gateway'], {
-        execArgv: ['--import', 'tsx', '--expose-gc'],
-        env: { ...process.env, GATEWAY_SOURCE: source, SUPERGRAPH_SDL: supergraphSdl, NODE_ENV: 'production' },
+      fork(bundle, [], {
+        execArgv: ['--expose-gc'],
+        env: { ...process.env, SUPERGRAPH_SDL: supergraphSdl, NODE_ENV: 'production' },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }),
     );
     const reply = (await child.next()) as { url: string };
     return { child, url: reply.url };
   }
-  next(): Promise<ChildReply> {
+  next(): Promise<GatewayReply> {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
-  ask<T extends ChildReply>(message: object): Promise<T> {
+  ask<T extends GatewayReply>(message: GatewayRequest): Promise<T> {
     const reply = this.next();
     this.process.send(message);
     return reply as Promise<T>;
@@ -170,8 +165,8 @@ interface Result {
   externalKiB: number;
 }
 
-async function measure(build: string, source: string, supergraphSdl: string, clients: number, token: string, snapshotDir?: string): Promise<Result> {
-  const { child, url } = await GatewayChild.start(source, supergraphSdl);
+async function measure(build: string, bundle: string, supergraphSdl: string, clients: number, token: string, snapshotDir?: string): Promise<Result> {
+  const { child, url } = await GatewayChild.start(bundle, supergraphSdl);
   const open: Client[] = [];
   const openClients = async (count: number) => {
     for (let i = 0; i < count; i += 1) {
@@ -233,10 +228,11 @@ async function main(): Promise<void> {
   const token = (await createTokenSigner(loadAuthConfig({})).sign({ id: 'u-ada', role: 'MEMBER', sessionId: 'memory-bench' })).accessToken;
   const builds: Array<[string, string]> = [['current', ownSource]];
   if (values.baseline) builds.unshift(['baseline', path.resolve(values.baseline)]);
+  const bundles = new Map(await Promise.all(builds.map(async ([build, source]) => [build, await bundleGateway(build, source)] as const)));
   const results: Result[] = [];
   for (let round = 0; round < Number(values.rounds); round += 1) {
-    for (const [build, source] of builds) {
-      const result = await measure(build, source, supergraphSdl, clients, token, round === 0 ? values.snapshot : undefined);
+    for (const [build] of builds) {
+      const result = await measure(build, bundles.get(build)!, supergraphSdl, clients, token, round === 0 ? values.snapshot : undefined);
       results.push(result);
       console.log(JSON.stringify(result));
     }
@@ -248,5 +244,4 @@ async function main(): Promise<void> {
   await people.stop();
 }
 
-if (process.argv.includes('--gateway')) await serveGateway();
-else await main();
+await main();
