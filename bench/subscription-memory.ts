@@ -1,13 +1,13 @@
 /**
  * Memory per idle graphql-ws subscription on one gateway process (issue 12: <= 8 KiB RSS each).
  *
- *   npx tsx bench/subscription-memory.ts [--clients 3000] [--rounds 1] [--snapshot dir] [--baseline dir]
+ *   npx tsx bench/subscription-memory.ts [--clients 3000] [--rounds 1] [--idle 20] [--snapshot dir] [--baseline dir]
  *
  * Starts the gateway's fixture subgraphs (gateway/test/fixtures) in this process and the gateway in
  * a child process (lib/subscription-memory-gateway.ts, bundled like `pnpm build`; `--expose-gc`), opens N clients (one socket and one subscription each, one
  * signed-in identity, like the fan-out bench's shared rows), waits until the gateway counts them,
- * lets it settle, and reports per subscription: RSS delta (as the fan-out bench measures it, no
- * forced GC), then after a full GC the RSS, heapUsed and external deltas. `--snapshot dir` also
+ * and reports per subscription the RSS delta 4 s later (as the fan-out bench measures it, no forced
+ * GC) and after `--idle` seconds more, then after a full GC the RSS, heapUsed and external deltas. `--snapshot dir` also
  * writes a heap snapshot before and after and prints what grew, by constructor, per subscription.
  * `--baseline dir` (an older `gateway/src` copied next to it, e.g. to `gateway/.ab-baseline-src` from
  * `git archive <commit> gateway/src`, so its relative paths still hold) measures that build too, alternating with this one in the
@@ -160,12 +160,13 @@ async function waitForSubscriptions(child: GatewayChild, atLeast: number): Promi
 interface Result {
   build: string;
   rssKiB: number;
+  rssIdleKiB: number;
   rssAfterGcKiB: number;
   heapKiB: number;
   externalKiB: number;
 }
 
-async function measure(build: string, bundle: string, supergraphSdl: string, clients: number, token: string, snapshotDir?: string): Promise<Result> {
+async function measure(build: string, bundle: string, supergraphSdl: string, clients: number, idleSeconds: number, token: string, snapshotDir?: string): Promise<Result> {
   const { child, url } = await GatewayChild.start(bundle, supergraphSdl);
   const open: Client[] = [];
   const openClients = async (count: number) => {
@@ -186,6 +187,10 @@ async function measure(build: string, bundle: string, supergraphSdl: string, cli
   await openClients(clients);
   // Longer than the connection-init timeout (3 s): idle means after it fired or was cleared.
   await sleep(4000);
+  const { rss: rssOpened } = await child.ask<{ rss: number }>({ rss: true });
+  // Idle for a while: V8 shrinks the young generation (grown by the handshakes' garbage) only after
+  // allocation has been low for some seconds.
+  await sleep(idleSeconds * 1000);
   const after = await child.ask<{ memory: Memory; rssBeforeGc: number }>({ measure: true });
   let snapshots: [string, string] | undefined;
   if (snapshotDir) {
@@ -203,7 +208,8 @@ async function measure(build: string, bundle: string, supergraphSdl: string, cli
   }
   return {
     build,
-    rssKiB: kib(after.rssBeforeGc - before.rssBeforeGc),
+    rssKiB: kib(rssOpened - before.rssBeforeGc),
+    rssIdleKiB: kib(after.rssBeforeGc - before.rssBeforeGc),
     rssAfterGcKiB: kib(after.memory.rss - before.memory.rss),
     heapKiB: kib(after.memory.heapUsed - before.memory.heapUsed),
     externalKiB: kib(after.memory.external - before.memory.external),
@@ -215,6 +221,7 @@ async function main(): Promise<void> {
     options: {
       clients: { type: 'string', default: '3000' },
       rounds: { type: 'string', default: '1' },
+      idle: { type: 'string', default: '20' },
       snapshot: { type: 'string' },
       baseline: { type: 'string' },
     },
@@ -232,14 +239,14 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   for (let round = 0; round < Number(values.rounds); round += 1) {
     for (const [build] of builds) {
-      const result = await measure(build, bundles.get(build)!, supergraphSdl, clients, token, round === 0 ? values.snapshot : undefined);
+      const result = await measure(build, bundles.get(build)!, supergraphSdl, clients, Number(values.idle), token, round === 0 ? values.snapshot : undefined);
       results.push(result);
       console.log(JSON.stringify(result));
     }
   }
   console.log(`\n${clients} idle subscriptions (one socket each), KiB per subscription:`);
-  console.log('| build | RSS | RSS after GC | heapUsed after GC | external |\n|---|---:|---:|---:|---:|');
-  for (const r of results) console.log(`| ${r.build} | ${r.rssKiB.toFixed(1)} | ${r.rssAfterGcKiB.toFixed(1)} | ${r.heapKiB.toFixed(1)} | ${r.externalKiB.toFixed(1)} |`);
+  console.log(`| build | RSS 4 s after opening | RSS after ${values.idle} s idle | RSS after GC | heapUsed after GC | external |\n|---|---:|---:|---:|---:|---:|`);
+  for (const r of results) console.log(`| ${r.build} | ${r.rssKiB.toFixed(1)} | ${r.rssIdleKiB.toFixed(1)} | ${r.rssAfterGcKiB.toFixed(1)} | ${r.heapKiB.toFixed(1)} | ${r.externalKiB.toFixed(1)} |`);
   await events.stop();
   await people.stop();
 }

@@ -14,8 +14,8 @@ export interface Memory {
   heapUsed: number;
   external: number;
 }
-export type GatewayRequest = { count: true } | { measure: true } | { snapshot: string } | { stop: true };
-export type GatewayReply = { url: string } | { subscriptions: number } | { memory: Memory; rssBeforeGc: number } | { snapshot: string };
+export type GatewayRequest = { count: true } | { rss: true } | { measure: true } | { snapshot: string } | { stop: true };
+export type GatewayReply = { url: string } | { subscriptions: number } | { rss: number } | { memory: Memory; rssBeforeGc: number } | { snapshot: string };
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
@@ -35,6 +35,7 @@ const gateway = await createGateway({
 const send = (reply: GatewayReply) => process.send!(reply);
 process.on('message', (request: GatewayRequest) => {
   if ('count' in request) send({ subscriptions: gateway.subscriptions().subscriptions });
+  if ('rss' in request) send({ rss: process.memoryUsage.rss() });
   if ('measure' in request) {
     const rssBeforeGc = process.memoryUsage.rss();
     for (let i = 0; i < 3; i += 1) gc();
