@@ -7,7 +7,7 @@
  * a child process (lib/subscription-memory-gateway.ts, bundled like `pnpm build`; `--expose-gc`), opens N clients (one socket and one subscription each, one
  * signed-in identity, like the fan-out bench's shared rows), waits until the gateway counts them,
  * and reports per subscription the RSS delta 4 s later (as the fan-out bench measures it, no forced
- * GC) and after `--idle` seconds more, then after a full GC the RSS, heapUsed and external deltas. `--snapshot dir` also
+ * GC) and after `--idle` seconds more, the RSS growth from N/2 to N subscriptions (the marginal cost), then after a full GC the RSS, heapUsed and external deltas. `--snapshot dir` also
  * writes a heap snapshot before and after and prints what grew, by constructor, per subscription.
  * `--baseline dir` (an older `gateway/src` copied next to it, e.g. to `gateway/.ab-baseline-src` from
  * `git archive <commit> gateway/src`, so its relative paths still hold) measures that build too, alternating with this one in the
@@ -161,6 +161,8 @@ interface Result {
   build: string;
   rssKiB: number;
   rssIdleKiB: number;
+  /** RSS growth from N/2 to N subscriptions: without what grows once (the young generation under the handshakes' garbage). */
+  rssMarginalKiB: number;
   rssAfterGcKiB: number;
   heapKiB: number;
   externalKiB: number;
@@ -184,7 +186,11 @@ async function measure(build: string, bundle: string, supergraphSdl: string, cli
   await sleep(1000);
   const before = await child.ask<{ memory: Memory; rssBeforeGc: number }>({ measure: true });
   if (snapshotDir) await child.ask({ snapshot: path.join(snapshotDir, `${build}-before.heapsnapshot`) });
-  await openClients(clients);
+  const half = Math.floor(clients / 2);
+  await openClients(half);
+  await sleep(1000);
+  const { rss: rssHalf } = await child.ask<{ rss: number }>({ rss: true });
+  await openClients(clients - half);
   // Longer than the connection-init timeout (3 s): idle means after it fired or was cleared.
   await sleep(4000);
   const { rss: rssOpened } = await child.ask<{ rss: number }>({ rss: true });
@@ -210,6 +216,7 @@ async function measure(build: string, bundle: string, supergraphSdl: string, cli
     build,
     rssKiB: kib(rssOpened - before.rssBeforeGc),
     rssIdleKiB: kib(after.rssBeforeGc - before.rssBeforeGc),
+    rssMarginalKiB: (rssOpened - rssHalf) / 1024 / (clients - half),
     rssAfterGcKiB: kib(after.memory.rss - before.memory.rss),
     heapKiB: kib(after.memory.heapUsed - before.memory.heapUsed),
     externalKiB: kib(after.memory.external - before.memory.external),
@@ -245,8 +252,8 @@ async function main(): Promise<void> {
     }
   }
   console.log(`\n${clients} idle subscriptions (one socket each), KiB per subscription:`);
-  console.log(`| build | RSS 4 s after opening | RSS after ${values.idle} s idle | RSS after GC | heapUsed after GC | external |\n|---|---:|---:|---:|---:|---:|`);
-  for (const r of results) console.log(`| ${r.build} | ${r.rssKiB.toFixed(1)} | ${r.rssIdleKiB.toFixed(1)} | ${r.rssAfterGcKiB.toFixed(1)} | ${r.heapKiB.toFixed(1)} | ${r.externalKiB.toFixed(1)} |`);
+  console.log(`| build | RSS 4 s after opening | RSS after ${values.idle} s idle | RSS N/2 → N | RSS after GC | heapUsed after GC | external |\n|---|---:|---:|---:|---:|---:|---:|`);
+  for (const r of results) console.log(`| ${r.build} | ${r.rssKiB.toFixed(1)} | ${r.rssIdleKiB.toFixed(1)} | ${r.rssMarginalKiB.toFixed(1)} | ${r.rssAfterGcKiB.toFixed(1)} | ${r.heapKiB.toFixed(1)} | ${r.externalKiB.toFixed(1)} |`);
   await events.stop();
   await people.stop();
 }
