@@ -8,7 +8,7 @@
  * signed-in identity, like the fan-out bench's shared rows), waits until the gateway counts them,
  * and reports per subscription the RSS delta 4 s later (as the fan-out bench measures it, no forced
  * GC) and after `--idle` seconds more, the RSS growth from N/2 to N subscriptions (the marginal cost), then after a full GC the RSS, heapUsed and external deltas. `--snapshot dir` also
- * writes a heap snapshot before and after and prints what grew, by constructor, per subscription.
+ * writes a heap snapshot before and after and prints what grew, by constructor, per subscription (writing a snapshot inflates RSS: read the RSS columns from runs without it).
  * `--baseline dir` (an older `gateway/src` copied next to it, e.g. to `gateway/.ab-baseline-src` from
  * `git archive <commit> gateway/src`, so its relative paths still hold) measures that build too, alternating with this one in the
  * same run, so the two are compared under the same load.
