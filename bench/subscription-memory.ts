@@ -4,14 +4,17 @@
  *   npx tsx bench/subscription-memory.ts [--clients 3000] [--rounds 1] [--idle 20] [--snapshot dir] [--baseline dir]
  *
  * Starts the gateway's fixture subgraphs (gateway/test/fixtures) in this process and the gateway in
- * a child process (lib/subscription-memory-gateway.ts, bundled like `pnpm build`; `--expose-gc`), opens N clients (one socket and one subscription each, one
- * signed-in identity, like the fan-out bench's shared rows), waits until the gateway counts them,
- * and reports per subscription the RSS delta 4 s later (as the fan-out bench measures it, no forced
- * GC) and after `--idle` seconds more, the RSS growth from N/2 to N subscriptions (the marginal cost), then after a full GC the RSS, heapUsed and external deltas. `--snapshot dir` also
- * writes a heap snapshot before and after and prints what grew, by constructor, per subscription (writing a snapshot inflates RSS: read the RSS columns from runs without it).
- * `--baseline dir` (an older `gateway/src` copied next to it, e.g. to `gateway/.ab-baseline-src` from
- * `git archive <commit> gateway/src`, so its relative paths still hold) measures that build too, alternating with this one in the
- * same run, so the two are compared under the same load.
+ * a child process (lib/subscription-memory-gateway.ts, bundled like `pnpm build`; `--expose-gc`),
+ * opens N clients (one socket and one subscription each, one signed-in identity, like the fan-out
+ * bench's shared rows), waits until the gateway counts them, and reports per subscription: the RSS
+ * delta 4 s later (as the fan-out bench measures it, no forced GC) and after `--idle` seconds more;
+ * the RSS growth from N/2 to N subscriptions (the marginal cost); after a full GC the RSS, heapUsed
+ * and external deltas. `--snapshot dir` also writes a heap snapshot before and after and prints
+ * what grew, by constructor, per subscription (writing a snapshot inflates RSS: read the RSS
+ * columns from runs without it). `--baseline dir` (an older `gateway/src` copied next to it, e.g.
+ * to `gateway/.ab-baseline-src` from `git archive <commit> gateway/src`, so its relative paths
+ * still hold) measures that build too, alternating with this one in the same run, so the two are
+ * compared under the same load.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
