@@ -25,8 +25,8 @@ export const rateLimited = (message: string, limit: number): FormattedExecutionR
 export interface FrameConnection {
   /** Whether subscription `id` may still get a `next`: the socket is open and neither side has completed `id`. */
   accepts(id: string): boolean;
-  /** Sends one text message; `written` runs once the socket has taken it (or failed to). */
-  send(message: string, written: () => void): void;
+  /** Writes one text message; `written` runs once the socket has taken it (or failed to). */
+  write(message: string, written: () => void): void;
 }
 
 /** Where a graphql-ws subscription's messages go: its connection and the client's subscription id. */
@@ -67,8 +67,8 @@ class FrameStream implements ClientStream {
   queued = 0;
   private finalized = false;
   private waiting: ((result: IteratorResult<never>) => void) | null = null;
-  /** `{"id":<id>,"type":"next","payload":` — the message around each shared payload. */
-  private readonly head: string;
+  /** The id as JSON, for the message around each shared payload (built per message: a prebuilt head would be a rope kept per stream). */
+  private readonly idJson: string;
   /** Once per stream rather than once per message. */
   private readonly written = () => {
     this.queued -= 1;
@@ -77,17 +77,18 @@ class FrameStream implements ClientStream {
   constructor(
     private readonly connection: FrameConnection,
     private readonly id: string,
-    /** Leaves the group and releases the subscription. */
+    private readonly group: DeliveryGroup,
+    /** Releases the subscription (after it left the group). */
     private readonly onEnd: (stream: ClientStream) => void,
   ) {
-    this.head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    this.idJson = JSON.stringify(id);
   }
 
   push(_result: FormattedExecutionResult, json: string): void {
     // accepts(): no `next` once the client completed the id (even before graphql-ws iterates us) or the socket closed.
     if (this.ended || !this.connection.accepts(this.id)) return;
     this.queued += 1;
-    this.connection.send(`${this.head}${json}}`, this.written);
+    this.connection.write(`{"id":${this.idJson},"type":"next","payload":${json}}`, this.written);
   }
 
   end(): void {
@@ -141,7 +142,7 @@ class FrameStream implements ClientStream {
   private finalize(): void {
     if (this.finalized) return;
     this.finalized = true;
-    this.onEnd(this);
+    this.group.leave(this, this.onEnd);
   }
 }
 
@@ -165,19 +166,21 @@ export class DeliveryGroup {
    * delivery writes its messages; without, the transport iterates its results.
    */
   join(onEnd: (stream: ClientStream) => void, frames?: FrameTarget): ClientStream {
-    const leave = (ended: ClientStream) => {
-      this.subscribers.delete(ended);
-      onEnd(ended);
-    };
     const stream: ClientStream = frames
-      ? new FrameStream(frames.connection, frames.id, leave)
+      ? new FrameStream(frames.connection, frames.id, this, onEnd)
       : Object.assign(
-          createPushIterator<FormattedExecutionResult>(() => leave(stream)),
+          createPushIterator<FormattedExecutionResult>(() => this.leave(stream, onEnd)),
           { joinedAt: 0 },
         );
     stream.joinedAt = this.enqueued;
     this.subscribers.add(stream);
     return stream;
+  }
+
+  /** A stream that ended leaves the group; then `onEnd` releases it. */
+  leave(stream: ClientStream, onEnd: (stream: ClientStream) => void): void {
+    this.subscribers.delete(stream);
+    onEnd(stream);
   }
 
   /** Delivers `result` (once it is ready, after every earlier one) to the clients in the group now. */

@@ -21,13 +21,10 @@ export const identityOf = (authorization: string | null, viewer: Viewer | null):
 
 /** One client connection (a WebSocket, or an SSE stream), for per-connection limits. */
 export interface ClientSession {
-  id: string;
   transport: 'ws' | 'sse';
   identity: Identity;
   /** Subscriptions open on this connection now. */
   subscriptions: number;
   /** The peer address of the connection, for per-IP caps and the rate limits of anonymous clients. */
   clientIp: string;
-  /** Correlates this connection's logs and subgraph calls. */
-  requestId: string;
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Role, Viewer } from '@fitgraph/platform';
 import { CloseCode, type ConnectionGuard } from '@fitgraph/service-kit';
 import {
@@ -14,15 +13,14 @@ import {
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
 import type { ConnectionCaps } from '../limits/connection-caps';
 import type { OperationGuard } from '../limits/operation-limits';
-import type { FrameConnection, FrameTarget } from './delivery';
+import type { FrameTarget } from './delivery';
 import type { SubscriptionEngine } from './engine';
 import { createSseHandler } from './sse-http';
 import { identityOf, type ClientSession, type Identity } from './identity';
 import type { TrustedDocuments } from '../trusted-documents';
+import { serveGraphqlWs, type GraphqlWsServer } from './websocket-server';
 
 /** A query or mutation arriving over graphql-ws or SSE; the gateway runs it like an HTTP one. */
 export interface OperationRequest {
@@ -121,21 +119,14 @@ function operationRunner({ apiSchema, engine, executeOperation }: TransportOptio
 const textParam = (params: Record<string, unknown> | undefined, key: string): string | null =>
   typeof params?.[key] === 'string' ? (params[key] as string) : null;
 
-const newSession = (transport: ClientSession['transport'], identity: Identity, requestId: string | null, clientIp: string): ClientSession => ({
-  id: randomUUID(),
+const newSession = (transport: ClientSession['transport'], identity: Identity, clientIp: string): ClientSession => ({
   transport,
   identity,
   clientIp,
   subscriptions: 0,
-  requestId: requestId && /^[\w.:-]{1,128}$/.test(requestId) ? requestId : randomUUID(),
 });
 
-export interface WebSocketTransport {
-  /** Open client sockets. */
-  connections(): number;
-  /** Closes every client socket with 1001 (Going away) and stops accepting new ones. */
-  dispose(): Promise<void>;
-}
+export type WebSocketTransport = GraphqlWsServer;
 
 /**
  * graphql-ws (`graphql-transport-ws`) on the gateway's HTTP server. The token in the
@@ -158,53 +149,43 @@ export function serveWebSocket(
 ): WebSocketTransport {
   const { apiSchema, connectionGuard, guard, connectionCaps } = options;
   const runner = operationRunner(options);
-  const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: options.maxPayloadBytes });
-  const server = useServer<Record<string, unknown> | undefined, { session?: ClientSession; frames?: FrameConnection }>(
-    {
+  return serveGraphqlWs({
+    httpServer: options.httpServer,
+    path: options.path,
+    maxPayloadBytes: options.maxPayloadBytes,
+    keepAliveMs: options.keepAliveMs,
+    connectionInitTimeoutMs: options.connectionInitTimeoutMs,
+    acquireIp: (clientIp) => connectionCaps.byIp.acquire(clientIp),
+    protocol: {
       onConnect: async (ctx) => {
+        const client = ctx.extra;
         const params = ctx.connectionParams;
         const authorization = textParam(params, 'authorization') ?? textParam(params, 'Authorization');
         try {
           const viewer = await connectionGuard.authenticate(authorization);
-          const header = ctx.extra.request.headers['x-request-id'];
-          ctx.extra.session = newSession(
-            'ws',
-            identityOf(authorization, viewer),
-            textParam(params, 'requestId') ?? (typeof header === 'string' ? header : null),
-            peerAddress(ctx.extra.request),
-          );
-          // Delivery writes subscriptions' `next` messages itself (delivery.ts): graphql-ws keeps the protocol, and its
-          // bookkeeping says whether an id is still open. Same socket, so its own messages (`complete` after the last
-          // `next`, pongs) stay in order with them.
-          const { socket } = ctx.extra;
-          const tcp = ctx.extra.request.socket;
-          ctx.extra.frames = {
-            accepts: (id) => socket.readyState === socket.OPEN && id in ctx.subscriptions,
-            send: (message, written) => {
-              corkUntilTurnEnds(tcp);
-              socket.send(message, written);
-            },
-          };
+          client.session = newSession('ws', identityOf(authorization, viewer), client.clientIp);
           if (viewer) {
             const release = connectionCaps.byUser.acquire(viewer.id);
             if (!release) {
-              socket.close(CloseCode.TooManyConnections, 'Too many connections for this user');
+              client.close(CloseCode.TooManyConnections, 'Too many connections for this user');
               return false;
             }
             // The socket may have closed while the token was being verified.
-            if (socket.readyState !== socket.OPEN) return (release(), false);
-            socket.once('close', release);
+            if (client.socket.readyState !== client.socket.OPEN) return (release(), false);
             // A socket whose session is revoked, or whose token expires, is closed (4401).
             const unwatch = connectionGuard.watch(
               viewer,
-              (reason) => socket.close(CloseCode.Unauthorized, reason === 'expired' ? 'Access token expired' : 'Session revoked'),
+              (reason) => client.close(CloseCode.Unauthorized, reason === 'expired' ? 'Access token expired' : 'Session revoked'),
               { expiry: true },
             );
-            socket.once('close', unwatch);
+            client.onClose = () => {
+              release();
+              unwatch();
+            };
           }
           return true;
         } catch {
-          ctx.extra.socket.close(CloseCode.Unauthorized, 'Invalid access token');
+          client.close(CloseCode.Unauthorized, 'Invalid access token');
           return false;
         }
       },
@@ -216,7 +197,8 @@ export function serveWebSocket(
         const payload = { ...message, query: trusted.query ?? '' };
         const prepared = prepareOperation(apiSchema(), guard, payload);
         if (Array.isArray(prepared)) return prepared;
-        return runner.executionArgs(prepared, { session: ctx.extra.session!, query: payload.query, frames: { connection: ctx.extra.frames!, id } });
+        // Delivery writes this subscription's `next` messages to the socket itself (delivery.ts).
+        return runner.executionArgs(prepared, { session: ctx.extra.session!, query: payload.query, frames: { connection: ctx.extra, id } });
       },
       execute: runner.execute,
       subscribe: runner.subscribe,
@@ -224,21 +206,8 @@ export function serveWebSocket(
       // written by delivery).
       onNext: (_ctx, _id, _payload, _args, result) => result,
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => options.formatError(error.toJSON(), error)),
-      connectionInitWaitTimeout: options.connectionInitTimeoutMs,
     },
-    wss,
-    options.keepAliveMs,
-  );
-  // Counted from the TCP connection on, so idle sockets that never send connection_init count too.
-  wss.on('connection', (socket, request) => {
-    const release = connectionCaps.byIp.acquire(peerAddress(request));
-    if (!release) socket.close(CloseCode.TooManyConnections, 'Too many connections from this address');
-    else socket.once('close', release);
   });
-  return {
-    connections: () => wss.clients.size,
-    dispose: () => server.dispose() as Promise<void>,
-  };
 }
 
 export interface SseTransport {
@@ -334,7 +303,7 @@ export function serveSse(options: TransportOptions): SseTransport {
         // `data: null` makes graphql-sse stream the errors (codes intact) instead of answering 400 without them.
         return { data: null, errors: prepared.map((error) => options.formatError(error.toJSON(), error)) } as unknown as ExecutionResult;
       }
-      const session = newSession('sse', identities.get(req.raw)!, req.headers.get('x-request-id') ?? null, peerAddress(req.raw));
+      const session = newSession('sse', identities.get(req.raw)!, peerAddress(req.raw));
       return runner.executionArgs(prepared, { session, query: params.query });
     },
     execute: runner.execute,
@@ -366,27 +335,6 @@ export function serveSse(options: TransportOptions): SseTransport {
       open.clear();
     },
   };
-}
-
-/** Sockets corked in this turn of the event loop, uncorked together when it ends. */
-const corked: Socket[] = [];
-const uncorkAll = () => {
-  // Taken first: a socket corked while these uncork belongs to the next turn.
-  for (const socket of corked.splice(0)) socket.uncork();
-};
-
-/**
- * Holds a socket's writes until this turn of the event loop ends, so every message delivered to it
- * meanwhile leaves in one write (system call): the write, not the JavaScript, was most of the
- * per-message cost, and when a fan-out falls behind, the deliveries of several events run in one
- * turn and then share it. Nothing waits longer than the delivery loop that is running anyway.
- * ws corks each message itself, which nests inside.
- */
-function corkUntilTurnEnds(socket: Socket): void {
-  if (socket.writableCorked > 0) return;
-  if (corked.length === 0) setImmediate(uncorkAll);
-  corked.push(socket);
-  socket.cork();
 }
 
 /** The TCP peer's address, for per-IP caps (proxies in front make this the proxy's). */

@@ -11,7 +11,7 @@ function fakeConnection(options: { stuck?: boolean } = {}) {
   const unfinished: (() => void)[] = [];
   const connection: FrameConnection = {
     accepts: (id) => open.has(id),
-    send: (message, written) => {
+    write: (message, written) => {
       messages.push(JSON.parse(message));
       if (options.stuck) unfinished.push(written);
       else queueMicrotask(written);
