@@ -12,7 +12,7 @@
  * file, tree-shaken and without comments, starts with a smaller heap (bench/README.md). Its CPU
  * profiles name the bundle for every frame; `index.js.map` maps them back.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { repoRoot, subgraphNames } from '@fitgraph/platform';
@@ -69,15 +69,22 @@ const workspaceWithoutSideEffects = (): Plugin => ({
   },
 });
 
-async function buildServices(which: readonly Service[]): Promise<void> {
+async function buildServices(which: readonly Service[], folder: string): Promise<void> {
   await Promise.all(
     which.map(async (service) => {
-      const outdir = join(packageDir(service), 'dist');
+      const outdir = join(packageDir(service), folder);
+      // Chunk names carry a content hash: drop the previous build's instead of piling them up.
+      rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
       mkdirSync(outdir, { recursive: true });
       const bundled = bundlesNpmPackages.has(service);
       await build({
         entryPoints: [join(packageDir(service), 'src/index.ts')],
-        outfile: join(outdir, 'index.js'),
+        outdir,
+        entryNames: '[name]',
+        // Modules loaded with import() (the tracing SDK, only when traces are exported) become
+        // chunks of their own, read only if the process asks for them.
+        splitting: true,
+        chunkNames: 'chunks/[name]-[hash]',
         bundle: true,
         platform: 'node',
         format: 'esm',
@@ -94,9 +101,12 @@ async function buildServices(which: readonly Service[]): Promise<void> {
   );
 }
 
+/** `--dist=<folder>`: build into `<package>/<folder>` instead of `dist` (a test's own bundles, beside a running build). */
+const folder = process.argv.find((arg) => arg.startsWith('--dist='))?.slice('--dist='.length) ?? 'dist';
+if (!/^dist(-[a-z0-9-]+)?$/.test(folder)) throw new Error(`--dist must be dist or dist-<name>, not ${folder}`);
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const unknown = requested.filter((name) => !services.includes(name as Service));
 if (unknown.length > 0) throw new Error(`unknown service(s): ${unknown.join(', ')} (known: ${services.join(', ')})`);
 const chosen = requested.length > 0 ? (requested as Service[]) : services;
-await buildServices(chosen);
-process.stderr.write(`built ${chosen.join(', ')} -> <package>/dist/index.js\n`);
+await buildServices(chosen, folder);
+process.stderr.write(`built ${chosen.join(', ')} -> <package>/${folder}/index.js\n`);

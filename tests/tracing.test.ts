@@ -2,10 +2,15 @@
  * One request, one trace: the gateway and the gym subgraph run as separate processes exporting
  * OTLP/HTTP to a collector in this test; the request's spans from the gateway, the subgraph and
  * its SQL statements share the client's trace id and chain parent to child across processes.
+ * Run twice: through tsx, and as the compiled bundles production runs (scripts/build.ts), where the
+ * tracing SDK is a chunk of its own loaded on demand.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { repoRoot } from '@fitgraph/platform';
 import { deleteRedisKeys } from '@fitgraph/service-kit';
 import { dropDatabasesWithPrefix, eventually, graphqlData, stackEnv, startServiceProcess, type ServiceProcess } from '@fitgraph/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,17 +65,23 @@ async function startCollector(): Promise<{ url: string; spans: ExportedSpan[]; s
   };
 }
 
-describe('OpenTelemetry traces across processes', () => {
+/** The bundles' own folder, so that a `pnpm build` elsewhere (tests/bench.test.ts) cannot swap them mid-test. */
+const bundleDir = 'dist-tracing-test';
+
+describe.each([{ compiled: false }, { compiled: true }])('OpenTelemetry traces across processes (compiled: $compiled)', ({ compiled }) => {
   let collector: Awaited<ReturnType<typeof startCollector>>;
   let gym: ServiceProcess;
   let gateway: ServiceProcess;
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
+    if (compiled) {
+      execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/build.ts'), `--dist=${bundleDir}`, 'gateway', 'gym'], { cwd: repoRoot, stdio: 'pipe' });
+    }
     collector = await startCollector();
     env = stackEnv({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, LOG_LEVEL: 'warn' });
-    gym = await startServiceProcess('gym', env);
-    gateway = await startServiceProcess('gateway', { ...env, GYM_SUBGRAPH_URL: gym.url });
+    gym = await startServiceProcess('gym', env, { compiled, bundleDir });
+    gateway = await startServiceProcess('gateway', { ...env, GYM_SUBGRAPH_URL: gym.url }, { compiled, bundleDir });
   });
   afterAll(async () => {
     await gateway?.stop();

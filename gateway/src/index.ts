@@ -22,7 +22,7 @@ const config = configOrExit('gateway', () => loadGatewayEnv(process.env));
 const logger = createLogger('gateway', config.logLevel, config.logFile);
 const scope = new DisposeScope();
 const gateway = await (async () => {
-  const tracing = startTracing({ serviceName: 'gateway', ...config.operations.tracing });
+  const tracing = await startTracing({ serviceName: 'gateway', ...config.operations.tracing });
   scope.defer(() => tracing.shutdown());
   // Bounded: an unreachable Redis is one clear error within the timeout, not endless retries.
   await waitForDependencies({ redisUrl: config.redis.url, timeoutMs: config.operations.dependencyStartupTimeoutMs });

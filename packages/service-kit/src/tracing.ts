@@ -8,9 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 
@@ -34,18 +32,29 @@ export interface Tracing {
 const tracer = () => trace.getTracer('service-kit');
 
 /**
- * Registers the process-wide tracer provider (W3C trace-context propagation, AsyncLocalStorage
- * context) unless tracing is off. Call once per process, before serving.
+ * A CommonJS package's exports from `import()`: Node offers them both named and as `default`,
+ * an esbuild bundle split into chunks (scripts/build.ts) only as `default`.
  */
-export function startTracing(options: TracingOptions): Tracing {
+const commonJsExports = <T extends object>(module: T): T => (module as { default?: T }).default ?? module;
+
+/**
+ * Registers the process-wide tracer provider (W3C trace-context propagation, AsyncLocalStorage
+ * context) unless tracing is off. Call once per process, before serving. The SDK and exporters
+ * are loaded only then: tracing is off by default, and loaded they cost the gateway's idle heap
+ * several MiB (bench/README.md).
+ */
+export async function startTracing(options: TracingOptions): Promise<Tracing> {
   const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
+  if (options.exporter === 'none' && processors.length === 0) return { enabled: false, shutdown: async () => {} };
+  const { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider } = commonJsExports(await import('@opentelemetry/sdk-trace-node'));
   if (options.exporter === 'otlp') {
+    const { OTLPTraceExporter } = commonJsExports(await import('@opentelemetry/exporter-trace-otlp-http'));
     const url = `${(options.otlpEndpoint ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`;
     processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url })));
   } else if (options.exporter === 'console') {
     processors.push(new BatchSpanProcessor(new ConsoleSpanExporter()));
   }
-  if (processors.length === 0) return { enabled: false, shutdown: async () => {} };
+  const { resourceFromAttributes } = commonJsExports(await import('@opentelemetry/resources'));
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
     spanProcessors: processors,

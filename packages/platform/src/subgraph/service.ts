@@ -129,7 +129,7 @@ export async function runSubgraphProcess(
   const config = configOrExit(serviceName, () => loadSubgraphConfig(definition, environment));
   const scope = new DisposeScope();
   try {
-    const tracing = startTracing({ serviceName, ...config.operations.tracing });
+    const tracing = await startTracing({ serviceName, ...config.operations.tracing });
     scope.defer(() => tracing.shutdown());
     const service = await startSubgraphService(definition, config);
     scope.defer(() => service.stop());
