@@ -4,7 +4,7 @@
  *   npx tsx bench/subscription-memory.ts [--clients 3000] [--rounds 1] [--idle 20] [--snapshot dir] [--baseline dir]
  *
  * Starts the gateway's fixture subgraphs (gateway/test/fixtures) in this process and the gateway in
- * a child process (lib/subscription-memory-gateway.ts, bundled like `pnpm build`; `--expose-gc`),
+ * a child process (lib/subscription-memory-gateway.ts, bundled with esbuild as the subgraphs are by `pnpm build`, npm packages outside; `--expose-gc`),
  * opens N clients (one socket and one subscription each, one signed-in identity, like the fan-out
  * bench's shared rows), waits until the gateway counts them, and reports per subscription: the RSS
  * delta 4 s later (as the fan-out bench measures it, no forced GC) and after `--idle` seconds more;
@@ -22,11 +22,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build as esbuild, type Plugin } from 'esbuild';
+import { build as esbuild } from 'esbuild';
 import { loadAuthConfig } from '@fitgraph/platform';
 import { createTokenSigner } from '@fitgraph/service-kit';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { externalPackages } from '../scripts/esbuild-plugins';
 import type { GatewayReply, GatewayRequest, Memory } from './lib/subscription-memory-gateway';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -74,20 +75,6 @@ function printGrowth(before: string, after: string, subscriptions: number): void
 }
 
 // ---- the driver ---------------------------------------------------------------------------------
-
-/** npm packages stay external (a path relative to the bundle), workspace code is bundled in: as `pnpm build` does. */
-const externalPackages = (outdir: string): Plugin => ({
-  name: 'external-packages',
-  setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.path.startsWith('@fitgraph/') || args.path.startsWith('node:') || args.pluginData === 'resolving') return undefined;
-      const resolved = await pluginBuild.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolving' });
-      if (resolved.errors.length > 0 || !resolved.path.includes('/node_modules/')) return undefined;
-      const relativePath = path.relative(outdir, resolved.path);
-      return { path: relativePath.startsWith('.') ? relativePath : `./${relativePath}`, external: true };
-    });
-  },
-});
 
 /** The gateway process's bundle with `source` as the gateway's src directory. */
 async function bundleGateway(build: string, source: string): Promise<string> {

@@ -1,5 +1,5 @@
 /**
- * The gateway process of bench/subscription-memory.ts, bundled by it with esbuild like `pnpm build`
+ * The gateway process of bench/subscription-memory.ts, bundled by it with esbuild (npm packages outside, as `pnpm build` does for the subgraphs)
  * (no TypeScript loader, whose kept function names give every closure its own property array) and
  * run with `node --expose-gc`. Answers the driver over IPC: subscription count, memory after a full
  * GC, heap snapshots.
