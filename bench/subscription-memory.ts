@@ -22,12 +22,11 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build as esbuild } from 'esbuild';
+import { build as esbuild, type Plugin } from 'esbuild';
 import { loadAuthConfig } from '@fitgraph/platform';
 import { createTokenSigner } from '@fitgraph/service-kit';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { externalPackages } from '../scripts/esbuild-plugins';
 import type { GatewayReply, GatewayRequest, Memory } from './lib/subscription-memory-gateway';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -76,6 +75,24 @@ function printGrowth(before: string, after: string, subscriptions: number): void
 
 // ---- the driver ---------------------------------------------------------------------------------
 
+/**
+ * npm packages stay external (a path relative to the bundle), workspace code is bundled in, as
+ * `pnpm build` does for the subgraphs. scripts/build.ts has the same plugin; tooling folders do not
+ * import each other (tests/unit/architecture.test.ts).
+ */
+const externalPackages = (outdir: string): Plugin => ({
+  name: 'external-packages',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.path.startsWith('@fitgraph/') || args.path.startsWith('node:') || args.pluginData === 'resolving') return undefined;
+      const resolved = await pluginBuild.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolving' });
+      if (resolved.errors.length > 0 || !resolved.path.includes('/node_modules/')) return undefined;
+      const relativePath = path.relative(outdir, resolved.path);
+      return { path: relativePath.startsWith('.') ? relativePath : `./${relativePath}`, external: true };
+    });
+  },
+});
+
 /** The gateway process's bundle with `source` as the gateway's src directory. */
 async function bundleGateway(build: string, source: string): Promise<string> {
   // In gateway/dist (ignored by git), so the gateway's paths relative to its own file hold.
@@ -95,7 +112,7 @@ async function bundleGateway(build: string, source: string): Promise<string> {
       {
         name: 'gateway-source',
         setup(pluginBuild) {
-          pluginBuild.onResolve({ filter: /gateway\/src\/server$/ }, () => ({ path: path.join(source, 'server.ts') }));
+          pluginBuild.onResolve({ filter: /^@fitgraph\/gateway$/ }, () => ({ path: path.join(source, 'server.ts') }));
         },
       },
     ],
@@ -225,7 +242,7 @@ async function main(): Promise<void> {
   });
   const clients = Number(values.clients);
   if (values.snapshot) mkdirSync(values.snapshot, { recursive: true });
-  const { composeFixtures, startEventsSubgraph, startPeopleSubgraph, TickStore } = await import('../gateway/test/fixtures/subgraphs');
+  const { composeFixtures, startEventsSubgraph, startPeopleSubgraph, TickStore } = await import('@fitgraph/gateway/fixtures');
   const events = await startEventsSubgraph(new TickStore());
   const people = await startPeopleSubgraph();
   const supergraphSdl = composeFixtures([events, people]);

@@ -13,10 +13,9 @@
  * profiles name the bundle for every frame; `index.js.map` maps them back.
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { repoRoot, subgraphNames } from '@fitgraph/platform';
-import { externalPackages } from './esbuild-plugins';
 
 const services = ['gateway', ...subgraphNames] as const;
 /** Services whose npm packages are bundled in (see above); the others import them from node_modules. */
@@ -35,6 +34,21 @@ const commonJsGlobals = [
 ].join(' ');
 type Service = (typeof services)[number];
 const packageDir = (service: Service) => join(repoRoot, service === 'gateway' ? 'gateway' : `subgraphs/${service}`);
+
+/** npm packages stay external, as a path relative to the bundle (the file Node itself would load). */
+const externalPackages = (outdir: string): Plugin => ({
+  name: 'external-packages',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.path.startsWith('@fitgraph/') || args.path.startsWith('node:') || args.pluginData === 'resolving') return undefined;
+      const resolved = await pluginBuild.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolving' });
+      if (resolved.errors.length > 0 || !resolved.path || !resolved.path.includes('/node_modules/')) return undefined;
+      let path = relative(outdir, resolved.path);
+      if (!path.startsWith('.')) path = `./${path}`;
+      return { path, external: true };
+    });
+  },
+});
 
 /**
  * Workspace packages' modules do nothing at import time that another module relies on (none is

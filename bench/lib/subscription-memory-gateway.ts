@@ -7,7 +7,7 @@
 import { writeHeapSnapshot } from 'node:v8';
 import { loadAuthConfig } from '@fitgraph/platform';
 import { createLogger, openRevocationList } from '@fitgraph/service-kit';
-import { createGateway } from '../../gateway/src/server';
+import { createGateway } from '@fitgraph/gateway';
 
 export interface Memory {
   rss: number;

@@ -181,9 +181,27 @@ export interface DependencyCheck {
 }
 
 /**
+ * Resolves when `redis` is first ready, or after `timeoutMs`. A connection without an offline
+ * queue fails every command sent before it first connects; its users wait for this instead.
+ */
+export function firstReadyOrTimeout(redis: Redis, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    timer.unref();
+    redis.once('ready', done);
+  });
+}
+
+/**
  * Redis through a connection of its own that never queues commands: while Redis is away PING
  * fails at once, and the connection keeps reconnecting (at most 2 s apart) so recovery shows
- * within seconds.
+ * within seconds. A check before the first connection waits for it (bounded), so a process
+ * asked right after start is not reported down for a connection still being opened.
  */
 export function redisCheck(url: string): DependencyCheck {
   const redis = new Redis(url, {
@@ -193,10 +211,14 @@ export function redisCheck(url: string): DependencyCheck {
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
   redis.on('error', () => {}); // the readiness report says it
+  const firstConnection = firstReadyOrTimeout(redis, 2000);
   return {
     name: 'redis',
     where: redactUrl(url),
-    check: async () => void (await redis.ping()),
+    check: async () => {
+      if (redis.status !== 'ready') await firstConnection;
+      await redis.ping();
+    },
     close: async () => redis.disconnect(),
   };
 }

@@ -6,6 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { firstReadyOrTimeout } from './dependencies';
 import type { Logger } from './logger';
 
 /**
@@ -49,20 +50,6 @@ const maxMemoryDurationSeconds = Math.floor((2 ** 31 - 1) / 1000);
 /** How long the first attempts wait for Redis before counting in process (the insurance limiter). */
 const firstConnectionWaitMs = 1000;
 
-/** Resolves when `redis` is first ready, or after `timeoutMs` (unreachable: the insurance limiter counts). */
-function connectedOrTimedOut(redis: Redis, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      redis.off('ready', done);
-      resolve();
-    };
-    const timer = setTimeout(done, timeoutMs);
-    timer.unref();
-    redis.once('ready', done);
-  });
-}
-
 /** Opens one Redis connection (when `redisUrl` is set) shared by every limiter made from it. */
 export function openRateLimiters(options: RateLimitOptions): RateLimiters {
   const redis = options.redisUrl ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : null;
@@ -70,7 +57,7 @@ export function openRateLimiters(options: RateLimitOptions): RateLimiters {
   // Without an offline queue, a command sent before the first connection is ready fails, and that
   // attempt is counted by the per-process insurance limiter instead of the shared budget (a fresh
   // process's first requests split their count). Wait for the first connection, bounded.
-  const firstConnection = redis ? connectedOrTimedOut(redis, firstConnectionWaitMs) : Promise.resolve();
+  const firstConnection = redis ? firstReadyOrTimeout(redis, firstConnectionWaitMs) : Promise.resolve();
   const store = async <T>(use: () => Promise<T>): Promise<T> => {
     if (redis && redis.status !== 'ready') await firstConnection;
     return use();

@@ -17,16 +17,20 @@ const url = process.env.DATABASE_URL;
 const sql = postgres(url, { max: 2, onnotice: () => {} });
 const killer = postgres(url, { max: 1 });
 let pid = null;
-const transaction = sql.begin(async (tx) => {
-  [{ pid }] = await tx\`select pg_backend_pid() as pid\`;
-  await tx\`select pg_sleep(5)\`;
-});
+// Its outcome is taken at once: the transaction may fail before the killer's answer arrives, and
+// a rejection left without a handler until then would end this process by itself.
+const failure = sql
+  .begin(async (tx) => {
+    [{ pid }] = await tx\`select pg_backend_pid() as pid\`;
+    await tx\`select pg_sleep(5)\`;
+  })
+  .then(() => null, (error) => error.code);
 while (pid === null) await new Promise((resolve) => setTimeout(resolve, 20));
 await killer\`select pg_terminate_backend(\${pid})\`;
-const failure = await transaction.then(() => null, (error) => error.code);
+const transactionFailure = await failure;
 await new Promise((resolve) => setTimeout(resolve, 200));
 const [{ one }] = await sql\`select 1 as one\`;
-console.log(JSON.stringify({ failure, one }));
+console.log(JSON.stringify({ failure: transactionFailure, one }));
 // end() of a pool that lost a connection waits on it forever; a deadline closes what is left.
 await Promise.all([sql.end({ timeout: 1 }), killer.end({ timeout: 1 })]);
 `;
