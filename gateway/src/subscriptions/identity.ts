@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Viewer } from '@fitgraph/platform';
 
 /**
@@ -28,3 +29,6 @@ export interface ClientSession {
   /** The peer address of the connection, for per-IP caps and the rate limits of anonymous clients. */
   clientIp: string;
 }
+
+/** The TCP peer's address, for per-IP caps (proxies in front make this the proxy's). */
+export const peerAddress = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';

@@ -18,7 +18,7 @@ import type { OperationGuard } from '../limits/operation-limits';
 import type { FrameTarget } from './delivery';
 import type { SubscriptionEngine } from './engine';
 import { createSseHandler } from './sse-http';
-import { identityOf, type ClientSession, type Identity } from './identity';
+import { identityOf, peerAddress, type ClientSession, type Identity } from './identity';
 import type { TrustedDocuments } from '../trusted-documents';
 import { serveGraphqlWs, type GraphqlWsServer } from './websocket-server';
 
@@ -335,9 +335,4 @@ export function serveSse(options: TransportOptions): SseTransport {
       open.clear();
     },
   };
-}
-
-/** The TCP peer's address, for per-IP caps (proxies in front make this the proxy's). */
-function peerAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
 }

@@ -12,7 +12,7 @@ import { CloseCode } from '@fitgraph/service-kit';
 import { handleProtocols, makeServer, type ServerOptions, type WebSocket as ProtocolSocket } from 'graphql-ws';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { FrameConnection } from './delivery';
-import type { ClientSession } from './identity';
+import { peerAddress, type ClientSession } from './identity';
 
 /** One client WebSocket: the graphql-ws socket, where delivery writes `next` messages, and what the connection holds. */
 export class ClientSocket implements ProtocolSocket, FrameConnection {
@@ -26,6 +26,12 @@ export class ClientSocket implements ProtocolSocket, FrameConnection {
   awaitingPong = false;
   /** Until `connection_init` arrives: closes the socket with 4408. Dropped then, not kept until it fires. */
   initTimer: NodeJS.Timeout | null = null;
+  /** Stops the init timeout: `connection_init` arrived, or the socket closed. */
+  stopInitTimer(): void {
+    clearTimeout(this.initTimer ?? undefined);
+    this.initTimer = null;
+  }
+
   /** graphql-ws's message handler, and what it does when the socket closes. */
   handleMessage: ((data: string) => Promise<void>) | null = null;
   protocolClosed: ((code?: number, reason?: string) => Promise<void>) | null = null;
@@ -103,8 +109,7 @@ export function serveGraphqlWs(options: GraphqlWsServerOptions): GraphqlWsServer
     connectionInitWaitTimeout: 0,
     onConnect: (ctx) => {
       const client = ctx.extra;
-      clearTimeout(client.initTimer ?? undefined);
-      client.initTimer = null;
+      client.stopInitTimer();
       // The same object for the connection's lifetime until it closes (graphql-ws replaces it then).
       client.subscriptions = ctx.subscriptions;
       return options.protocol.onConnect?.(ctx);
@@ -143,8 +148,7 @@ export function serveGraphqlWs(options: GraphqlWsServerOptions): GraphqlWsServer
     const client = clients.get(this);
     if (!client) return;
     clients.delete(this);
-    clearTimeout(client.initTimer ?? undefined);
-    client.initTimer = null;
+    client.stopInitTimer();
     client.releaseIp();
     client.onClose?.();
     client.onClose = null;
@@ -159,7 +163,7 @@ export function serveGraphqlWs(options: GraphqlWsServerOptions): GraphqlWsServer
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     socket.on('error', onSocketError);
     // Counted from the TCP connection on, so idle sockets that never send connection_init count too.
-    const clientIp = request.socket.remoteAddress ?? 'unknown';
+    const clientIp = peerAddress(request);
     const releaseIp = options.acquireIp(clientIp);
     if (!releaseIp) {
       socket.close(CloseCode.TooManyConnections, 'Too many connections from this address');
@@ -205,7 +209,7 @@ export function serveGraphqlWs(options: GraphqlWsServerOptions): GraphqlWsServer
     dispose: async () => {
       if (sweep) clearInterval(sweep);
       const allClosed = clients.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
-      for (const socket of clients.keys()) socket.close(1001, 'Going away');
+      for (const socket of clients.keys()) socket.close(CloseCode.GoingAway, 'Going away');
       wss.removeAllListeners();
       await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
       await allClosed;

@@ -100,7 +100,6 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
   const contextFor = (request: Omit<RequestInfo, 'logger'>) =>
     definition.createContext(deps, { ...request, logger: logger.child({ requestId: request.requestId }) }) as Promise<Record<string, unknown>>;
 
-
   const production = options.production ?? false;
   const edge: EdgeOptions = { ...defaultSubgraphEdge, ...options.edge };
   const validationRules = [depthLimitRule(edge.maxDepth)];
