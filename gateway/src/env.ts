@@ -18,7 +18,7 @@ import {
 } from '@fitgraph/platform';
 import { ConfigError, loadEnv, optionalUrl, port, positiveInt, type AuthConfig } from '@fitgraph/service-kit';
 import { z } from 'zod';
-import type { GatewayLimitOptions } from './limits/operation-limits';
+import type { GatewayLimitOptions } from '@fitgraph/service-kit';
 import type { TrustedDocumentsOptions } from './trusted-documents';
 import { supergraphPath as checkedInSupergraphPath } from './supergraph';
 import type { RateLimitSettings } from './rate-limit';

@@ -38,7 +38,7 @@ import express from 'express';
 import type { FormattedExecutionResult } from 'graphql';
 import { ConnectionCaps, type ConnectionCapLimits } from './limits/connection-caps';
 import { operationLimitsMiddleware, readLimitedText, requestTooLargeHandler } from './limits/http';
-import { createOperationGuard, defaultMaxRequestBytes, type GatewayLimitOptions } from './limits/operation-limits';
+import { createOperationGuard, defaultMaxRequestBytes, type GatewayLimitOptions } from '@fitgraph/service-kit';
 import { composeFetcher } from './fetch/fetcher';
 import { createSubgraphResilience, type ResilienceOptions } from './fetch/resilience';
 import type { BreakerState, BreakerStateListener } from './fetch/circuit-breaker';

@@ -9,7 +9,7 @@ import { graphql, graphqlWsClient, sseClient, startTestGateway } from '@fitgraph
 import type { FormattedExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSupergraph } from '../src/composition';
-import { defaultOperationLimits } from '../src/limits/operation-limits';
+import { defaultOperationLimits } from '@fitgraph/service-kit';
 import type { RunningGateway } from '../src/server';
 
 const auth = loadAuthConfig({});

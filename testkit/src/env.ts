@@ -45,12 +45,13 @@ export function stackEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...overrides };
 }
 
-/** Env with a freshly generated key pair, for stacks that run with NODE_ENV=production. */
+/** Env with a freshly generated key pair and gateway secret, for stacks that run with NODE_ENV=production. */
 export function generatedAuthEnv(keyId = `test-${randomBytes(4).toString('hex')}`): NodeJS.ProcessEnv {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   return {
     AUTH_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     AUTH_SIGNING_KEY_ID: keyId,
     AUTH_VERIFICATION_KEYS: JSON.stringify({ [keyId]: publicKey.export({ type: 'spki', format: 'pem' }).toString() }),
+    GATEWAY_SECRET: randomBytes(32).toString('base64url'),
   };
 }

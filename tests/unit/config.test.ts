@@ -56,7 +56,7 @@ describe('a subgraph configuration', () => {
   });
 
   it('seeds no demo activity in production unless DEMO_PASSWORD enables the demo accounts', () => {
-    const keys = { AUTH_SIGNING_KEY: 'k', AUTH_VERIFICATION_KEYS: JSON.stringify({ k1: 'pem' }) };
+    const keys = { AUTH_SIGNING_KEY: 'k', AUTH_VERIFICATION_KEYS: JSON.stringify({ k1: 'pem' }), GATEWAY_SECRET: 'a-production-secret-of-at-least-32-chars' };
     expect(loadSubgraphConfig(chatSubgraph, { NODE_ENV: 'production', ...keys }).demoData).toBe(false);
     expect(loadSubgraphConfig(chatSubgraph, { NODE_ENV: 'production', DEMO_PASSWORD: 'a-demo-password', ...keys }).demoData).toBe(true);
   });

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
-import { limitExceeded, type OperationGuard, type OperationRequestText } from './operation-limits';
+import { limitExceeded, type OperationGuard, type OperationRequestText } from '@fitgraph/service-kit';
 
 type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 

@@ -14,7 +14,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { ConnectionCaps } from '../limits/connection-caps';
-import type { OperationGuard } from '../limits/operation-limits';
+import type { OperationGuard } from '@fitgraph/service-kit';
 import type { FrameTarget } from './delivery';
 import type { SubscriptionEngine } from './engine';
 import { createSseHandler } from './sse-http';

@@ -1,7 +1,7 @@
-/** The operation guard remembers each query text's checks (src/limits/operation-limits.ts); what depends on variables or the schema is still decided per request. */
+/** The operation guard remembers each query text's checks (service-kit operation-limits.ts); what depends on variables or the schema is still decided per request. */
 import { buildSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { createOperationGuard } from '../../src/limits/operation-limits';
+import { createOperationGuard } from '@fitgraph/service-kit';
 
 const sdl = 'type Query { gyms(first: Int): [Gym!]! } type Gym { id: ID! machines(first: Int): [Machine!]! } type Machine { id: ID! }';
 const query = 'query($n: Int) { gyms(first: $n) { id machines(first: 10) { id } } }';

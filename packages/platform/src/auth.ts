@@ -20,3 +20,7 @@ MC4CAQAwBQYDK2VwBCIEIIgv/t8y6X9FtDxFU5cIP3Fv9gvzrVt3+PtQCWxDj4vq
 export const devPublicKey = `-----BEGIN PUBLIC KEY-----
 MCowBQYDK2VwAyEA2reb+EisnB7xYWx6/pgFE0vfEEg/DE0BbKUZeZnCLo4=
 -----END PUBLIC KEY-----`;
+
+// DEV ONLY: the secret the gateway signs each subgraph request's client with (service-kit
+// gateway-attestation.ts). Production must set GATEWAY_SECRET; services refuse to start with this.
+export const devGatewaySecret = 'DEV-ONLY-fitgraph-gateway-secret-0123456789abcdef';

@@ -7,9 +7,9 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { AuthConfig } from '@fitgraph/service-kit';
-import { loadEnv, optionalString, optionalUrl, port, positiveInt, proxyList, type DatabaseTarget } from '@fitgraph/service-kit';
+import { loadEnv, minGatewaySecretLength, optionalString, optionalUrl, port, positiveInt, proxyList, type DatabaseTarget } from '@fitgraph/service-kit';
 import { z } from 'zod';
-import { devKeyId, devPrivateKey, devPublicKey, roles, type Role } from './auth';
+import { devGatewaySecret, devKeyId, devPrivateKey, devPublicKey, roles, type Role } from './auth';
 import { defaultSubgraphPorts, envPrefix, repoRoot, type SubgraphName } from './subgraphs';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -116,6 +116,13 @@ export const authEnv = {
   AUTH_AUDIENCE: z.string().default('fitgraph-api'),
   /** Access-token lifetime in seconds. Default: 900 (15 minutes). */
   AUTH_ACCESS_TOKEN_TTL: z.coerce.number().int().positive().default(900),
+  /**
+   * Shared by the gateway and every subgraph: the gateway signs each subgraph request (and the
+   * client's address) with it, and a subgraph answers only signed requests (service-kit
+   * gateway-attestation.ts). At least 32 characters (`openssl rand -base64 32`). Default outside
+   * production: the DEV-ONLY secret.
+   */
+  GATEWAY_SECRET: z.preprocess(emptyAsUndefined, z.string().min(minGatewaySecretLength).default(devGatewaySecret)),
 };
 
 export const eventsEnv = {
@@ -136,6 +143,9 @@ export function devKeyProblem(env: AuthEnv): string | null {
   if (production && (env.AUTH_SIGNING_KEY === devPrivateKey || keys?.[devKeyId] === devPublicKey)) {
     return 'AUTH_SIGNING_KEY / AUTH_VERIFICATION_KEYS: the DEV-ONLY auth keys cannot be used with NODE_ENV=production; set AUTH_SIGNING_KEY and AUTH_VERIFICATION_KEYS.';
   }
+  if (production && (env.GATEWAY_SECRET ?? devGatewaySecret) === devGatewaySecret) {
+    return 'GATEWAY_SECRET: the DEV-ONLY gateway secret cannot be used with NODE_ENV=production; set GATEWAY_SECRET (the same value on the gateway and every subgraph).';
+  }
   return null;
 }
 
@@ -152,7 +162,7 @@ export const withAuthRules = <TShape extends z.ZodRawShape>(shape: TShape) =>
         ctx.addIssue({ code: 'custom', message: 'must be a JSON object of key id -> SPKI PEM public key', path: ['AUTH_VERIFICATION_KEYS'] });
       }
       const problem = devKeyProblem(env as unknown as AuthEnv);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem.replace(/^[^:]+: /, ''), path: ['AUTH_SIGNING_KEY / AUTH_VERIFICATION_KEYS'] });
+      if (problem) ctx.addIssue({ code: 'custom', message: problem.replace(/^[^:]+: /, ''), path: [problem.slice(0, problem.indexOf(':'))] });
     },
     { when: () => true },
   );

@@ -13,11 +13,11 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { getComplexity } from 'graphql-query-complexity';
-import { listCostEstimator } from './cost';
+import { listCostEstimator } from './operation-cost';
 
 /**
- * What one operation may ask of the gateway. Checked before Apollo validates or plans it, the
- * same for HTTP, graphql-ws and SSE (see gateway/README.md, "Operation limits").
+ * What one operation may ask of a service: checked before it is validated or planned, the same
+ * at the gateway (HTTP, graphql-ws, SSE) and at every subgraph (gateway/README.md, "Operation limits").
  */
 export interface OperationLimits {
   /** Deepest field nesting; `{ gyms { id } }` is 2 (fragments add nothing; introspection apart). Default: 10. */
@@ -75,7 +75,7 @@ export const operationLimitCode = 'OPERATION_LIMIT_EXCEEDED';
 export function limitExceeded(limit: LimitName, max: number, actual?: number, what = limit as string): GraphQLError {
   const measured = actual !== undefined && Number.isFinite(actual) ? actual : undefined;
   const found = measured === undefined ? '' : ` (found ${measured})`;
-  return new GraphQLError(`The operation exceeds the gateway's limit of ${max} ${what}${found}`, {
+  return new GraphQLError(`The operation exceeds the limit of ${max} ${what}${found}`, {
     extensions: { code: operationLimitCode, limit, max, ...(measured === undefined ? {} : { actual: measured }) },
   });
 }
@@ -162,15 +162,25 @@ function measureShape(document: DocumentNode): { depth: number; introspectionDep
     }
     return { depth, aliases };
   };
-  const rootFieldCount = (selectionSet: SelectionSetNode, seen: Set<string>): number => {
+  // Root fields per fragment, memoised like the shape: a fragment spread N times is walked once.
+  const rootFieldsOf = new Map<string, number>();
+  const fragmentRootFields = (name: string): number => {
+    const known = rootFieldsOf.get(name);
+    if (known !== undefined) return known;
+    const fragment = fragments.get(name);
+    if (!fragment || inProgress.has(name)) return 0;
+    inProgress.add(name);
+    const count = rootFieldCount(fragment.selectionSet);
+    inProgress.delete(name);
+    rootFieldsOf.set(name, count);
+    return count;
+  };
+  const rootFieldCount = (selectionSet: SelectionSetNode): number => {
     let count = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) count += 1;
-      else if (selection.kind === Kind.INLINE_FRAGMENT) count += rootFieldCount(selection.selectionSet, seen);
-      else {
-        const fragment = fragments.get(selection.name.value);
-        if (fragment && !seen.has(fragment.name.value)) count += rootFieldCount(fragment.selectionSet, new Set([...seen, fragment.name.value]));
-      }
+      else if (selection.kind === Kind.INLINE_FRAGMENT) count += rootFieldCount(selection.selectionSet);
+      else count += fragmentRootFields(selection.name.value);
     }
     return count;
   };
@@ -185,7 +195,7 @@ function measureShape(document: DocumentNode): { depth: number; introspectionDep
       depth: Math.max(result.depth, graph.depth),
       introspectionDepth: Math.max(result.introspectionDepth, introspection.depth),
       aliases: Math.max(result.aliases, graph.aliases + introspection.aliases),
-      rootFields: Math.max(result.rootFields, rootFieldCount(definition.selectionSet, new Set())),
+      rootFields: Math.max(result.rootFields, rootFieldCount(definition.selectionSet)),
     };
   }
   return result;
