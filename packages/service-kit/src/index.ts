@@ -11,6 +11,7 @@ export * from './events';
 export * from './gateway-attestation';
 export * from './http';
 export * from './input-integrity';
+export * from './internal-server';
 export * from './lifecycle';
 export * from './loaders';
 export * from './log-safety';
