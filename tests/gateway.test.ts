@@ -84,10 +84,14 @@ describe(`gateway over the whole stack (${backends.database})`, () => {
     expect(JSON.stringify(invalid.errors)).not.toContain('stacktrace');
   });
 
-  it('reports readiness per subgraph, and recovers without a gateway restart', async () => {
-    const readyz = () => fetch(new URL('/readyz', stack.gateway.url)).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  it('reports readiness per subgraph on the internal port, and recovers without a gateway restart', async () => {
+    const readyz = () => fetch(new URL('/readyz', stack.gateway.internalUrl)).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+    const publicReadyz = () => fetch(new URL('/readyz', stack.gateway.url)).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
     const healthy = await readyz();
     expect(healthy.status).toBe(200);
+    // The public port says whether it serves, nothing about what it depends on or where.
+    expect(await publicReadyz()).toEqual({ status: 200, body: { status: 'ready' } });
+    expect((await fetch(new URL('/metrics', stack.gateway.url))).status).toBe(404);
     expect(healthy.body.subgraphs.map((s: any) => s.name).sort()).toEqual(['chat', 'gym', 'nutrition', 'user', 'workout']);
     expect(healthy.body.subgraphs.every((s: any) => s.status === 'up' && typeof s.latencyMs === 'number')).toBe(true);
     expect((await fetch(new URL('/healthz', stack.gateway.url))).status).toBe(200);
@@ -97,6 +101,7 @@ describe(`gateway over the whole stack (${backends.database})`, () => {
     const degraded = await readyz();
     expect(degraded.status).toBe(503);
     expect(degraded.body.subgraphs.filter((s: any) => s.status === 'down').map((s: any) => s.name)).toEqual(['gym']);
+    expect(await publicReadyz()).toEqual({ status: 503, body: { status: 'unavailable' } });
 
     stack.subgraphs.gym = await startSubgraphService(
       gymSubgraph,

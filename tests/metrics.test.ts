@@ -41,7 +41,7 @@ describe('/metrics', () => {
     expect(response.status).toBe(200);
     return parseMetrics(await response.text());
   };
-  const gatewayMetrics = () => scrape(stack.gateway.url);
+  const gatewayMetrics = () => scrape(stack.gateway.internalUrl);
   const subgraphMetrics = (name: (typeof subgraphNames)[number]) => scrape(stack.subgraphs[name].url);
 
   beforeAll(async () => {
@@ -52,7 +52,7 @@ describe('/metrics', () => {
   });
 
   it('is served by the gateway and every subgraph, in the Prometheus text format, with process metrics', async () => {
-    for (const url of [stack.gateway.url, ...subgraphNames.map((name) => stack.subgraphs[name].url)]) {
+    for (const url of [stack.gateway.internalUrl, ...subgraphNames.map((name) => stack.subgraphs[name].url)]) {
       const response = await fetch(metricsUrl(url));
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);

@@ -109,7 +109,7 @@ describe(`access-token revocation (${backends.database}, ${backends.pubsub})`, (
     subgraphSocket.subscribe({ query: MACHINE_EVENTS, variables });
     const sse = sseClient(url, { token: member.accessToken });
     const stream = sse.subscribe({ query: MACHINE_EVENTS, variables });
-    const eventStreams = async () => ((await (await fetch(url.replace(/\/graphql$/, '/healthz'))).json()) as { subscriptions: { eventStreams: number } }).subscriptions.eventStreams;
+    const eventStreams = async () => ((await (await fetch(new URL('/healthz', stack.gateway.internalUrl))).json()) as { subscriptions: { eventStreams: number } }).subscriptions.eventStreams;
     await eventually(async () => (await eventStreams()) >= 1, { what: 'the SSE stream to open' });
 
     const gatewayClose = revokedSocket.nextClose();

@@ -254,7 +254,7 @@ describe(`gateway limits (${backends.database}, ${backends.pubsub})`, () => {
   describe('caps per client', () => {
     const machineEvents = 'subscription($gymId: ID!) { machineStatusChanged(gymId: $gymId) { status } }';
     const ironHarbor = '6a1b0c9e-0001-4000-8000-000000000001';
-    const stats = async () => ((await (await fetch(new URL('/healthz', url))).json()) as any).subscriptions;
+    const stats = async () => ((await (await fetch(new URL('/healthz', stack.gateway.internalUrl))).json()) as any).subscriptions;
 
     it('caps open connections per user over WebSockets and SSE together (4029 / 429)', async () => {
       const user = await signUpUser(url);

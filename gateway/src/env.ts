@@ -23,6 +23,7 @@ import type { TrustedDocumentsOptions } from './trusted-documents';
 import { supergraphPath as checkedInSupergraphPath } from './supergraph';
 import type { RateLimitSettings } from './rate-limit';
 import type { ResilienceOptions } from './fetch/resilience';
+import type { HttpHardening } from './limits/sockets';
 import type { SubgraphFetchOptions, SubscriptionOptions } from './server';
 
 const booleanFlag = z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).optional());
@@ -36,6 +37,16 @@ export const gatewayEnvShape = {
   ...authEnv,
   /** Gateway port. Default: 4000. */
   PORT: port(4000),
+  /** Port of the internal listener: /metrics and detailed /readyz, for probes and scrapes, never the ingress. Default: 9400. */
+  INTERNAL_PORT: port(9400),
+  /** Interface of the internal listener. Default: HOST. */
+  INTERNAL_HOST: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  /** A client must send its request headers within this many ms, else its socket is closed (slow-header clients). Default: 10000. */
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
+  /** A client must send its whole request within this many ms (408), bodies included. Default: 30000. */
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  /** Open sockets one peer address may hold (trusted proxies exempt: they carry many clients). Default: 64. */
+  HTTP_MAX_SOCKETS_PER_ADDRESS: positiveInt(64),
   /** Force introspection on (`true`) or off (`false`); default: on outside production. */
   INTROSPECTION: booleanFlag,
   /** The supergraph SDL file served (relative paths: from the repository root). Default: schema/supergraph.graphql. */
@@ -138,6 +149,12 @@ export interface GatewayConfig {
   logFile: string | undefined;
   host: string;
   port: number;
+  /** The internal listener (INTERNAL_PORT, INTERNAL_HOST). */
+  internal: { port: number; host: string };
+  /** Slow-client timeouts and the per-address socket cap of the public listener. */
+  http: HttpHardening;
+  /** GATEWAY_SECRET: signs every subgraph request (service-kit gateway-attestation.ts). */
+  gatewaySecret: string;
   /** Overrides the production default of introspection when set. */
   introspection: boolean | undefined;
   redis: RedisConfig;
@@ -240,6 +257,13 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv): GatewayConfig => {
     logFile: env.LOG_FILE,
     host: env.HOST,
     port: env.PORT,
+    internal: { port: env.INTERNAL_PORT, host: env.INTERNAL_HOST ?? env.HOST },
+    http: {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      maxSocketsPerAddress: env.HTTP_MAX_SOCKETS_PER_ADDRESS,
+    },
+    gatewaySecret: env.GATEWAY_SECRET,
     introspection: env.INTROSPECTION === undefined ? undefined : env.INTROSPECTION === 'true',
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
     auth: authConfigOf(env),
@@ -263,6 +287,9 @@ export const gatewayOptionsOf = (config: GatewayConfig) => ({
   subgraphUrls: config.subgraphUrls,
   port: config.port,
   host: config.host,
+  internal: config.internal,
+  http: config.http,
+  gatewaySecret: config.gatewaySecret,
   production: config.production,
   introspection: config.introspection,
   auth: config.auth,

@@ -47,6 +47,6 @@ const gateway = await (async () => {
   await scope.dispose().catch(() => {});
   return exitOnStartupFailure('gateway', error, config.logLevel);
 });
-logger.info({ url: gateway.url }, 'gateway started');
+logger.info({ url: gateway.url, internal: gateway.internalUrl }, 'gateway started');
 announce(logger, 'gateway', config.production ? gateway.url : `${gateway.url}  (Apollo Sandbox: open it in a browser)`);
 stopOnSignals(() => scope.dispose(), { logger, timeoutMs: config.operations.shutdownTimeoutMs });

@@ -22,7 +22,8 @@ import {
   createGatewayMetrics,
   createReadiness,
   httpTracingMiddleware,
-  metricsHandler,
+  createGatewaySigner,
+  startInternalServer,
   observeGauge,
   operationMetricsPlugin,
   operationTracingPlugin,
@@ -33,11 +34,12 @@ import {
   type RevocationList,
   type RunningServer,
 } from '@fitgraph/service-kit';
-import { metricsPrefix, type Role, type Viewer } from '@fitgraph/platform';
+import { devGatewaySecret, metricsPrefix, type Role, type Viewer } from '@fitgraph/platform';
 import express from 'express';
 import type { FormattedExecutionResult } from 'graphql';
 import { ConnectionCaps, type ConnectionCapLimits } from './limits/connection-caps';
 import { operationLimitsMiddleware, readLimitedText, requestTooLargeHandler } from './limits/http';
+import { capSocketsPerAddress, defaultHttpHardening, serverTimeouts, type HttpHardening } from './limits/sockets';
 import { createOperationGuard, defaultMaxRequestBytes, type GatewayLimitOptions } from '@fitgraph/service-kit';
 import { composeFetcher } from './fetch/fetcher';
 import { createSubgraphResilience, type ResilienceOptions } from './fetch/resilience';
@@ -85,6 +87,15 @@ export interface GatewayOptions {
   port?: number;
   /** Default: 127.0.0.1. */
   host?: string;
+  /** The internal listener (/metrics, detailed /readyz and /healthz). Default: a free port on `host`. */
+  internal?: { port?: number; host?: string };
+  /** Slow-client timeouts and the per-address socket cap of the public listener. Default: {@link defaultHttpHardening}. */
+  http?: Partial<HttpHardening>;
+  /**
+   * Signs every subgraph request and upstream WebSocket (service-kit gateway-attestation.ts);
+   * the subgraphs answer only signed ones. Default: the DEV-ONLY secret (refused in production by the config).
+   */
+  gatewaySecret?: string;
   /** Production hides Sandbox and turns introspection off. Default: false. */
   production?: boolean;
   /** Overrides the production default for introspection. */
@@ -145,6 +156,8 @@ export interface SubscriptionOptions {
 
 /** A running gateway; `subscriptions()` reports what it is streaming (also in /healthz). */
 export interface RunningGateway extends RunningServer {
+  /** The internal listener's base URL (`/metrics`, `/readyz`, `/healthz`). */
+  internalUrl: string;
   subscriptions(): SubscriptionStats & { websockets: number; eventStreams: number };
   /** Each subgraph's circuit breaker state now (also in /healthz). */
   breakerStates(): Record<string, BreakerState>;
@@ -176,6 +189,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
 
   // Subgraph HTTP (fetch/fetcher.ts): identical in-flight queries merged first, then the
   // subgraph's timeout/retries/breaker, over a keep-alive pool (Node http agent, fetch/pool.ts).
+  const signer = createGatewaySigner(options.gatewaySecret ?? devGatewaySecret);
   const pool = createPooledFetcher({ connectionsPerOrigin: options.subgraphFetch?.connectionsPerSubgraph });
   const dedupe = options.subgraphFetch?.dedupe === false ? [] : [inflightDedupe()];
   const buildService = ({ name, url }: { name: string; url?: string }) => {
@@ -193,8 +207,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
         headers.set(forwardedHeaders.requestId, context.requestId);
         if (context.authorization) headers.set(forwardedHeaders.authorization, context.authorization);
         if (context.deviceKey) headers.set(forwardedHeaders.deviceKey, context.deviceKey);
-        // Set, not appended: a client's own x-forwarded-for never reaches a subgraph.
-        if (context.clientIp) headers.set('x-forwarded-for', context.clientIp);
+        // The subgraph believes the client address only with the gateway's signature over it.
+        for (const [name, value] of Object.entries(signer.headers(context.clientIp ?? null))) headers.set(name, value);
       },
     });
   };
@@ -243,7 +257,10 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   app.set('trust proxy', proxyTrust(options.trustedProxies ?? []));
   const tracing = options.tracing ?? true;
   if (tracing) app.use(httpTracingMiddleware('gateway'));
-  const httpServer = createServer(app);
+  const hardening: HttpHardening = { ...defaultHttpHardening, ...options.http };
+  const httpServer = createServer(serverTimeouts(hardening), app);
+  const isTrustedProxy = proxyTrust(options.trustedProxies ?? []);
+  capSocketsPerAddress(httpServer, hardening.maxSocketsPerAddress, (address) => isTrustedProxy(address, 0));
 
   // Subscriptions: planned here, primary upstream over graphql-ws, `rest` per event through the
   // same data sources as queries (see gateway/README.md).
@@ -300,7 +317,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     formatError,
     logger,
     limits: options.subscriptions?.limits,
-    upstream: options.subscriptions?.upstream,
+    // Each upstream WebSocket upgrade carries the gateway's attestation (anonymous address: the
+    // socket is shared by every client of one identity).
+    upstream: { ...options.subscriptions?.upstream, headers: () => signer.headers(null) },
   });
   // Queries and mutations over graphql-ws / SSE take the same path as HTTP ones.
   const executeOperation = async (session: ClientSession, request: OperationRequest): Promise<FormattedExecutionResult> => {
@@ -357,21 +376,25 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
         })
       : null;
 
-  app.get('/healthz', (_req, res) => {
-    res.json({
-      status: 'ok',
-      supergraph: { hash: current.hash.slice(0, 12), subgraphs: Object.keys(current.subgraphUrls) },
-      breakers: resilience.breakers.states(),
-      subscriptions: subscriptionStats(),
-    });
-  });
-  app.get('/readyz', async (_req, res) => {
+  // The public port says only whether it serves; what it depends on, where, and its metrics are
+  // the internal listener's (an attacker learns no addresses, operation names or breaker states).
+  const detailedReadiness = async () => {
     const [subgraphs, own] = await Promise.all([checkSubgraphs(current.subgraphUrls), readiness.check()]);
     for (const subgraph of subgraphs) metrics.dependencyUp.set({ dependency: `subgraph:${subgraph.name}` }, subgraph.status === 'up' ? 1 : 0);
     const ready = own.ready && subgraphs.every((subgraph) => subgraph.status === 'up');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs, dependencies: own.dependencies });
+    return { ready, body: { subgraphs, dependencies: own.dependencies } };
+  };
+  const health = () => ({
+    supergraph: { hash: current.hash.slice(0, 12), subgraphs: Object.keys(current.subgraphUrls) },
+    breakers: resilience.breakers.states(),
+    subscriptions: subscriptionStats(),
   });
-  app.get('/metrics', metricsHandler(metrics));
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', (_req, res, next) => {
+    detailedReadiness()
+      .then(({ ready }) => res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' }))
+      .catch(next);
+  });
   app.use('/graphql', (req, res, next) => {
     const requestId = requestIdOf(req);
     res.locals.requestId = requestId;
@@ -416,11 +439,25 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   );
   app.use(requestTooLargeHandler(maxRequestBytes));
   app.use(jsonErrorHandler);
+  // Anything else is not here (metrics and details live on the internal listener): JSON, not Express's HTML page.
+  app.use((_req, res) => void res.status(404).json({ errors: [{ message: 'Not found: GraphQL is served on /graphql', extensions: { code: 'NOT_FOUND' } }] }));
 
-  const { url, port } = await listenAt(httpServer, options.port ?? 0, options.host ?? '127.0.0.1', '/graphql');
+  const host = options.host ?? '127.0.0.1';
+  const internal = await startInternalServer({
+    port: options.internal?.port ?? 0,
+    host: options.internal?.host ?? host,
+    metrics,
+    readiness: detailedReadiness,
+    health,
+  });
+  const { url, port } = await listenAt(httpServer, options.port ?? 0, host, '/graphql').catch(async (error: unknown) => {
+    await internal.stop();
+    throw error;
+  });
   return {
     url,
     port,
+    internalUrl: internal.url,
     subscriptions: subscriptionStats,
     breakerStates: () => resilience.breakers.states(),
     onBreakerStateChange: (listener) => resilience.breakers.onStateChange(listener),
@@ -433,6 +470,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       await rateLimiter?.close();
       await pool.close();
       await readiness.close();
+      await internal.stop();
     },
   };
 }

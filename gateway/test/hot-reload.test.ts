@@ -136,18 +136,18 @@ describe('supergraph file: any subgraphs, env URL overrides, hot reload', () => 
   });
 
   it('keeps serving the previous supergraph when the new file is invalid, and logs why', async () => {
-    const before = (await (await fetch(new URL('/healthz', gateway.url))).json()) as { supergraph: { hash: string; subgraphs: string[] } };
+    const before = (await (await fetch(new URL('/healthz', gateway.internalUrl))).json()) as { supergraph: { hash: string; subgraphs: string[] } };
     expect(before.supergraph.subgraphs.sort()).toEqual(['events', 'people']);
     replaceFile('this is not a supergraph {');
     await eventually(() => logLines.some((line) => line.includes('invalid supergraph file')), { what: 'the invalid file to be logged' });
-    const after = (await (await fetch(new URL('/healthz', gateway.url))).json()) as typeof before;
+    const after = (await (await fetch(new URL('/healthz', gateway.internalUrl))).json()) as typeof before;
     expect(after.supergraph).toEqual(before.supergraph);
     const response = await graphql(gateway.url, '{ person(id: "u-bob") { displayName email } }');
     expect(response.data).toEqual({ person: { displayName: 'Bob', email: null } });
     // A valid file again is picked up.
     replaceFile(`${v2}\n# the same schema, another file\n`);
     await eventually(
-      async () => ((await (await fetch(new URL('/healthz', gateway.url))).json()) as typeof before).supergraph.hash !== before.supergraph.hash,
+      async () => ((await (await fetch(new URL('/healthz', gateway.internalUrl))).json()) as typeof before).supergraph.hash !== before.supergraph.hash,
       { what: 'the fixed file to load' },
     );
   });

@@ -64,7 +64,7 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv): StackConfig {
 }
 
 export interface RunningStack {
-  gateway: RunningServer;
+  gateway: RunningServer & { internalUrl: string };
   subgraphs: Record<SubgraphName, RunningSubgraph>;
   /** The event bus every subgraph of the stack shares. */
   events: EventBus;

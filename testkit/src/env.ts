@@ -25,6 +25,7 @@ export function stackEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PORT: '0',
+    INTERNAL_PORT: '0',
     DATABASE_NAME_PREFIX: uniqueDatabasePrefix(),
     // Own Redis keys (event streams, rate-limit counters): stacks never see each other's.
     REDIS_KEY_PREFIX: `fgt:${runId}:${(sequence += 1)}:`,

@@ -11,7 +11,9 @@ export interface ServiceProcess {
   port: number;
   /** `http://127.0.0.1:<port>/graphql` */
   url: string;
-  /** GET /healthz as JSON (throws when it does not answer 200). */
+  /** Its internal listener, `http://127.0.0.1:<port>` (`/metrics`, detailed `/readyz` and `/healthz`). */
+  internalUrl: string;
+  /** GET /healthz on the internal listener as JSON (throws when it does not answer 200). */
   health(): Promise<Record<string, any>>;
   /** What it printed (stdout and stderr), for failure messages. */
   output(): string;
@@ -56,6 +58,9 @@ export async function startServiceProcess(
 ): Promise<ServiceProcess> {
   const port = options.port ?? (await freePort());
   const portVariable = service === 'gateway' ? 'PORT' : `${envPrefix(service)}_SUBGRAPH_PORT`;
+  const internalPort = await freePort();
+  const internalPortVariable = service === 'gateway' ? 'INTERNAL_PORT' : `${envPrefix(service)}_INTERNAL_PORT`;
+  const internalBase = `http://127.0.0.1:${internalPort}`;
   const base = `http://127.0.0.1:${port}`;
   let child: ChildProcess;
   let output = '';
@@ -64,7 +69,7 @@ export async function startServiceProcess(
   const launch = async () => {
     child = spawn(process.execPath, commandLine(service, options.compiled ?? false, options.nodeArgs ?? [], options.bundleDir), {
       cwd: repoRoot,
-      env: { APOLLO_TELEMETRY_DISABLED: 'true', ...process.env, ...env, HOST: '127.0.0.1', [portVariable]: String(port) },
+      env: { APOLLO_TELEMETRY_DISABLED: 'true', ...process.env, ...env, HOST: '127.0.0.1', [portVariable]: String(port), [internalPortVariable]: String(internalPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const append = (chunk: Buffer) => {
@@ -103,8 +108,9 @@ export async function startServiceProcess(
     service,
     port,
     url: `${base}/graphql`,
+    internalUrl: internalBase,
     health: async () => {
-      const response = await fetch(`${base}/healthz`);
+      const response = await fetch(`${internalBase}/healthz`);
       if (!response.ok) throw new Error(`${service} /healthz answered ${response.status}`);
       return (await response.json()) as Record<string, any>;
     },

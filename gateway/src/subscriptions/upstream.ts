@@ -16,7 +16,17 @@ export interface UpstreamOptions {
   retryMaxMs?: number;
   /** Reconnect attempts before the subscriptions fail (about 2.5 min at the defaults). Default: 30. */
   retryAttempts?: number;
+  /** Headers of each WebSocket upgrade, made afresh per (re)connect (the gateway's attestation). */
+  headers?: () => Record<string, string>;
 }
+
+/** `ws` with headers on its upgrade request: graphql-ws constructs the socket with `(url, protocol)` only. */
+const withUpgradeHeaders = (headers: () => Record<string, string>) =>
+  class extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols, { headers: headers() });
+    }
+  };
 
 /** Why an upstream stream ended, as the clients should see it. */
 export type UpstreamEnd =
@@ -63,7 +73,7 @@ export class UpstreamConnection {
     const pongTimeout = options.pongTimeoutMs ?? 5000;
     this.client = createClient({
       url: websocketUrl(url),
-      webSocketImpl: WebSocket,
+      webSocketImpl: options.headers ? withUpgradeHeaders(options.headers) : WebSocket,
       lazy: true,
       keepAlive: options.keepAliveMs ?? 10_000,
       retryAttempts: options.retryAttempts ?? 30,
