@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { ApolloGateway, RemoteGraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -42,30 +41,24 @@ import { operationLimitsMiddleware, readLimitedText, requestTooLargeHandler } fr
 import { capSocketsPerAddress, defaultHttpHardening, serverTimeouts, type HttpHardening } from './limits/sockets';
 import { createOperationGuard, defaultMaxRequestBytes, type GatewayLimitOptions } from '@fitgraph/service-kit';
 import { composeFetcher } from './fetch/fetcher';
+import { forwardedHeaders, subgraphDataSources, type SubgraphRequestContext } from './fetch/data-source';
 import { createSubgraphResilience, type ResilienceOptions } from './fetch/resilience';
 import type { BreakerState, BreakerStateListener } from './fetch/circuit-breaker';
 import { GatewayRateLimiter, type RateLimitedListener, type RateLimitSettings } from './rate-limit';
-import { observeSubgraphFetches } from './observability';
 import { inflightDedupe } from './fetch/dedupe';
 import { createPooledFetcher } from './fetch/pool';
 import { checkSubgraphs } from './readiness';
-import { perSubgraph, supergraphHash, watchSupergraphFile } from './supergraph';
-import { servedSupergraphOf } from './served-supergraph';
+import { perSubgraph } from './supergraph';
+import { SupergraphState } from './supergraph-state';
 import { SubscriptionEngine, type SubscriptionLimits, type SubscriptionStats } from './subscriptions/engine';
 import type { ClientSession, Identity } from './subscriptions/identity';
-import { SubscriptionPlanner, type ResumeRules } from './subscriptions/planner';
+import type { ResumeRules } from './subscriptions/planner';
 import { serveSse, serveWebSocket, type OperationRequest } from './subscriptions/transports';
 import type { UpstreamOptions } from './subscriptions/upstream';
 import { createTrustedDocuments, type TrustedDocumentsOptions } from './trusted-documents';
 
 /** What the gateway knows of each client request; forwarded to every subgraph fetch. */
-export interface GatewayContext {
-  requestId: string;
-  /** Forwarded as-is: subgraphs verify the same token themselves (see service-kit auth.ts). */
-  authorization: string | null;
-  deviceKey: string | null;
-  /** The client's address as this server sees it (Express `req.ip`), sent on as `x-forwarded-for` for per-IP throttling. */
-  clientIp?: string | null;
+export interface GatewayContext extends SubgraphRequestContext {
   /** Verified here once per request, so a bad token fails fast with UNAUTHENTICATED. */
   viewer: Viewer | null;
 }
@@ -169,8 +162,6 @@ export interface RunningGateway extends RunningServer {
   metrics: GatewayMetrics;
 }
 
-/** Header names the gateway passes through to subgraphs. */
-const forwardedHeaders = { authorization: 'authorization', deviceKey: 'x-device-key', requestId: 'x-request-id' } as const;
 
 /** The FitGraph gateway: Apollo Gateway over a supergraph file (hot-reloaded) or SDL, with Sandbox, health and readiness. */
 export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
@@ -192,61 +183,13 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const signer = createGatewaySigner(options.gatewaySecret ?? devGatewaySecret);
   const pool = createPooledFetcher({ connectionsPerOrigin: options.subgraphFetch?.connectionsPerSubgraph });
   const dedupe = options.subgraphFetch?.dedupe === false ? [] : [inflightDedupe()];
-  const buildService = ({ name, url }: { name: string; url?: string }) => {
-    const observed = observeSubgraphFetches(name, metrics);
-    return new RemoteGraphQLDataSource<GatewayContext>({
-      url: urlFor(name, url),
-      fetcher: composeFetcher(pool.fetch, ...dedupe, ...resilience.middlewares(name)),
-      didReceiveResponse: observed.didReceiveResponse,
-      didEncounterError: observed.didEncounterError,
-      willSendRequest: (processOptions) => {
-        observed.willSendRequest(processOptions);
-        const { request, context } = processOptions;
-        const headers = request.http?.headers;
-        if (!headers || !context.requestId) return;
-        headers.set(forwardedHeaders.requestId, context.requestId);
-        if (context.authorization) headers.set(forwardedHeaders.authorization, context.authorization);
-        if (context.deviceKey) headers.set(forwardedHeaders.deviceKey, context.deviceKey);
-        // The subgraph believes the client address only with the gateway's signature over it.
-        for (const [name, value] of Object.entries(signer.headers(context.clientIp ?? null))) headers.set(name, value);
-      },
-    });
-  };
-  // @apollo/gateway reports usage metrics to Apollo unless APOLLO_TELEMETRY_DISABLED is set in
-  // the process's environment when it is constructed; FitGraph's start scripts set it (see
-  // gateway/README.md). The gateway itself never writes the environment.
-  let updateApollo: ((sdl: string) => void) | undefined;
-  const gateway = new ApolloGateway({
-    supergraphSdl: async ({ update }) => {
-      updateApollo = update;
-      return { supergraphSdl: initialSdl };
-    },
-    buildService,
-    // Always, not only outside production: an invalid file must be refused before it is applied.
-    validateSupergraph: true,
+  const buildService = subgraphDataSources<GatewayContext>({
+    urlFor,
+    fetcherFor: (name) => composeFetcher(pool.fetch, ...dedupe, ...resilience.middlewares(name)),
+    signer,
+    metrics,
   });
-  // What the supergraph Apollo serves gives the subscription side: its planner and schemas (one
-  // set in memory, see served-supergraph.ts), subgraph URLs and data sources. Taken after Apollo
-  // loaded or applied a supergraph.
-  const adopt = (sdl: string) => {
-    const served = servedSupergraphOf(gateway);
-    const subgraphs = served.queryPlanner.supergraph.subgraphsMetadata();
-    return {
-      hash: supergraphHash(sdl),
-      subgraphUrls: Object.fromEntries(subgraphs.map(({ name, url }) => [name, urlFor(name, url)!])),
-      planner: new SubscriptionPlanner(served, { resume: options.subscriptions?.resume }),
-      dataSources: Object.fromEntries(subgraphs.map((subgraph) => [subgraph.name, buildService(subgraph)])) as ServiceMap,
-    };
-  };
-  let current: ReturnType<typeof adopt>;
-  /** Applies a new supergraph (Apollo throws, changing nothing, when it is invalid): queries plan against it at once, subscriptions are re-planned. */
-  const reloadSupergraph = (sdl: string) => {
-    if (supergraphHash(sdl) === current.hash) return;
-    updateApollo!(sdl);
-    current = adopt(sdl);
-    engine.reload(current);
-    logger.info({ supergraph: current.hash.slice(0, 12), subgraphs: Object.keys(current.subgraphUrls) }, 'supergraph reloaded');
-  };
+  const supergraph = new SupergraphState({ initialSdl, buildService, urlFor, resume: options.subscriptions?.resume, logger });
 
   const app = express();
   app.disable('x-powered-by');
@@ -267,7 +210,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const formatError = createErrorFormatter(logger, { production });
   const trustedDocuments = createTrustedDocuments(production, options.trustedDocuments);
   // One set of operation limits for HTTP, graphql-ws and SSE, checked before Apollo parses or plans.
-  const guard = createOperationGuard(() => current.planner.apiSchema, options.limits);
+  const guard = createOperationGuard(() => supergraph.current.planner.apiSchema, options.limits);
   const maxRequestBytes = options.limits?.maxRequestBytes ?? defaultMaxRequestBytes;
   const contextFor = (identity: Identity, requestId: string): GatewayContext => ({
     requestId,
@@ -276,7 +219,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     viewer: identity.viewer,
   });
   const apollo = new ApolloServer<GatewayContext>({
-    gateway,
+    gateway: supergraph.gateway,
     introspection: options.introspection ?? !production,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: production,
@@ -308,11 +251,11 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   });
   // Loads the supergraph: what the subscription side plans with comes from Apollo's load.
   await apollo.start();
-  current = adopt(initialSdl);
+  const loaded = supergraph.adoptLoaded();
   const engine = new SubscriptionEngine({
-    planner: current.planner,
-    subgraphUrls: current.subgraphUrls,
-    dataSources: current.dataSources,
+    planner: loaded.planner,
+    subgraphUrls: loaded.subgraphUrls,
+    dataSources: loaded.dataSources,
     contextFor,
     formatError,
     logger,
@@ -333,7 +276,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const connectionGuard = createConnectionGuard(verifier, revocations);
   const connectionCaps = new ConnectionCaps(options.subscriptions?.connections);
   const transportOptions = {
-    apiSchema: () => current.planner.apiSchema,
+    apiSchema: () => supergraph.current.planner.apiSchema,
     engine,
     connectionGuard,
     executeOperation,
@@ -360,32 +303,21 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   observeGauge(metrics.upstreamStreams, () => engine.stats().upstreamStreams);
   const readiness = createReadiness(options.readinessChecks ?? [], { logger, metrics });
 
+  // Subscriptions are re-planned on the new supergraph.
+  supergraph.onReload((snapshot) => engine.reload(snapshot));
   const supergraphPath = options.supergraphSdl === undefined ? options.supergraphPath : undefined;
-  const watcher =
-    supergraphPath && options.watchSupergraph !== false
-      ? watchSupergraphFile(supergraphPath, {
-          initialSdl,
-          logger,
-          onContent: (sdl) => {
-            try {
-              reloadSupergraph(sdl);
-            } catch (error) {
-              logger.error({ err: error, path: supergraphPath }, 'invalid supergraph file; still serving the previous supergraph');
-            }
-          },
-        })
-      : null;
+  const watcher = supergraphPath && options.watchSupergraph !== false ? supergraph.watch(supergraphPath) : null;
 
   // The public port says only whether it serves; what it depends on, where, and its metrics are
   // the internal listener's (an attacker learns no addresses, operation names or breaker states).
   const detailedReadiness = async () => {
-    const [subgraphs, own] = await Promise.all([checkSubgraphs(current.subgraphUrls), readiness.check()]);
+    const [subgraphs, own] = await Promise.all([checkSubgraphs(supergraph.current.subgraphUrls), readiness.check()]);
     for (const subgraph of subgraphs) metrics.dependencyUp.set({ dependency: `subgraph:${subgraph.name}` }, subgraph.status === 'up' ? 1 : 0);
     const ready = own.ready && subgraphs.every((subgraph) => subgraph.status === 'up');
     return { ready, body: { subgraphs, dependencies: own.dependencies } };
   };
   const health = () => ({
-    supergraph: { hash: current.hash.slice(0, 12), subgraphs: Object.keys(current.subgraphUrls) },
+    supergraph: { hash: supergraph.current.hash.slice(0, 12), subgraphs: Object.keys(supergraph.current.subgraphUrls) },
     breakers: resilience.breakers.states(),
     subscriptions: subscriptionStats(),
   });

@@ -4,7 +4,7 @@ import type { FetcherMiddleware, SubgraphRequestInit } from './fetcher';
 /**
  * The headers that decide what a subgraph answers: who is asking. Requests are merged only when
  * these match exactly (an absent header matches only an absent one), so two viewers never share
- * an answer. `x-request-id` and `x-forwarded-for` are correlation and throttling hints, not
+ * an answer. `x-request-id` and the gateway's attestation (client address) are correlation and throttling hints, not
  * identity; a merged request carries the first caller's.
  */
 export const identityHeaders = ['authorization', 'x-device-key'] as const;
