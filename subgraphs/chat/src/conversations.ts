@@ -9,8 +9,10 @@
  */
 import { and, asc, eq, exists, getTableColumns, gt, inArray, lte, sql } from 'drizzle-orm';
 import { deletedUserId, type Outcome, type Viewer } from '@fitgraph/platform';
+import { GraphQLError } from 'graphql';
 import {
   badUserInput,
+  ErrorCode,
   forbidden,
   forgetKnownIds,
   isUuid,
@@ -224,7 +226,8 @@ export interface SendOutcome extends Outcome<MessageRow> {
 /**
  * Stores a message (members only) and describes its event. With `clientMessageId`, a retry of a
  * send that already committed returns the stored message (and announces it again: streams drop
- * what they already sent) instead of storing a second one.
+ * what they already sent) instead of storing a second one; the same id with another body is
+ * CONFLICT (a client bug that would otherwise lose the new text without a word).
  */
 export async function sendMessage(
   db: ChatDatabase,
@@ -255,22 +258,30 @@ export async function sendMessage(
   if ('refused' in sent) throw await refusal(db, conversationId);
   if ('duplicate' in sent) {
     // Membership was just checked under the conversation's lock; a leave since must not turn this into an error.
-    const replay = await replayOfSend(db, viewer, conversationId, clientMessageId!, { checkMembership: false });
+    const replay = await replayOfSend(db, viewer, conversationId, clientMessageId!, body, { checkMembership: false });
     if (!replay) throw new Error('duplicate message vanished');
     return replay;
   }
   return { ...messageOutcome(sent.row, sent.membershipVersion), replayed: false };
 }
 
+/** The answer to a send whose `clientMessageId` already names a message with another body. */
+const clientMessageIdReused = (clientMessageId: string) =>
+  new GraphQLError(`clientMessageId ${JSON.stringify(clientMessageId)} was already used for a different message; use a new id for a new message`, {
+    extensions: { code: ErrorCode.Conflict, field: 'clientMessageId' },
+  });
+
 /**
- * What a retry of the viewer's send with `clientMessageId` gets when it already committed (and
- * the viewer is still a member, as for any send); null when there is no such message.
+ * What a retry of the viewer's send of `body` with `clientMessageId` gets when it already
+ * committed (and the viewer is still a member, as for any send); null when there is no such
+ * message; CONFLICT when the stored message has another body.
  */
 export async function replayOfSend(
   db: ChatDatabase,
   viewer: Viewer,
   conversationId: string,
   clientMessageId: string,
+  body: string,
   { checkMembership = true } = {},
 ): Promise<SendOutcome | null> {
   const [found] = await db
@@ -285,7 +296,9 @@ export async function replayOfSend(
         checkMembership ? exists(memberOf(db, conversationId, viewer.id)) : undefined,
       ),
     );
-  return found ? { ...messageOutcome(found.row, found.membershipVersion), replayed: true } : null;
+  if (!found) return null;
+  if (found.row.body !== body) throw clientMessageIdReused(clientMessageId);
+  return { ...messageOutcome(found.row, found.membershipVersion), replayed: true };
 }
 
 const messageOutcome = (row: MessageRow, membershipVersion: number): Outcome<MessageRow> => ({
