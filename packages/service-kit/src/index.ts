@@ -29,3 +29,4 @@ export * from './tracing';
 export * from './validation';
 export * from './operation-limits';
 export * from './timestamps';
+export * from './daily-quota';

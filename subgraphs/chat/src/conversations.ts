@@ -12,17 +12,20 @@ import { deletedUserId, type Outcome, type Viewer } from '@fitgraph/platform';
 import { GraphQLError } from 'graphql';
 import {
   badUserInput,
+  consumeDailyQuota,
   ErrorCode,
   forbidden,
+  forgetDailyQuotas,
   forgetKnownIds,
   isUuid,
   knownIdsCheck,
   notFound,
   rememberKnownIds,
+  type DailyQuota,
   type Database,
 } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
-import { conversationMembers, conversations, gymVisitors, knownUsers, messages, type ConversationRow, type MessageRow } from './db/schema';
+import { conversationMembers, conversations, dailyQuotas, gymVisitors, knownUsers, messages, type ConversationRow, type MessageRow } from './db/schema';
 import { conversationEvent, toPayload } from './events';
 import type { StreamPage } from './message-stream';
 
@@ -227,7 +230,8 @@ export interface SendOutcome extends Outcome<MessageRow> {
  * Stores a message (members only) and describes its event. With `clientMessageId`, a retry of a
  * send that already committed returns the stored message (and announces it again: streams drop
  * what they already sent) instead of storing a second one; the same id with another body is
- * CONFLICT (a client bug that would otherwise lose the new text without a word).
+ * CONFLICT (a client bug that would otherwise lose the new text without a word). A new message
+ * counts against `quota`, the sender's daily bound (RATE_LIMITED beyond it); a retry does not.
  */
 export async function sendMessage(
   db: ChatDatabase,
@@ -235,6 +239,7 @@ export async function sendMessage(
   conversationId: string,
   body: string,
   clientMessageId: string | null,
+  quota: DailyQuota,
 ): Promise<SendOutcome> {
   type Sent = { row: MessageRow; membershipVersion: number } | { duplicate: true } | { refused: true };
   const sent = await rollbackable<Sent>(() =>
@@ -252,6 +257,7 @@ export async function sendMessage(
         .returning();
       // A retry: give the seq back (the lock is still ours, so nobody else took the next one).
       if (!row) throw new Rollback<Sent>({ duplicate: true });
+      await consumeDailyQuota(tx, dailyQuotas, viewer.id, quota);
       return { row, membershipVersion: position.membershipVersion };
     }),
   );
@@ -373,7 +379,7 @@ export async function recordCheckIn(tx: ChatDatabase, payload: { gymId: string; 
 /**
  * `user.deleted`: no personal data of the user remains. Their messages stay (the conversation
  * would not make sense without them) but are attributed to `deletedUserId`; their memberships,
- * gym visits, retry keys and the pairing key of their direct conversations are deleted. The
+ * gym visits, retry keys, daily counts and the pairing key of their direct conversations are deleted. The
  * events (published after commit) end their open streams; the membership versions move too, so
  * even a lost event stops those streams before the next message.
  */
@@ -396,6 +402,7 @@ export async function forgetUser(tx: ChatDatabase, userId: string): Promise<Outc
     .set({ directKey: null })
     .where(and(eq(conversations.kind, 'DIRECT'), sql`${userId} = any(string_to_array(${conversations.directKey}, ':'))`));
   await tx.delete(gymVisitors).where(eq(gymVisitors.userId, userId));
+  await forgetDailyQuotas(tx, dailyQuotas, userId);
   return {
     result: { conversationsLeft: bumped.length },
     events: bumped.map(({ id, membershipVersion }) => conversationEvent(id, { type: 'memberRemoved', userId, membershipVersion })),

@@ -120,7 +120,7 @@ export const resolvers: Resolvers = {
         }
         return committed(ctx, replay);
       }
-      const outcome = await chat.sendMessage(ctx.db, viewer, conversationId, body, clientMessageId ?? null);
+      const outcome = await chat.sendMessage(ctx.db, viewer, conversationId, body, clientMessageId ?? null, ctx.messageQuota);
       if (outcome.replayed) await ctx.sendLimit.reward(viewer.id);
       ctx.logger.debug({ conversationId, seq: outcome.result.seq, requestId: ctx.request.requestId }, 'message sent');
       return committed(ctx, outcome);

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, doublePrecision, index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { timestamptz } from '@fitgraph/service-kit';
+import { dailyQuotaTable, timestamptz } from '@fitgraph/service-kit';
 
 /** Nutrients per 100 g, as published in food composition tables. */
 export const foods = pgTable('foods', {
@@ -50,6 +50,9 @@ export const nutritionGoals = pgTable(
     check('nutrition_goals_positive', sql`${table.kcal} > 0 and ${table.proteinG} > 0 and ${table.carbsG} > 0 and ${table.fatG} > 0`),
   ],
 );
+
+/** How many meals each member logged today (service-kit daily-quota.ts). */
+export const dailyQuotas = dailyQuotaTable('daily_quotas');
 
 export type FoodRow = typeof foods.$inferSelect;
 export type MealEntryRow = typeof mealEntries.$inferSelect;

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, doublePrecision, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { knownIdsTable, timestamptz } from '@fitgraph/service-kit';
+import { dailyQuotaTable, knownIdsTable, timestamptz } from '@fitgraph/service-kit';
 
 export const exercises = pgTable('exercises', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -51,6 +51,9 @@ export const workoutSets = pgTable(
 
 /** Machines the gym subgraph announced (`machine.created`): what a set's `machineId` may name (service-kit references.ts). */
 export const knownMachines = knownIdsTable('known_machines');
+
+/** How many workouts and sets each member started / logged today (service-kit daily-quota.ts). */
+export const dailyQuotas = dailyQuotaTable('daily_quotas');
 
 export type ExerciseRow = typeof exercises.$inferSelect;
 export type WorkoutRow = typeof workouts.$inferSelect;
