@@ -379,9 +379,9 @@ export async function recordCheckIn(tx: ChatDatabase, payload: { gymId: string; 
 /**
  * `user.deleted`: no personal data of the user remains. Their messages stay (the conversation
  * would not make sense without them) but are attributed to `deletedUserId`; their memberships,
- * gym visits, retry keys, daily counts and the pairing key of their direct conversations are deleted. The
- * events (published after commit) end their open streams; the membership versions move too, so
- * even a lost event stops those streams before the next message.
+ * gym visits, retry keys, daily counts and the pairing key of their direct conversations are
+ * deleted. The events (published after commit) end their open streams; the membership versions
+ * move too, so even a lost event stops those streams before the next message.
  */
 export async function forgetUser(tx: ChatDatabase, userId: string): Promise<Outcome<{ conversationsLeft: number }>> {
   // First: a concurrent startConversation/addMembers holding the row (FOR SHARE) is waited for, and its members deleted below.
