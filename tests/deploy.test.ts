@@ -12,14 +12,16 @@ import { loadEnv } from '@fitgraph/service-kit';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { chatEnv } from '../subgraphs/chat/src/env';
+import { nutritionEnv } from '../subgraphs/nutrition/src/env';
 import { userEnv } from '../subgraphs/user/src/env';
+import { workoutEnv } from '../subgraphs/workout/src/env';
 
 type Service = 'gateway' | SubgraphName;
 const services: Service[] = ['gateway', ...subgraphNames];
 
 /** What each service's code parses (its env modules); a subgraph's own settings join the common ones. */
 type EnvShape = Parameters<typeof loadEnv>[0];
-const ownSubgraphEnv: Partial<Record<SubgraphName, EnvShape>> = { user: userEnv, chat: chatEnv };
+const ownSubgraphEnv: Partial<Record<SubgraphName, EnvShape>> = { user: userEnv, chat: chatEnv, workout: workoutEnv, nutrition: nutritionEnv };
 const schemaOf = (service: Service): EnvShape =>
   service === 'gateway' ? { ...gatewayEnvShape, ...authEnv } : { ...subgraphServiceEnv(service), ...authEnv, ...ownSubgraphEnv[service] };
 /** Read by the image's start command (Dockerfile), not by a service. */

@@ -2,7 +2,7 @@
  * Input integrity at the edge (issue 9): every mutation of the supergraph's API schema — found
  * by walking the schema, so a new mutation is covered without touching this file — has each of
  * its string, id, date and float inputs replaced in turn by a NUL byte, other control
- * characters, a 1 MB string, an impossible date or `1e309`, sent inline and as variables,
+ * characters, a 1 MB string, an impossible or out-of-range date or `1e309`, sent inline and as variables,
  * through the gateway and straight to the owning subgraph. Every answer is BAD_USER_INPUT (never
  * INTERNAL_SERVER_ERROR, never HTTP 500) and no row appears or disappears in any database.
  */
@@ -105,11 +105,15 @@ const badValues: Record<Kind, { name: string; value: unknown; inline: boolean }[
   ],
   Date: [
     { name: 'impossible date', value: '2026-02-30', inline: true },
+    { name: 'year 1', value: '0001-01-01', inline: true },
+    { name: 'after 2100', value: '2101-01-01', inline: false },
     { name: 'a word', value: 'yesterday', inline: false },
     { name: 'NUL byte', value: '2026-01-15\u0000', inline: false },
   ],
   DateTime: [
     { name: 'impossible instant', value: '2026-02-30T10:00:00Z', inline: true },
+    { name: 'year 1', value: '0001-01-01T00:00:00Z', inline: true },
+    { name: 'before 1900 in UTC', value: '1900-01-01T00:30:00+01:00', inline: false },
     { name: 'no zone', value: '2026-01-15T10:00:00', inline: false },
     { name: 'a word', value: 'now', inline: false },
   ],
@@ -273,14 +277,23 @@ describe('input integrity at the edge: every mutation fuzzed', () => {
     expect(await rowCounts(stack)).toEqual(before);
   });
 
-  it('still accepts tabs, newlines and carriage returns, and valid dates', async () => {
-    const { updateProfile } = await graphqlData(stack.gateway.url, 'mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { displayName } }', {
-      variables: { input: { displayName: 'Tab\tand\r\nnewline' } },
+  it('still accepts tabs, newlines and carriage returns in text, and valid dates', async () => {
+    // In a message body (a name is one line: its own rule, tests/data-integrity.test.ts).
+    const { id: adminId } = (await graphqlData(stack.gateway.url, '{ me { id } }', { token })).me;
+    const alex = '6a1b0c9e-0005-4000-8000-000000000001';
+    const { startConversation } = await graphqlData(stack.gateway.url, 'mutation($ids: [ID!]!) { startConversation(memberIds: $ids) { id } }', {
+      variables: { ids: [alex] },
       token,
     });
-    expect(updateProfile.displayName).toContain('\t');
-    const day = await graphql(stack.gateway.url, '{ me { dailyNutrition(date: "2024-02-29") { date } } }', { token });
-    expect(day.errors).toBeUndefined();
+    const { sendMessage } = await graphqlData(stack.gateway.url, 'mutation($c: ID!, $body: String!) { sendMessage(conversationId: $c, body: $body) { body sender { id } } }', {
+      variables: { c: startConversation.id, body: 'Tab\tand\r\nnewline' },
+      token,
+    });
+    expect(sendMessage).toEqual({ body: 'Tab\tand\r\nnewline', sender: { id: adminId } });
+    for (const date of ['2024-02-29', '1900-01-01', '2100-12-31']) {
+      const day = await graphql(stack.gateway.url, `{ me { dailyNutrition(date: "${date}") { date } } }`, { token });
+      expect(day.errors, date).toBeUndefined();
+    }
     expect(errorCodes(await graphql(stack.gateway.url, '{ me { dailyNutrition(date: "2026-02-30") { date } } }', { token }))).toEqual(['BAD_USER_INPUT']);
   });
 });

@@ -28,3 +28,5 @@ export * from './scalars';
 export * from './tracing';
 export * from './validation';
 export * from './operation-limits';
+export * from './timestamps';
+export * from './daily-quota';

@@ -3,9 +3,9 @@
  * runs, every string it carries (inline literals and variables, at any depth) is free of control
  * characters other than \t \n \r, is well-formed Unicode and at most `maxStringLength` long; every
  * number is finite (`1e309` parses to Infinity); `Date`/`DateTime` values are real calendar
- * days / instants (the gateway's API schema has no scalar code of its own). A violation is
- * BAD_USER_INPUT naming the input (`extensions.field`), so nothing broken reaches a resolver or
- * the database.
+ * days / instants within `dateInputRange` (scalars.ts; the gateway's API schema has no scalar
+ * code of its own). A violation is BAD_USER_INPUT naming the input (`extensions.field`), so
+ * nothing broken reaches a resolver or the database.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
@@ -26,7 +26,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { ErrorCode } from './errors';
-import { scalarResolvers } from './scalars';
+import { outOfDateRange, scalarResolvers } from './scalars';
 
 export interface InputLimits {
   /** Longest string argument or variable (UTF-16 code units). */
@@ -73,8 +73,8 @@ function scalarProblem(type: GraphQLInputType | null | undefined, parse: (scalar
   try {
     parse(scalar);
     return null;
-  } catch {
-    return scalarRefusal(name);
+  } catch (error) {
+    return error instanceof Error && error.message.endsWith(outOfDateRange) ? outOfDateRange : scalarRefusal(name);
   }
 }
 

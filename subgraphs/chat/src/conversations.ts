@@ -9,18 +9,23 @@
  */
 import { and, asc, eq, exists, getTableColumns, gt, inArray, lte, sql } from 'drizzle-orm';
 import { deletedUserId, type Outcome, type Viewer } from '@fitgraph/platform';
+import { GraphQLError } from 'graphql';
 import {
   badUserInput,
+  consumeDailyQuota,
+  ErrorCode,
   forbidden,
+  forgetDailyQuotas,
   forgetKnownIds,
   isUuid,
   knownIdsCheck,
   notFound,
   rememberKnownIds,
+  type DailyQuota,
   type Database,
 } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
-import { conversationMembers, conversations, gymVisitors, knownUsers, messages, type ConversationRow, type MessageRow } from './db/schema';
+import { conversationMembers, conversations, dailyQuotas, gymVisitors, knownUsers, messages, type ConversationRow, type MessageRow } from './db/schema';
 import { conversationEvent, toPayload } from './events';
 import type { StreamPage } from './message-stream';
 
@@ -224,7 +229,9 @@ export interface SendOutcome extends Outcome<MessageRow> {
 /**
  * Stores a message (members only) and describes its event. With `clientMessageId`, a retry of a
  * send that already committed returns the stored message (and announces it again: streams drop
- * what they already sent) instead of storing a second one.
+ * what they already sent) instead of storing a second one; the same id with another body is
+ * CONFLICT (a client bug that would otherwise lose the new text without a word). A new message
+ * counts against `quota`, the sender's daily bound (RATE_LIMITED beyond it); a retry does not.
  */
 export async function sendMessage(
   db: ChatDatabase,
@@ -232,6 +239,7 @@ export async function sendMessage(
   conversationId: string,
   body: string,
   clientMessageId: string | null,
+  quota: DailyQuota,
 ): Promise<SendOutcome> {
   type Sent = { row: MessageRow; membershipVersion: number } | { duplicate: true } | { refused: true };
   const sent = await rollbackable<Sent>(() =>
@@ -249,28 +257,37 @@ export async function sendMessage(
         .returning();
       // A retry: give the seq back (the lock is still ours, so nobody else took the next one).
       if (!row) throw new Rollback<Sent>({ duplicate: true });
+      await consumeDailyQuota(tx, dailyQuotas, viewer.id, quota);
       return { row, membershipVersion: position.membershipVersion };
     }),
   );
   if ('refused' in sent) throw await refusal(db, conversationId);
   if ('duplicate' in sent) {
     // Membership was just checked under the conversation's lock; a leave since must not turn this into an error.
-    const replay = await replayOfSend(db, viewer, conversationId, clientMessageId!, { checkMembership: false });
+    const replay = await replayOfSend(db, viewer, conversationId, clientMessageId!, body, { checkMembership: false });
     if (!replay) throw new Error('duplicate message vanished');
     return replay;
   }
   return { ...messageOutcome(sent.row, sent.membershipVersion), replayed: false };
 }
 
+/** The answer to a send whose `clientMessageId` already names a message with another body. */
+const clientMessageIdReused = (clientMessageId: string) =>
+  new GraphQLError(`clientMessageId ${JSON.stringify(clientMessageId)} was already used for a different message; use a new id for a new message`, {
+    extensions: { code: ErrorCode.Conflict, field: 'clientMessageId' },
+  });
+
 /**
- * What a retry of the viewer's send with `clientMessageId` gets when it already committed (and
- * the viewer is still a member, as for any send); null when there is no such message.
+ * What a retry of the viewer's send of `body` with `clientMessageId` gets when it already
+ * committed (and the viewer is still a member, as for any send); null when there is no such
+ * message; CONFLICT when the stored message has another body.
  */
 export async function replayOfSend(
   db: ChatDatabase,
   viewer: Viewer,
   conversationId: string,
   clientMessageId: string,
+  body: string,
   { checkMembership = true } = {},
 ): Promise<SendOutcome | null> {
   const [found] = await db
@@ -285,7 +302,9 @@ export async function replayOfSend(
         checkMembership ? exists(memberOf(db, conversationId, viewer.id)) : undefined,
       ),
     );
-  return found ? { ...messageOutcome(found.row, found.membershipVersion), replayed: true } : null;
+  if (!found) return null;
+  if (found.row.body !== body) throw clientMessageIdReused(clientMessageId);
+  return { ...messageOutcome(found.row, found.membershipVersion), replayed: true };
 }
 
 const messageOutcome = (row: MessageRow, membershipVersion: number): Outcome<MessageRow> => ({
@@ -360,9 +379,9 @@ export async function recordCheckIn(tx: ChatDatabase, payload: { gymId: string; 
 /**
  * `user.deleted`: no personal data of the user remains. Their messages stay (the conversation
  * would not make sense without them) but are attributed to `deletedUserId`; their memberships,
- * gym visits, retry keys and the pairing key of their direct conversations are deleted. The
- * events (published after commit) end their open streams; the membership versions move too, so
- * even a lost event stops those streams before the next message.
+ * gym visits, retry keys, daily counts and the pairing key of their direct conversations are
+ * deleted. The events (published after commit) end their open streams; the membership versions
+ * move too, so even a lost event stops those streams before the next message.
  */
 export async function forgetUser(tx: ChatDatabase, userId: string): Promise<Outcome<{ conversationsLeft: number }>> {
   // First: a concurrent startConversation/addMembers holding the row (FOR SHARE) is waited for, and its members deleted below.
@@ -383,6 +402,7 @@ export async function forgetUser(tx: ChatDatabase, userId: string): Promise<Outc
     .set({ directKey: null })
     .where(and(eq(conversations.kind, 'DIRECT'), sql`${userId} = any(string_to_array(${conversations.directKey}, ':'))`));
   await tx.delete(gymVisitors).where(eq(gymVisitors.userId, userId));
+  await forgetDailyQuotas(tx, dailyQuotas, userId);
   return {
     result: { conversationsLeft: bumped.length },
     events: bumped.map(({ id, membershipVersion }) => conversationEvent(id, { type: 'memberRemoved', userId, membershipVersion })),

@@ -1,5 +1,5 @@
 import type { ResourceDependencies } from '@fitgraph/platform';
-import { openRateLimiters, type RateLimiter } from '@fitgraph/service-kit';
+import { openRateLimiters, type DailyQuota, type RateLimiter } from '@fitgraph/service-kit';
 import type * as schema from './db/schema';
 import type { ChatSettings } from './env';
 
@@ -7,6 +7,8 @@ import type { ChatSettings } from './env';
 export interface ChatResources {
   /** Sends per sender (keyed by user id): protects conversations from floods. */
   sendLimit: RateLimiter;
+  /** Messages per sender per UTC day: bounds what one account stores. */
+  messageQuota: DailyQuota;
 }
 
 export async function createChatResources(deps: ResourceDependencies<typeof schema, ChatSettings>) {
@@ -14,6 +16,7 @@ export async function createChatResources(deps: ResourceDependencies<typeof sche
   const limiters = openRateLimiters({ redisUrl: deps.redis.url, keyPrefix: deps.redis.keyPrefix, logger: deps.logger });
   const resources: ChatResources = {
     sendLimit: limiters.limiter('chat:send', { points: settings.CHAT_SEND_RATE_LIMIT, durationSeconds: settings.CHAT_SEND_RATE_WINDOW }),
+    messageQuota: { kind: 'chat messages', limit: settings.CHAT_MESSAGE_DAILY_LIMIT },
   };
   return { resources, close: () => limiters.close() };
 }

@@ -15,6 +15,8 @@ import type { ChatDb } from './harness';
 
 const logger = createLogger('chat-stream-test', process.env.TEST_LOG_LEVEL ?? 'silent');
 const member = (): Viewer => ({ id: randomUUID(), role: 'MEMBER', sessionId: randomUUID() });
+/** Far above what these tests send (the daily bound has its own test). */
+const quota = { kind: 'chat messages', limit: 1_000_000 };
 
 describe(`MessageStream (${backends.database})`, () => {
   let db: ChatDb;
@@ -33,7 +35,7 @@ describe(`MessageStream (${backends.database})`, () => {
     const conversation = await chat.startConversation(db.db, alice, [bob.id], null);
     const events: ConversationEvent[] = [];
     for (let i = 1; i <= count; i += 1) {
-      const outcome = await chat.sendMessage(db.db, alice, conversation.id, `m${i}`, null);
+      const outcome = await chat.sendMessage(db.db, alice, conversation.id, `m${i}`, null, quota);
       events.push(...outcome.events.map((e) => e.payload as ConversationEvent));
     }
     return { alice, bob, conversationId: conversation.id, events };
@@ -78,7 +80,7 @@ describe(`MessageStream (${backends.database})`, () => {
     expect(await pending).toEqual(range(1, 30));
     // Late duplicates after delivery change nothing.
     for (const event of events) stream.onEvent(event);
-    const following = await chat.sendMessage(db.db, alice, conversationId, 'm31', null);
+    const following = await chat.sendMessage(db.db, alice, conversationId, 'm31', null, quota);
     stream.onEvent(following.events[0]!.payload as ConversationEvent);
     expect(await bodies(stream, 1)).toEqual(['m31']);
     await stream.return();
@@ -91,7 +93,7 @@ describe(`MessageStream (${backends.database})`, () => {
     for (const event of events.slice(5)) stream.onEvent(event);
     stream.start({ afterSeq: 3, lastSeq: 10, membershipVersion: 0 });
     expect(await bodies(stream, 7)).toEqual(range(4, 10));
-    const live = await chat.sendMessage(db.db, alice, conversationId, 'm11', null);
+    const live = await chat.sendMessage(db.db, alice, conversationId, 'm11', null, quota);
     stream.onEvent(live.events[0]!.payload as ConversationEvent);
     const before = fetches();
     expect(await bodies(stream, 1)).toEqual(['m11']);
@@ -130,7 +132,7 @@ describe(`MessageStream (${backends.database})`, () => {
     const carolLeft = await chat.leaveConversation(db.db, carol, group.id);
     for (const { payload } of carolLeft.events) stream.onEvent(payload as ConversationEvent);
     // A message from the newer membership version is checked against the database: bob is still in.
-    const sent = await chat.sendMessage(db.db, alice, group.id, 'still here', null);
+    const sent = await chat.sendMessage(db.db, alice, group.id, 'still here', null, quota);
     stream.onEvent(sent.events[0]!.payload as ConversationEvent);
     expect(await bodies(stream, 1)).toEqual(['still here']);
     const waiting = stream.next();

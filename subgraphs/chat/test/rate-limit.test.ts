@@ -68,6 +68,11 @@ describe(`sendMessage rate limit (${backends.database}, ${backends.pubsub === 'r
     expect(await snapshot(chat.db)).toEqual(before);
     // An unused clientMessageId is a new message, so it is limited.
     expect(errorCodes(await attempt(url, alice, conversationId, 'new', 'phone-3'))).toEqual(['RATE_LIMITED']);
+    // A used one with another body is no retry: CONFLICT, limited or not, and the stored message stays as it was.
+    const reused = await attempt(url, alice, conversationId, 'changed my mind', 'phone-1');
+    expect(errorCodes(reused)).toEqual(['CONFLICT']);
+    expect(reused.errors?.[0]?.extensions?.field).toBe('clientMessageId');
+    expect(await snapshot(chat.db)).toEqual(before);
   });
 
   it('does not let a retry replay into a conversation the sender left', async () => {

@@ -5,9 +5,9 @@
  */
 import { eq } from 'drizzle-orm';
 import type { Outcome, Viewer } from '@fitgraph/platform';
-import { forbidden, isUuid, notFound, type Database } from '@fitgraph/service-kit';
+import { consumeDailyQuota, forbidden, forgetDailyQuotas, isUuid, notFound, type DailyQuota, type Database } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
-import { foods, mealEntries, nutritionGoals, type MealEntryRow, type NutritionGoalsRow } from './db/schema';
+import { dailyQuotas, foods, mealEntries, nutritionGoals, type MealEntryRow, type NutritionGoalsRow } from './db/schema';
 
 type NutritionDatabase = Database<typeof schema>;
 
@@ -25,10 +25,12 @@ export interface GoalsInput {
   fatG: number;
 }
 
-export async function logMeal(db: NutritionDatabase, viewer: Viewer, input: MealInput): Promise<Outcome<MealEntryRow>> {
+/** `quota`: the viewer's daily bound on logged meals, counted by the day of logging (RATE_LIMITED beyond it). */
+export async function logMeal(db: NutritionDatabase, viewer: Viewer, input: MealInput, quota: DailyQuota): Promise<Outcome<MealEntryRow>> {
   return db.transaction(async (tx) => {
     const [food] = isUuid(input.foodId) ? await tx.select({ id: foods.id }).from(foods).where(eq(foods.id, input.foodId)) : [];
     if (!food) throw notFound('Food', input.foodId);
+    await consumeDailyQuota(tx, dailyQuotas, viewer.id, quota);
     const [entry] = await tx
       .insert(mealEntries)
       .values({ userId: viewer.id, foodId: food.id, grams: input.grams, eatenAt: input.eatenAt ?? new Date() })
@@ -57,8 +59,9 @@ export async function setNutritionGoals(db: NutritionDatabase, viewer: Viewer, i
   return { result: goals!, events: [] };
 }
 
-/** `user.deleted`, in the event handler's transaction: everything nutrition knows of the user, their meal log and their goals. */
+/** `user.deleted`, in the event handler's transaction: everything nutrition knows of the user, their meal log, goals and daily count. */
 export async function forgetUser(tx: NutritionDatabase, userId: string): Promise<void> {
   await tx.delete(mealEntries).where(eq(mealEntries.userId, userId));
   await tx.delete(nutritionGoals).where(eq(nutritionGoals.userId, userId));
+  await forgetDailyQuotas(tx, dailyQuotas, userId);
 }

@@ -2,13 +2,17 @@ import { startSubgraphServer, type SubgraphDefinition, type SubgraphServerOption
 import { createContext, type NutritionContext } from './context';
 import * as schema from './db/schema';
 import { seedNutrition } from './db/seed';
+import { nutritionEnv } from './env';
 import { forgetUser } from './meals';
+import { createNutritionResources, type NutritionResources } from './resources';
 import { resolvers } from './resolvers';
 
-export const nutritionSubgraph: SubgraphDefinition<typeof schema, NutritionContext> = {
+export const nutritionSubgraph: SubgraphDefinition<typeof schema, NutritionContext, NutritionResources, typeof nutritionEnv> = {
   name: 'nutrition',
   dbSchema: schema,
   resolvers,
+  settings: nutritionEnv,
+  createResources: createNutritionResources,
   createContext,
   seed: seedNutrition,
   eventHandlers: {
@@ -18,6 +22,6 @@ export const nutritionSubgraph: SubgraphDefinition<typeof schema, NutritionConte
 };
 
 /** Starts the nutrition subgraph on `options.port` (0 = a free port); used by `index.ts` and tests. */
-export const createSubgraph = (options: SubgraphServerOptions<typeof schema, undefined>) => startSubgraphServer(nutritionSubgraph, options);
+export const createSubgraph = (options: SubgraphServerOptions<typeof schema, NutritionResources>) => startSubgraphServer(nutritionSubgraph, options);
 
 export { schema };

@@ -3,13 +3,17 @@ import { rememberKnownIds } from '@fitgraph/service-kit';
 import { createContext, type WorkoutContext } from './context';
 import * as schema from './db/schema';
 import { seedWorkout } from './db/seed';
+import { workoutEnv } from './env';
+import { createWorkoutResources, type WorkoutResources } from './resources';
 import { resolvers } from './resolvers';
 import { forgetUser } from './workouts';
 
-export const workoutSubgraph: SubgraphDefinition<typeof schema, WorkoutContext> = {
+export const workoutSubgraph: SubgraphDefinition<typeof schema, WorkoutContext, WorkoutResources, typeof workoutEnv> = {
   name: 'workout',
   dbSchema: schema,
   resolvers,
+  settings: workoutEnv,
+  createResources: createWorkoutResources,
   createContext,
   seed: seedWorkout,
   eventHandlers: {
@@ -21,6 +25,6 @@ export const workoutSubgraph: SubgraphDefinition<typeof schema, WorkoutContext> 
 };
 
 /** Starts the workout subgraph on `options.port` (0 = a free port); used by `index.ts` and tests. */
-export const createSubgraph = (options: SubgraphServerOptions<typeof schema, undefined>) => startSubgraphServer(workoutSubgraph, options);
+export const createSubgraph = (options: SubgraphServerOptions<typeof schema, WorkoutResources>) => startSubgraphServer(workoutSubgraph, options);
 
 export { schema };

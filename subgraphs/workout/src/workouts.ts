@@ -5,11 +5,11 @@
  */
 import { eq } from 'drizzle-orm';
 import type { Outcome, Viewer } from '@fitgraph/platform';
-import { conflict, forbidden, isUuid, knownIdsCheck, notFound, type Database } from '@fitgraph/service-kit';
+import { conflict, consumeDailyQuota, forbidden, forgetDailyQuotas, isUuid, knownIdsCheck, notFound, type Database, type DailyQuota } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
 import type { WorkoutRow, WorkoutSetRow } from './db/schema';
 
-const { exercises, workouts, workoutSets } = schema;
+const { dailyQuotas, exercises, workouts, workoutSets } = schema;
 type WorkoutDatabase = Database<typeof schema>;
 
 /** A set's machine must be one the gym subgraph announced (service-kit references.ts). */
@@ -30,12 +30,23 @@ async function lockOwnWorkout(tx: WorkoutDatabase, workoutId: string, viewerId: 
   return workout;
 }
 
-export async function startWorkout(db: WorkoutDatabase, viewer: Viewer): Promise<Outcome<WorkoutRow>> {
-  const [workout] = await db.insert(workouts).values({ userId: viewer.id }).returning();
-  return { result: workout!, events: [] };
+/** `quota`: the viewer's daily bound on started workouts (RATE_LIMITED beyond it). */
+export async function startWorkout(db: WorkoutDatabase, viewer: Viewer, quota: DailyQuota): Promise<Outcome<WorkoutRow>> {
+  return db.transaction(async (tx) => {
+    await consumeDailyQuota(tx, dailyQuotas, viewer.id, quota);
+    const [workout] = await tx.insert(workouts).values({ userId: viewer.id }).returning();
+    return { result: workout!, events: [] };
+  });
 }
 
-export async function logSet(db: WorkoutDatabase, viewer: Viewer, workoutId: string, input: LogSetInput): Promise<Outcome<WorkoutSetRow>> {
+/** `quota`: the viewer's daily bound on logged sets, all workouts together (RATE_LIMITED beyond it). */
+export async function logSet(
+  db: WorkoutDatabase,
+  viewer: Viewer,
+  workoutId: string,
+  input: LogSetInput,
+  quota: DailyQuota,
+): Promise<Outcome<WorkoutSetRow>> {
   const machineIds = input.machineId ? [input.machineId.toLowerCase()] : [];
   await setMachine.beforeTransaction(db, machineIds);
   return db.transaction(async (tx) => {
@@ -45,6 +56,7 @@ export async function logSet(db: WorkoutDatabase, viewer: Viewer, workoutId: str
     const [exercise] = isUuid(input.exerciseId) ? await tx.select({ id: exercises.id }).from(exercises).where(eq(exercises.id, input.exerciseId)) : [];
     if (!exercise) throw notFound('Exercise', input.exerciseId);
     await setMachine.inTransaction(tx, machineIds);
+    await consumeDailyQuota(tx, dailyQuotas, viewer.id, quota);
     const [set] = await tx
       .insert(workoutSets)
       .values({ workoutId, exerciseId: exercise.id, machineId: machineIds[0] ?? null, reps: input.reps, weightKg: input.weightKg })
@@ -62,7 +74,8 @@ export async function finishWorkout(db: WorkoutDatabase, viewer: Viewer, workout
   });
 }
 
-/** `user.deleted`, in the event handler's transaction: the user's workouts go, and their sets with them (ON DELETE CASCADE). */
+/** `user.deleted`, in the event handler's transaction: the user's workouts go, and their sets with them (ON DELETE CASCADE), and their daily counts. */
 export async function forgetUser(tx: WorkoutDatabase, userId: string): Promise<void> {
   await tx.delete(workouts).where(eq(workouts.userId, userId));
+  await forgetDailyQuotas(tx, dailyQuotas, userId);
 }

@@ -21,6 +21,7 @@ export type Role =
   | 'TRAINER';
 
 export type SignUpInput = {
+  /** 1–60 characters after trimming, one line, with something visible: no control, invisible (zero-width, fillers, tags, a lone variation selector) or text-direction (bidi) characters. */
   displayName: string;
   /** Compared case-insensitively; one account per address. */
   email: string;

@@ -13,7 +13,7 @@ export type ConversationKind =
   | 'GYM_ROOM';
 
 export type LogMealInput = {
-  /** Default: now. Not more than a day in the future. */
+  /** Default: now. Not more than a day in the future (and, as every DateTime input, not before 1900). */
   eatenAt?: string | null | undefined;
   foodId: string | number;
   /** More than 0, at most 5000. */
@@ -53,6 +53,7 @@ export type Role =
   | 'TRAINER';
 
 export type SignUpInput = {
+  /** 1–60 characters after trimming, one line, with something visible: no control, invisible (zero-width, fillers, tags, a lone variation selector) or text-direction (bidi) characters. */
   displayName: string;
   /** Compared case-insensitively; one account per address. */
   email: string;
@@ -62,6 +63,7 @@ export type SignUpInput = {
 
 /** Only the fields given change; homeGymId: null clears the home gym. */
 export type UpdateProfileInput = {
+  /** As in SignUpInput. */
   displayName?: string | null | undefined;
   /** A gym's id (BAD_USER_INPUT for an unknown one). */
   homeGymId?: string | number | null | undefined;

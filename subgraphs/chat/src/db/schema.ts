@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { knownIdsTable } from '@fitgraph/service-kit';
+import { dailyQuotaTable, knownIdsTable } from '@fitgraph/service-kit';
 
 /** DIRECT: exactly two people, reused for the pair; GROUP: 2–100 people; GYM_ROOM: one per gym. */
 export const conversationKind = pgEnum('conversation_kind', ['DIRECT', 'GROUP', 'GYM_ROOM']);
@@ -88,6 +88,9 @@ export const gymVisitors = pgTable(
  * who may be made a member (service-kit references.ts).
  */
 export const knownUsers = knownIdsTable('known_users');
+
+/** How many messages each sender sent today (service-kit daily-quota.ts). */
+export const dailyQuotas = dailyQuotaTable('daily_quotas');
 
 export type ConversationRow = typeof conversations.$inferSelect;
 export type ConversationMemberRow = typeof conversationMembers.$inferSelect;

@@ -89,15 +89,18 @@ export type Mutation = {
   /**
    * Sends a message (members only). `body`: 1–4000 characters after trimming; stored trimmed.
    * `clientMessageId` (1–100 characters) makes retries safe: a second send with the same id
-   * in the same conversation returns the first message instead of storing another.
+   * and the same body in the same conversation returns the first message instead of storing
+   * another; the same id with a different body is CONFLICT (field `clientMessageId`).
    * RATE_LIMITED (with `extensions.retryAfter` in seconds) when the sender sent too many
-   * messages recently (default 30 per 10 s); retries of an already stored message never are.
+   * messages recently (default 30 per 10 s) or today (default 2000 per UTC day; then also
+   * `extensions.limit`); retries of an already stored message never are.
    */
   sendMessage: Message;
   /**
    * Starts a conversation of the caller (always a member, whether listed or not) and `memberIds`:
    * 2–100 people in all. Two people make a DIRECT conversation, which is reused for the same pair.
-   * BAD_USER_INPUT (field `memberIds`) when an id is not an account's.
+   * BAD_USER_INPUT (field `memberIds`) when an id is not an account's. `title` (optional; empty is
+   * none): 1–100 characters after trimming, one line, with something visible: no control, invisible (zero-width, fillers, tags, a lone variation selector) or text-direction (bidi) characters.
    */
   startConversation: Conversation;
 };

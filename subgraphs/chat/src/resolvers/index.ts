@@ -4,6 +4,7 @@ import {
   badUserInput,
   forbidden,
   isUuid,
+  nameInput,
   parseInput,
   present,
   rateLimited,
@@ -27,12 +28,12 @@ const memberIds = z
 
 const startArgs = z.object({
   memberIds,
+  // An empty title is no title.
   title: z
     .string()
-    .trim()
-    .refine((title) => codePoints(title) <= 100, 'must be at most 100 characters')
     .nullish()
-    .transform((title) => title || null),
+    .transform((title) => title?.trim() || null)
+    .pipe(nameInput(100).nullable()),
 });
 const addArgs = z.object({ conversationId: id(), memberIds });
 const removeArgs = z.object({ conversationId: id(), userId: id() });
@@ -112,14 +113,14 @@ export const resolvers: Resolvers = {
       const verdict = await ctx.sendLimit.consume(viewer.id);
       if (verdict.limited) {
         // A retry of a send that already went through is not a new message: it still gets its answer.
-        const replay = clientMessageId ? await chat.replayOfSend(ctx.db, viewer, conversationId, clientMessageId) : null;
+        const replay = clientMessageId ? await chat.replayOfSend(ctx.db, viewer, conversationId, clientMessageId, body) : null;
         if (!replay) {
           ctx.logger.info({ senderId: viewer.id, conversationId, requestId: ctx.request.requestId }, 'send rate limited');
           throw rateLimited(verdict.retryAfterSeconds, 'Too many messages; try again later');
         }
         return committed(ctx, replay);
       }
-      const outcome = await chat.sendMessage(ctx.db, viewer, conversationId, body, clientMessageId ?? null);
+      const outcome = await chat.sendMessage(ctx.db, viewer, conversationId, body, clientMessageId ?? null, ctx.messageQuota);
       if (outcome.replayed) await ctx.sendLimit.reward(viewer.id);
       ctx.logger.debug({ conversationId, seq: outcome.result.seq, requestId: ctx.request.requestId }, 'message sent');
       return committed(ctx, outcome);

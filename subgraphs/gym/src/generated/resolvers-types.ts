@@ -72,7 +72,7 @@ export type MachineStatusEvent = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Adds a machine to a gym (GYM_STAFF/ADMIN) and returns its device key once. */
+  /** Adds a machine to a gym (GYM_STAFF/ADMIN) and returns its device key once. `name`: 1–100 characters after trimming, one line, with something visible: no control, invisible (zero-width, fillers, tags, a lone variation selector) or text-direction (bidi) characters. */
   addMachine: AddMachinePayload;
   /** Checks the caller in at a gym; CONFLICT when they already are. */
   checkIn: Gym;

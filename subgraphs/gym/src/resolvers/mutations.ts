@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { committed } from '@fitgraph/platform';
-import { parseInput, requireRole, requireUser, uuidInput } from '@fitgraph/service-kit';
+import { nameInput, parseInput, requireRole, requireUser, uuidInput } from '@fitgraph/service-kit';
 import { machineStatus } from '../db/schema';
 import * as floor from '../floor';
 import type { MutationResolvers } from '../generated/resolvers-types';
@@ -10,7 +10,7 @@ const machineArgs = z.object({ machineId: uuidInput() });
 const statusArgs = z.object({ machineId: uuidInput(), status: z.enum(machineStatus.enumValues) });
 const addMachineArgs = z.object({
   gymId: uuidInput(),
-  name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+  name: nameInput(100),
   kind: z
     .string()
     .trim()

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { check, doublePrecision, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { check, doublePrecision, index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { dailyQuotaTable, timestamptz } from '@fitgraph/service-kit';
 
 /** Nutrients per 100 g, as published in food composition tables. */
 export const foods = pgTable('foods', {
@@ -11,8 +12,8 @@ export const foods = pgTable('foods', {
   fatPer100g: doublePrecision('fat_per_100g').notNull(),
 });
 
-// Millisecond precision (3): timestamps round-trip exactly through JS Dates.
-const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+// Millisecond precision (3): timestamps round-trip exactly through JS Dates, whatever the year (service-kit timestamps.ts).
+const instant = (name: string) => timestamptz(name, { precision: 3 });
 
 export const mealEntries = pgTable(
   'meal_entries',
@@ -24,8 +25,8 @@ export const mealEntries = pgTable(
       .notNull()
       .references(() => foods.id),
     grams: doublePrecision('grams').notNull(),
-    eatenAt: instant('eaten_at').notNull().defaultNow(),
-    createdAt: instant('created_at').notNull().defaultNow(),
+    eatenAt: instant('eaten_at').notNull().default(sql`now()`),
+    createdAt: instant('created_at').notNull().default(sql`now()`),
   },
   (table) => [
     // Serves `User.dailyNutrition`: one user's entries in a time range.
@@ -43,12 +44,15 @@ export const nutritionGoals = pgTable(
     proteinG: doublePrecision('protein_g').notNull(),
     carbsG: doublePrecision('carbs_g').notNull(),
     fatG: doublePrecision('fat_g').notNull(),
-    updatedAt: instant('updated_at').notNull().defaultNow(),
+    updatedAt: instant('updated_at').notNull().default(sql`now()`),
   },
   (table) => [
     check('nutrition_goals_positive', sql`${table.kcal} > 0 and ${table.proteinG} > 0 and ${table.carbsG} > 0 and ${table.fatG} > 0`),
   ],
 );
+
+/** How many meals each member logged today (service-kit daily-quota.ts). */
+export const dailyQuotas = dailyQuotaTable('daily_quotas');
 
 export type FoodRow = typeof foods.$inferSelect;
 export type MealEntryRow = typeof mealEntries.$inferSelect;

@@ -50,7 +50,7 @@ export type Food = {
 };
 
 export type LogMealInput = {
-  /** Default: now. Not more than a day in the future. */
+  /** Default: now. Not more than a day in the future (and, as every DateTime input, not before 1900). */
   eatenAt?: InputMaybe<Scalars['DateTime']['input']>;
   foodId: Scalars['ID']['input'];
   /** More than 0, at most 5000. */
@@ -75,7 +75,7 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Deletes one of the caller's meal entries; true when deleted. */
   deleteMealEntry: Scalars['Boolean']['output'];
-  /** Logs a meal for the caller. */
+  /** Logs a meal for the caller. RATE_LIMITED (`extensions.limit`, `retryAfter`) beyond the daily bound (default 100 meals logged per UTC day). */
   logMeal: MealEntry;
   /** Sets (replaces) the caller's daily goals. */
   setNutritionGoals: NutritionGoals;

@@ -113,7 +113,7 @@ export const resolvers: Resolvers = {
     logMeal: async (_parent, args, ctx) => {
       const viewer = requireUser(ctx);
       const { input } = parseInput(logMealArgs, args);
-      return committed(ctx, await meals.logMeal(ctx.db, viewer, input));
+      return committed(ctx, await meals.logMeal(ctx.db, viewer, input, ctx.quotas.meals));
     },
     deleteMealEntry: async (_parent, { id }, ctx) => committed(ctx, await meals.deleteMealEntry(ctx.db, requireUser(ctx), id)),
     setNutritionGoals: async (_parent, args, ctx) => {

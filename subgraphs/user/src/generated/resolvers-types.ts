@@ -108,6 +108,7 @@ export type Role =
   | 'TRAINER';
 
 export type SignUpInput = {
+  /** 1–60 characters after trimming, one line, with something visible: no control, invisible (zero-width, fillers, tags, a lone variation selector) or text-direction (bidi) characters. */
   displayName: Scalars['String']['input'];
   /** Compared case-insensitively; one account per address. */
   email: Scalars['String']['input'];
@@ -117,6 +118,7 @@ export type SignUpInput = {
 
 /** Only the fields given change; homeGymId: null clears the home gym. */
 export type UpdateProfileInput = {
+  /** As in SignUpInput. */
   displayName?: InputMaybe<Scalars['String']['input']>;
   /** A gym's id (BAD_USER_INPUT for an unknown one). */
   homeGymId?: InputMaybe<Scalars['ID']['input']>;

@@ -1,13 +1,13 @@
 /** The user subgraph's input models: resolvers parse their arguments with these (service-kit parseInput). */
 import { roles } from '@fitgraph/platform';
-import { uuidInput } from '@fitgraph/service-kit';
+import { nameInput, uuidInput } from '@fitgraph/service-kit';
 import { z } from 'zod';
 import { maxPasswordLength, normaliseEmail } from '../accounts';
 
 // Deliberately simple: one @, something on each side, a dot in the domain; the real test is mail delivery.
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-const displayName = z.string().trim().min(1, 'must not be empty').max(60, 'must be at most 60 characters');
+const displayName = nameInput(60);
 
 export const signUpArgs = z
   .object({

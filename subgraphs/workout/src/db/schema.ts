@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { check, doublePrecision, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { knownIdsTable } from '@fitgraph/service-kit';
+import { check, doublePrecision, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { dailyQuotaTable, knownIdsTable, timestamptz } from '@fitgraph/service-kit';
 
 export const exercises = pgTable('exercises', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -8,8 +8,8 @@ export const exercises = pgTable('exercises', {
   muscleGroups: text('muscle_groups').array().notNull(),
 });
 
-// Millisecond precision (3): timestamps round-trip exactly through JS Dates and cursors.
-const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+// Millisecond precision (3): timestamps round-trip exactly through JS Dates and cursors, whatever the year (service-kit timestamps.ts).
+const instant = (name: string) => timestamptz(name, { precision: 3 });
 
 export const workouts = pgTable(
   'workouts',
@@ -17,7 +17,7 @@ export const workouts = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     /** A user of the user subgraph; another database, so no foreign key. */
     userId: uuid('user_id').notNull(),
-    startedAt: instant('started_at').notNull().defaultNow(),
+    startedAt: instant('started_at').notNull().default(sql`now()`),
     finishedAt: instant('finished_at'),
   },
   // Serves `User.workouts`: newest first, keyset-paginated on (started_at, id).
@@ -38,7 +38,7 @@ export const workoutSets = pgTable(
     machineId: uuid('machine_id'),
     reps: integer('reps').notNull(),
     weightKg: doublePrecision('weight_kg').notNull(),
-    loggedAt: instant('logged_at').notNull().defaultNow(),
+    loggedAt: instant('logged_at').notNull().default(sql`now()`),
   },
   (table) => [
     index('workout_sets_workout_idx').on(table.workoutId, table.loggedAt),
@@ -51,6 +51,9 @@ export const workoutSets = pgTable(
 
 /** Machines the gym subgraph announced (`machine.created`): what a set's `machineId` may name (service-kit references.ts). */
 export const knownMachines = knownIdsTable('known_machines');
+
+/** How many workouts and sets each member started / logged today (service-kit daily-quota.ts). */
+export const dailyQuotas = dailyQuotaTable('daily_quotas');
 
 export type ExerciseRow = typeof exercises.$inferSelect;
 export type WorkoutRow = typeof workouts.$inferSelect;

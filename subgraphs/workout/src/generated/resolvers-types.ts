@@ -46,9 +46,9 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Finishes one of the caller's workouts; no sets can be logged afterwards. */
   finishWorkout: Workout;
-  /** Logs a set in one of the caller's unfinished workouts. */
+  /** Logs a set in one of the caller's unfinished workouts. RATE_LIMITED (`extensions.limit`, `retryAfter`) beyond the daily bound (default 1000 sets per UTC day, all workouts together). */
   logSet: WorkoutSet;
-  /** Starts a workout for the caller. */
+  /** Starts a workout for the caller. RATE_LIMITED (`extensions.limit`, `retryAfter`) beyond the daily bound (default 50 per UTC day). */
   startWorkout: Workout;
 };
 

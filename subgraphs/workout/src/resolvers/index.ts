@@ -74,14 +74,14 @@ export const resolvers: Resolvers = {
   Mutation: {
     startWorkout: async (_parent, _args, ctx) => {
       const viewer = requireUser(ctx);
-      const workout = await committed(ctx, await workouts.startWorkout(ctx.db, viewer));
+      const workout = await committed(ctx, await workouts.startWorkout(ctx.db, viewer, ctx.quotas.workouts));
       ctx.logger.info({ workoutId: workout.id, userId: viewer.id }, 'workout started');
       return workout;
     },
     logSet: async (_parent, args, ctx) => {
       const viewer = requireUser(ctx);
       const { workoutId, input } = parseInput(logSetArgs, args);
-      return committed(ctx, await workouts.logSet(ctx.db, viewer, workoutId, input));
+      return committed(ctx, await workouts.logSet(ctx.db, viewer, workoutId, input, ctx.quotas.sets));
     },
     finishWorkout: async (_parent, { workoutId }, ctx) => {
       const viewer = requireUser(ctx);
