@@ -9,7 +9,9 @@ import { freePort } from './processes';
 export interface ServiceProcess {
   service: SubgraphName | 'gateway';
   port: number;
-  /** `http://127.0.0.1:<port>/graphql` */
+  /** The address it listens on (HOST). */
+  host: string;
+  /** `http://<host>:<port>/graphql` */
   url: string;
   /** GET /healthz as JSON (throws when it does not answer 200). */
   health(): Promise<Record<string, any>>;
@@ -45,6 +47,8 @@ export async function startServiceProcess(
   env: NodeJS.ProcessEnv,
   options: {
     port?: number;
+    /** The address to listen on (HOST), e.g. `127.0.0.3` to stand for a host of its own. Default: 127.0.0.1. */
+    host?: string;
     timeoutMs?: number;
     /** Run `dist/index.js` (built by `pnpm build`) instead of the TypeScript through tsx. Default: false. */
     compiled?: boolean;
@@ -54,9 +58,10 @@ export async function startServiceProcess(
     bundleDir?: string;
   } = {},
 ): Promise<ServiceProcess> {
-  const port = options.port ?? (await freePort());
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? (await freePort(host));
   const portVariable = service === 'gateway' ? 'PORT' : `${envPrefix(service)}_SUBGRAPH_PORT`;
-  const base = `http://127.0.0.1:${port}`;
+  const base = `http://${host}:${port}`;
   let child: ChildProcess;
   let output = '';
   let exited: Promise<void>;
@@ -64,7 +69,7 @@ export async function startServiceProcess(
   const launch = async () => {
     child = spawn(process.execPath, commandLine(service, options.compiled ?? false, options.nodeArgs ?? [], options.bundleDir), {
       cwd: repoRoot,
-      env: { APOLLO_TELEMETRY_DISABLED: 'true', ...process.env, ...env, HOST: '127.0.0.1', [portVariable]: String(port) },
+      env: { APOLLO_TELEMETRY_DISABLED: 'true', ...process.env, ...env, HOST: host, [portVariable]: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const append = (chunk: Buffer) => {
@@ -102,6 +107,7 @@ export async function startServiceProcess(
   return {
     service,
     port,
+    host,
     url: `${base}/graphql`,
     health: async () => {
       const response = await fetch(`${base}/healthz`);
