@@ -100,7 +100,14 @@ export async function startReverseProxy(options: ReverseProxyOptions): Promise<R
   };
   child.stdout.on('data', append);
   child.stderr.on('data', append);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let spawnError: Error | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (error) => {
+      spawnError = error;
+      resolve();
+    });
+  });
   const read = (file: string) => {
     try {
       return readFileSync(join(dir, file), 'utf8');
@@ -110,17 +117,17 @@ export async function startReverseProxy(options: ReverseProxyOptions): Promise<R
   };
   const origin = `http://${options.host}:${port}`;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (!spawnError && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
     rmSync(dir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+    if (spawnError || child.exitCode !== null || child.signalCode !== null) {
       const log = read('error.log');
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`nginx exited (${child.exitCode ?? child.signalCode}) before it was up:\n${output}${log}`);
+      throw new Error(`nginx exited (${spawnError?.message ?? child.exitCode ?? child.signalCode}) before it was up:\n${output}${log}`);
     }
     try {
       // Any answer (the upstream may not be up yet: 502) means nginx listens.

@@ -151,7 +151,7 @@ export async function startProductionStack(options: ProductionStackOptions): Pro
   const stop = () =>
     (stopping ??= (async () => {
       await proxy?.stop();
-      await Promise.all([gateway, ...started].map((service) => service?.stop()));
+      await Promise.all([gateway, ...started].map((service) => service && stopService(service)));
       await dropDatabasesWithPrefix(databaseUrl, env.DATABASE_NAME_PREFIX!);
       await deleteRedisKeys(redisUrl, env.REDIS_KEY_PREFIX!);
       rmSync(logDir, { recursive: true, force: true });
@@ -175,7 +175,7 @@ export async function startProductionStack(options: ProductionStackOptions): Pro
 
     const configureGateway = async (settings: NodeJS.ProcessEnv = {}) => {
       if (JSON.stringify(settings) === JSON.stringify(gatewaySettings)) return;
-      await gateway!.stop();
+      await stopService(gateway!);
       gateway = undefined;
       gateway = await start('gateway', { ...gatewayBaseEnv, ...settings });
       gatewaySettings = settings;
@@ -202,6 +202,16 @@ export async function startProductionStack(options: ProductionStackOptions): Pro
     await stop().catch(() => {});
     throw error;
   }
+}
+
+/** SIGTERM (its graceful shutdown); SIGKILL when it has not exited after `graceMs` (a process whose event loop an attack blocked). */
+async function stopService(service: ServiceProcess, graceMs = 30_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const killed = new Promise<void>((resolve) => {
+    timer = setTimeout(() => void service.kill('SIGKILL').then(resolve), graceMs);
+  });
+  await Promise.race([service.stop(), killed]);
+  clearTimeout(timer);
 }
 
 /** Polls `/readyz` through the proxy until the gateway and every subgraph it checks are up. */

@@ -22,6 +22,7 @@ export function productionTestsMissing(): string | null {
 
 /** Builds every service once per run (scripts/build.ts, ~15 s), before any production test starts one. */
 export default function setup(): void {
+  if (!nginxInstalled() && process.env.FITGRAPH_REQUIRE_NGINX === '1') throw new Error('FITGRAPH_REQUIRE_NGINX=1 but nginx is not installed (apt-get install nginx)');
   if (productionTestsMissing()) return;
   execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/build.ts'), `--dist=${productionBundleDir}`], { cwd: repoRoot, stdio: 'pipe' });
 }
