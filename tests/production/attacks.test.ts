@@ -14,6 +14,7 @@ import {
   newClientAddress,
   rawConnectionFrom,
   sdkTrustedDocument,
+  secretsInLog,
   startProductionStack,
   type HttpAnswer,
   type ProductionService,
@@ -219,19 +220,26 @@ describe.skipIf(missing)('production shape: compiled services behind nginx', () 
     it('keeps six WebSockets from six client addresses open; a fourth from one address is closed 4029', async () => {
       const addresses = Array.from({ length: 6 }, () => newClientAddress());
       const sockets = addresses.map((address) => graphqlWsFrom(stack.wsUrl, address));
-      expect(await Promise.all(sockets.map((socket) => socket.outcome))).toEqual(sockets.map(() => ({ kind: 'acked' })));
-      // Served, not merely not closed yet: each answers a ping.
-      await Promise.all(sockets.map((socket) => socket.ping()));
+      const opened = [...sockets];
+      try {
+        expect(await Promise.all(sockets.map((socket) => socket.outcome))).toEqual(sockets.map(() => ({ kind: 'acked' })));
+        // Served, not merely not closed yet: each answers a ping.
+        await Promise.all(sockets.map((socket) => socket.ping()));
 
-      const sameAddress = [graphqlWsFrom(stack.wsUrl, addresses[0]!), graphqlWsFrom(stack.wsUrl, addresses[0]!)];
-      expect(await Promise.all(sameAddress.map((socket) => socket.outcome))).toEqual([{ kind: 'acked' }, { kind: 'acked' }]);
-      const fourth = graphqlWsFrom(stack.wsUrl, addresses[0]!);
-      expect((await within(fourth.closed, 15_000))?.code).toBe(4029);
+        const sameAddress = [graphqlWsFrom(stack.wsUrl, addresses[0]!), graphqlWsFrom(stack.wsUrl, addresses[0]!)];
+        opened.push(...sameAddress);
+        expect(await Promise.all(sameAddress.map((socket) => socket.outcome))).toEqual([{ kind: 'acked' }, { kind: 'acked' }]);
+        const fourth = graphqlWsFrom(stack.wsUrl, addresses[0]!);
+        opened.push(fourth);
+        expect((await within(fourth.closed, 15_000))?.code).toBe(4029);
 
-      const open = [...sockets, ...sameAddress];
-      await Promise.all(open.map((socket) => socket.ping()));
-      expect(open.every((socket) => socket.isOpen())).toBe(true);
-      await Promise.all(open.map((socket) => socket.close()));
+        const open = [...sockets, ...sameAddress];
+        await Promise.all(open.map((socket) => socket.ping()));
+        expect(open.every((socket) => socket.isOpen())).toBe(true);
+      } finally {
+        // Other tests' clients are counted from other addresses, but not after a failure here.
+        await Promise.all(opened.map((socket) => socket.close()));
+      }
     });
 
     it('counts anonymous GET event streams against the rate limit like POSTs, per client address', async () => {
@@ -338,6 +346,18 @@ describe.skipIf(missing)('production shape: compiled services behind nginx', () 
       expect((await idle[0]!.closed).received).toMatch(/^HTTP\/1\.1 200/);
       const other = await clientFrom().get(`${gatewayOrigin()}/healthz`);
       expect(other.status).toBe(200);
+    });
+  });
+
+  describe('after the attacks', () => {
+    it('no service logged a secret: no email, token, password hash, SQL parameters, the demo password or the gateway secret', () => {
+      const known = [stack.demoPassword, stack.env.GATEWAY_SECRET!, 'not-the-password-1'];
+      for (const service of ['gateway', ...subgraphNames] as ProductionService[]) {
+        const log = stack.logs(service).map((entry) => JSON.stringify(entry)).join('\n');
+        expect(log.length, `${service} logged nothing`).toBeGreaterThan(0);
+        const findings = secretsInLog(log, known);
+        expect(findings.slice(0, 5), `${service}: ${findings.length} lines show secrets`).toEqual([]);
+      }
     });
   });
 });
