@@ -112,9 +112,14 @@ export async function startProductionStack(options: ProductionStackOptions): Pro
     PASSWORD_SCRYPT_P: '1',
   };
   const services: ProductionService[] = ['gateway', ...subgraphNames];
-  const ports = Object.fromEntries(
-    await Promise.all(services.map(async (service) => [service, { public: await freePort(productionAddresses[service]), internal: await freePort(productionAddresses[service]) }] as const)),
-  ) as Record<ProductionService, { public: number; internal: number }>;
+  const ports = {} as Record<ProductionService, { public: number; internal: number }>;
+  for (const service of services) {
+    const host = productionAddresses[service];
+    const publicPort = await freePort(host);
+    let internalPort = await freePort(host);
+    while (internalPort === publicPort) internalPort = await freePort(host);
+    ports[service] = { public: publicPort, internal: internalPort };
+  }
   const internal = Object.fromEntries(services.map((service) => [service, `http://${productionAddresses[service]}:${ports[service].internal}`])) as Record<ProductionService, string>;
   const logFile = (service: ProductionService) => join(logDir, `${service}.log`);
   const start = (service: ProductionService, serviceEnv: NodeJS.ProcessEnv) =>

@@ -10,6 +10,7 @@ import { subgraphNames, type SubgraphName } from '@fitgraph/platform';
 import { createGatewaySigner } from '@fitgraph/service-kit';
 import {
   clientFrom,
+  eventually,
   graphqlWsFrom,
   newClientAddress,
   rawConnectionFrom,
@@ -80,7 +81,7 @@ describe.skipIf(missing)('production shape: compiled services behind nginx', () 
       expect((await sdk.gyms()).length).toBeGreaterThan(0);
       expect((await sdk.me())?.email).toBe(demoMember);
       // nginx saw the client's own address; the gateway runs only trusted documents.
-      expect(stack.proxy.accessLog()).toContain(`${client.address} "POST /graphql HTTP/1.1" 200`);
+      await eventually(() => stack.proxy.accessLog().includes(`${client.address} "POST /graphql HTTP/1.1" 200`), { what: "nginx's access log naming the client" });
       const untrusted = await client.post(stack.url, { query: '{ gyms { id } }' });
       expect(untrusted.status).toBe(400);
       expect(codesOf(untrusted)).toEqual(['OPERATION_NOT_TRUSTED']);
