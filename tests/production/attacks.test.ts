@@ -5,7 +5,7 @@
  * what the attacker, the other clients and the operators see.
  */
 import { randomUUID } from 'node:crypto';
-import { createFitGraphClient } from '@fitgraph/sdk';
+import { createFitGraphClient, type MachineStatusEvent } from '@fitgraph/sdk';
 import { subgraphNames, type SubgraphName } from '@fitgraph/platform';
 import { createGatewaySigner } from '@fitgraph/service-kit';
 import {
@@ -73,13 +73,31 @@ describe.skipIf(missing)('production shape: compiled services behind nginx', () 
   }, 120_000);
 
   describe('the harness', () => {
-    it('signs a demo member in through nginx with the SDK (trusted documents) and runs queries of its manifest', async () => {
+    it('signs a demo member in through nginx with the SDK (trusted documents), runs queries of its manifest and a live subscription', async () => {
       const client = clientFrom();
       const sdk = createFitGraphClient({ url: stack.url, fetch: client.fetch, webSocketImpl: client.WebSocket });
       const session = await sdk.signIn(demoMember, stack.demoPassword);
       expect(session.user.email).toBe(demoMember);
-      expect((await sdk.gyms()).length).toBeGreaterThan(0);
+      const [gym] = await sdk.gyms();
       expect((await sdk.me())?.email).toBe(demoMember);
+
+      // A live subscription over a WebSocket through nginx: the gym subgraph's events reach it via Redis and the gateway.
+      const events: MachineStatusEvent[] = [];
+      const unsubscribe = sdk.onMachineStatusChanged(gym!.id, { next: (event) => events.push(event) });
+      try {
+        const machine = (await sdk.machineBoard(gym!.id))!.machines.find((candidate) => candidate.status === 'AVAILABLE')!;
+        // Claimed and released until the subscription (live once its upstream is) sees it.
+        await eventually(
+          async () => {
+            await sdk.claimMachine(machine.id);
+            await sdk.releaseMachine(machine.id);
+            return eventually(() => events.some((event) => event.machine.id === machine.id && event.status === 'IN_USE'), { timeoutMs: 2000 }).catch(() => false);
+          },
+          { timeoutMs: 30_000, what: 'a status change through the subscription' },
+        );
+      } finally {
+        unsubscribe();
+      }
       // nginx saw the client's own address; the gateway runs only trusted documents.
       await eventually(() => stack.proxy.accessLog().includes(`${client.address} "POST /graphql HTTP/1.1" 200`), { what: "nginx's access log naming the client" });
       const untrusted = await client.post(stack.url, { query: '{ gyms { id } }' });
