@@ -66,8 +66,6 @@ export interface ProductionStack {
   env: NodeJS.ProcessEnv;
   /** The seeded demo accounts' password for this run. */
   demoPassword: string;
-  /** The gateway's env as it runs now (its base env with the settings last configured). */
-  gatewayEnv(): NodeJS.ProcessEnv;
   /**
    * Runs the gateway (same address and port, so nginx keeps finding it) with `settings` over its
    * base env; restarts it only if it does not run with exactly those settings already.
@@ -164,16 +162,16 @@ export async function startProductionStack(options: ProductionStackOptions): Pro
   testScope.defer(stop);
 
   try {
-    const subgraphs = Object.fromEntries(
-      await Promise.all(
-        subgraphNames.map(async (name) => {
-          const service = await start(name, subgraphEnv(name));
-          started.push(service);
-          return [name, service] as const;
-        }),
-      ),
-    ) as Record<SubgraphName, ServiceProcess>;
-    gateway = await start('gateway', gatewayBaseEnv);
+    // All at once (the gateway needs no subgraph to start); every one that started is stopped if another fails.
+    const starting = [
+      ...subgraphNames.map((name) => start(name, subgraphEnv(name))),
+      start('gateway', gatewayBaseEnv).then((service) => (gateway = service)),
+    ];
+    const results = await Promise.allSettled(starting);
+    for (const result of results.slice(0, subgraphNames.length)) if (result.status === 'fulfilled') started.push(result.value);
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const subgraphs = Object.fromEntries(started.map((service) => [service.service, service])) as Record<SubgraphName, ServiceProcess>;
     proxy = await startReverseProxy({ host: productionAddresses.proxy, upstream: `${productionAddresses.gateway}:${ports.gateway.public}` });
     const url = `${proxy.origin}/graphql`;
     await waitUntilReady(proxy.origin, options.timeoutMs ?? 60_000);
@@ -198,7 +196,6 @@ export async function startProductionStack(options: ProductionStackOptions): Pro
       internal,
       env,
       demoPassword,
-      gatewayEnv: () => ({ ...gatewayBaseEnv, ...gatewaySettings }),
       configureGateway,
       logs: (service) => readLog(logFile(service)),
       stop,
