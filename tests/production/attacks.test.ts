@@ -111,12 +111,17 @@ describe.skipIf(missing)('production shape: compiled services behind nginx', () 
 
     it("stops an address spraying failed sign-ins over many emails, and not a member signing in from another address", async () => {
       const attacker = clientFrom();
-      const attempt = (email: string) =>
-        attacker.post(stack.url, { operationName: 'SignIn', variables: { email, password: 'not-the-password-1' }, extensions: { persistedQuery: { version: 1, sha256Hash: signIn.hash } } });
+      // Each attempt names another client in X-Forwarded-For: nginx appends the real one, which is what counts.
+      const attempt = (email: string, i: number) =>
+        attacker.post(
+          stack.url,
+          { operationName: 'SignIn', variables: { email, password: 'not-the-password-1' }, extensions: { persistedQuery: { version: 1, sha256Hash: signIn.hash } } },
+          { 'x-forwarded-for': `203.0.113.${i}` },
+        );
       // More than SIGN_IN_MAX_FAILURES_PER_IP (20), the victim's email among them.
       const emails = [...Array.from({ length: 24 }, (_, i) => `nobody-${i}-${randomUUID().slice(0, 8)}@example.com`), demoMember, demoMember];
       const codes: unknown[] = [];
-      for (const email of emails) codes.push(codesOf(await attempt(email))[0]);
+      for (const [i, email] of emails.entries()) codes.push(codesOf(await attempt(email, i))[0]);
       expect(codes.slice(0, 5), JSON.stringify(codes)).not.toContain('RATE_LIMITED');
       expect(codes.slice(-4), JSON.stringify(codes)).toEqual(['RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED']);
 
@@ -248,7 +253,8 @@ describe.skipIf(missing)('production shape: compiled services behind nginx', () 
         const sameAddress = [graphqlWsFrom(stack.wsUrl, addresses[0]!), graphqlWsFrom(stack.wsUrl, addresses[0]!)];
         opened.push(...sameAddress);
         expect(await Promise.all(sameAddress.map((socket) => socket.outcome))).toEqual([{ kind: 'acked' }, { kind: 'acked' }]);
-        const fourth = graphqlWsFrom(stack.wsUrl, addresses[0]!);
+        // Naming another client in X-Forwarded-For changes nothing: nginx appends the real one.
+        const fourth = graphqlWsFrom(stack.wsUrl, addresses[0]!, { headers: { 'x-forwarded-for': '203.0.113.77' } });
         opened.push(fourth);
         expect((await within(fourth.closed, 15_000))?.code).toBe(4029);
 
@@ -266,12 +272,13 @@ describe.skipIf(missing)('production shape: compiled services behind nginx', () 
       const url = `${stack.url}?query=${encodeURIComponent(gyms.query)}`;
       const stream = { accept: 'text/event-stream' };
       const attacker = clientFrom();
+      // A different client named in X-Forwarded-For each time: nginx appends the real one, which is what counts.
       for (let i = 0; i < 5; i += 1) {
-        const served = await attacker.get(url, stream);
+        const served = await attacker.get(url, { ...stream, 'x-forwarded-for': `203.0.113.${i}` });
         expect(served.status, served.text.slice(0, 500)).toBe(200);
         expect(nextEvents(served.text)[0]?.data?.gyms?.length).toBeGreaterThan(0);
       }
-      const refused = await attacker.get(url, stream);
+      const refused = await attacker.get(url, { ...stream, 'x-forwarded-for': '203.0.113.99' });
       expect(refused.status, refused.text.slice(0, 500)).toBe(429);
       expect(codesOf(refused)).toEqual(['RATE_LIMITED']);
       const posted = await attacker.post(stack.url, { extensions: { persistedQuery: { version: 1, sha256Hash: gyms.hash } } });
