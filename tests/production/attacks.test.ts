@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createFitGraphClient, type MachineStatusEvent } from '@fitgraph/sdk';
-import { subgraphNames, type SubgraphName } from '@fitgraph/platform';
+import { subgraphNames } from '@fitgraph/platform';
 import { createGatewaySigner } from '@fitgraph/service-kit';
 import {
   clientFrom,
@@ -172,8 +172,9 @@ describe.skipIf(missing)('production shape: compiled services behind nginx', () 
 
     it.each(services)('%s: public /readyz is a status alone and public /metrics is 404; the internal port serves both in full', async (service) => {
       const client = clientFrom();
-      const publicOrigins =
-        service === 'gateway' ? [stack.proxy.origin, gatewayOrigin()] : [`http://${stack.subgraphs[service as SubgraphName].host}:${stack.subgraphs[service as SubgraphName].port}`];
+      const running = service === 'gateway' ? stack.gateway : stack.subgraphs[service];
+      // The gateway's public port is what nginx exposes, too.
+      const publicOrigins = [`http://${running.host}:${running.port}`, ...(service === 'gateway' ? [stack.proxy.origin] : [])];
       for (const origin of publicOrigins) {
         const ready = await client.get(`${origin}/readyz`);
         expect(ready.status, `${origin}/readyz`).toBe(200);
