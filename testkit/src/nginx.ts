@@ -29,6 +29,7 @@ export interface ReverseProxyOptions {
   upstream: string;
   /** Default: a free port. */
   port?: number;
+  /** How long nginx may take to listen. Default: 30000. */
   timeoutMs?: number;
 }
 

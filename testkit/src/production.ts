@@ -84,6 +84,7 @@ export interface ProductionStackOptions {
   gateway?: NodeJS.ProcessEnv;
   /** Extra env of every subgraph. */
   subgraphs?: NodeJS.ProcessEnv;
+  /** How long a service may take to answer /healthz after it was spawned. Default: 180000. */
   timeoutMs?: number;
 }
 
