@@ -37,7 +37,16 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'e2e', include: ['tests/**/*.test.ts', 'gateway/test/**/*.test.ts'], exclude: ['tests/unit/**', 'gateway/test/unit/**', '**/node_modules/**'] },
+        test: {
+          name: 'e2e',
+          include: ['tests/**/*.test.ts', 'gateway/test/**/*.test.ts'],
+          exclude: ['tests/unit/**', 'tests/production/**', 'gateway/test/unit/**', '**/node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        // The compiled services as separate processes behind nginx; their bundles are built once per run.
+        test: { name: 'production', include: ['tests/production/**/*.test.ts'], globalSetup: ['./tests/production/global-setup.ts'] },
       },
       {
         extends: true,

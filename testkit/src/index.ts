@@ -13,3 +13,5 @@ export * from './stack';
 export * from './subscriptions';
 export * from './subgraph';
 export * from './tcp-proxy';
+export * from './nginx';
+export * from './production';

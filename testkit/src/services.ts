@@ -9,7 +9,9 @@ import { freePort } from './processes';
 export interface ServiceProcess {
   service: SubgraphName | 'gateway';
   port: number;
-  /** `http://127.0.0.1:<port>/graphql` */
+  /** The address it listens on (HOST). */
+  host: string;
+  /** `http://<host>:<port>/graphql` */
   url: string;
   /** Its internal listener, `http://127.0.0.1:<port>` (`/metrics`, detailed `/readyz` and `/healthz`). */
   internalUrl: string;
@@ -47,6 +49,8 @@ export async function startServiceProcess(
   env: NodeJS.ProcessEnv,
   options: {
     port?: number;
+    /** The address to listen on (HOST), e.g. `127.0.0.3` to stand for a host of its own. Default: 127.0.0.1. */
+    host?: string;
     timeoutMs?: number;
     /** Run `dist/index.js` (built by `pnpm build`) instead of the TypeScript through tsx. Default: false. */
     compiled?: boolean;
@@ -56,12 +60,13 @@ export async function startServiceProcess(
     bundleDir?: string;
   } = {},
 ): Promise<ServiceProcess> {
-  const port = options.port ?? (await freePort());
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? (await freePort(host));
   const portVariable = service === 'gateway' ? 'PORT' : `${envPrefix(service)}_SUBGRAPH_PORT`;
-  const internalPort = await freePort();
   const internalPortVariable = service === 'gateway' ? 'INTERNAL_PORT' : `${envPrefix(service)}_INTERNAL_PORT`;
-  const internalBase = `http://127.0.0.1:${internalPort}`;
-  const base = `http://127.0.0.1:${port}`;
+  const internalPort = Number(env[internalPortVariable] || 0) || (await freePort(host));
+  const internalBase = `http://${host}:${internalPort}`;
+  const base = `http://${host}:${port}`;
   let child: ChildProcess;
   let output = '';
   let exited: Promise<void>;
@@ -69,7 +74,7 @@ export async function startServiceProcess(
   const launch = async () => {
     child = spawn(process.execPath, commandLine(service, options.compiled ?? false, options.nodeArgs ?? [], options.bundleDir), {
       cwd: repoRoot,
-      env: { APOLLO_TELEMETRY_DISABLED: 'true', ...process.env, ...env, HOST: '127.0.0.1', [portVariable]: String(port), [internalPortVariable]: String(internalPort) },
+      env: { APOLLO_TELEMETRY_DISABLED: 'true', ...process.env, ...env, HOST: host, [portVariable]: String(port), [internalPortVariable]: String(internalPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const append = (chunk: Buffer) => {
@@ -107,6 +112,7 @@ export async function startServiceProcess(
   return {
     service,
     port,
+    host,
     url: `${base}/graphql`,
     internalUrl: internalBase,
     health: async () => {
