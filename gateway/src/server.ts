@@ -10,7 +10,6 @@ import { expressMiddleware } from '@as-integrations/express5';
 import {
   createErrorFormatter,
   inputIntegrityPlugin,
-  proxyTrust,
   defaultMaxStringLength,
   requestLogPlugin,
   jsonErrorHandler,
@@ -37,7 +36,9 @@ import { metricsPrefix, type Role, type Viewer } from '@fitgraph/platform';
 import express from 'express';
 import type { FormattedExecutionResult } from 'graphql';
 import { ConnectionCaps, type ConnectionCapLimits } from './limits/connection-caps';
-import { operationLimitsMiddleware, readLimitedText, requestTooLargeHandler } from './limits/http';
+import { readLimitedText, requestTooLargeHandler } from './limits/http';
+import { createAdmission } from './admission';
+import { httpAdmission } from './admission/http';
 import { createOperationGuard, defaultMaxRequestBytes, type GatewayLimitOptions } from '@fitgraph/service-kit';
 import { composeFetcher } from './fetch/fetcher';
 import { createSubgraphResilience, type ResilienceOptions } from './fetch/resilience';
@@ -50,7 +51,7 @@ import { checkSubgraphs } from './readiness';
 import { perSubgraph, supergraphHash, watchSupergraphFile } from './supergraph';
 import { servedSupergraphOf } from './served-supergraph';
 import { SubscriptionEngine, type SubscriptionLimits, type SubscriptionStats } from './subscriptions/engine';
-import type { ClientSession, Identity } from './subscriptions/identity';
+import { clientAddresses, type ClientSession, type Identity } from './subscriptions/identity';
 import { SubscriptionPlanner, type ResumeRules } from './subscriptions/planner';
 import { serveSse, serveWebSocket, type OperationRequest } from './subscriptions/transports';
 import type { UpstreamOptions } from './subscriptions/upstream';
@@ -62,7 +63,7 @@ export interface GatewayContext {
   /** Forwarded as-is: subgraphs verify the same token themselves (see service-kit auth.ts). */
   authorization: string | null;
   deviceKey: string | null;
-  /** The client's address as this server sees it (Express `req.ip`), sent on as `x-forwarded-for` for per-IP throttling. */
+  /** The client's address (subscriptions/identity.ts `ClientAddresses`), sent on as `x-forwarded-for` for per-IP throttling. */
   clientIp?: string | null;
   /** Verified here once per request, so a bad token fails fast with UNAUTHENTICATED. */
   viewer: Viewer | null;
@@ -239,8 +240,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   // No ETag per answer (Express hashes every response body for it): GraphQL answers are POSTs or
   // per-viewer GETs that no client revalidates with If-None-Match. ~1 % of the gateway's CPU.
   app.set('etag', false);
-  // `req.ip` (forwarded to subgraphs for per-IP limits) believes x-forwarded-for only from configured proxies.
-  app.set('trust proxy', proxyTrust(options.trustedProxies ?? []));
+  // One client address for every transport and per-IP count; `req.ip` agrees (x-forwarded-for believed only from configured proxies).
+  const addresses = clientAddresses(options.trustedProxies ?? []);
+  app.set('trust proxy', addresses.trust);
   const tracing = options.tracing ?? true;
   if (tracing) app.use(httpTracingMiddleware('gateway'));
   const httpServer = createServer(app);
@@ -251,6 +253,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const trustedDocuments = createTrustedDocuments(production, options.trustedDocuments);
   // One set of operation limits for HTTP, graphql-ws and SSE, checked before Apollo parses or plans.
   const guard = createOperationGuard(() => current.planner.apiSchema, options.limits);
+  // Every operation of every transport passes the same admission (trusted documents, limits, validation, operation, rate budget).
+  const admission = createAdmission({ trustedDocuments, guard, apiSchema: () => current.planner.apiSchema, rateLimiter });
   const maxRequestBytes = options.limits?.maxRequestBytes ?? defaultMaxRequestBytes;
   const contextFor = (identity: Identity, requestId: string): GatewayContext => ({
     requestId,
@@ -306,7 +310,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const executeOperation = async (session: ClientSession, request: OperationRequest): Promise<FormattedExecutionResult> => {
     const response = await apollo.executeOperation(
       { query: request.query, operationName: request.operationName ?? undefined, variables: request.variables ?? undefined },
-      { contextValue: contextFor(session.identity, randomUUID()) },
+      { contextValue: { ...contextFor(session.identity, randomUUID()), clientIp: session.clientIp } },
     );
     if (response.body.kind === 'single') return response.body.singleResult;
     return { errors: [{ message: 'Incremental delivery is not supported over this transport', extensions: { code: 'BAD_REQUEST' } }] };
@@ -319,9 +323,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     connectionGuard,
     executeOperation,
     formatError,
-    guard,
+    admission,
+    clientAddresses: addresses,
     connectionCaps,
-    trustedDocuments,
   };
   const websockets = serveWebSocket({
     ...transportOptions,
@@ -330,8 +334,6 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     keepAliveMs: options.subscriptions?.keepAliveMs ?? 12_000,
     maxPayloadBytes: maxRequestBytes,
     connectionInitTimeoutMs: options.subscriptions?.connectionInitTimeoutMs ?? 3000,
-    // Each operation over the socket draws on the client's budget, like an HTTP request.
-    admit: rateLimiter ? (session) => rateLimiter.admit({ viewer: session.identity.viewer, clientIp: session.clientIp }) : undefined,
   });
   const sse = serveSse(transportOptions);
   const subscriptionStats = () => ({ ...engine.stats(), websockets: websockets.connections(), eventStreams: sse.connections() });
@@ -375,6 +377,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   app.use('/graphql', (req, res, next) => {
     const requestId = requestIdOf(req);
     res.locals.requestId = requestId;
+    res.locals.clientIp = addresses.of(req);
     res.setHeader('x-request-id', requestId);
     // Verified once per request, for the rate limit and the context (rejects with UNAUTHENTICATED when invalid).
     const viewer: Promise<Viewer | null> = verifier.viewerFromAuthorization(req.header(forwardedHeaders.authorization) ?? null);
@@ -382,16 +385,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     res.locals.viewer = viewer;
     next();
   });
-  if (rateLimiter) {
-    app.use(
-      '/graphql',
-      rateLimiter.http({
-        subjectOf: async (req, res) => ({ viewer: await (res.locals.viewer as Promise<Viewer | null>).catch(() => null), clientIp: req.ip }),
-        // SSE stream set-up (reserve, listen, stop) is no operation; SSE operations are POSTs and count.
-        skip: (req) => req.method === 'PUT' || req.method === 'DELETE' || (req.method === 'GET' && sse.accepts(req)),
-      }),
-    );
-  }
+  // Event streams (GET or POST with Accept: text/event-stream): the SSE transport admits and streams them.
   app.use('/graphql', (req, res, next) => {
     if (!sse.accepts(req)) return next();
     sse.handle(req, res, () => readLimitedText(req, res, maxRequestBytes)).catch(next);
@@ -399,8 +393,11 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   app.use(
     '/graphql',
     express.json({ limit: maxRequestBytes }),
-    trustedDocuments.httpMiddleware(),
-    operationLimitsMiddleware(guard, formatError),
+    httpAdmission(admission, {
+      // A bad token counts as anonymous here; the context below answers it with UNAUTHENTICATED.
+      subjectOf: async (_req, res) => ({ viewer: await (res.locals.viewer as Promise<Viewer | null>).catch(() => null), clientIp: res.locals.clientIp as string }),
+      formatError,
+    }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const authorization = req.header(forwardedHeaders.authorization) ?? null;
@@ -408,7 +405,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
           requestId: res.locals.requestId as string,
           authorization,
           deviceKey: req.header(forwardedHeaders.deviceKey) ?? null,
-          clientIp: req.ip ?? null,
+          clientIp: res.locals.clientIp as string,
           viewer: await (res.locals.viewer as Promise<Viewer | null>),
         };
       },
