@@ -32,7 +32,8 @@ export interface OperationLimits {
   maxDocumentBytes: number;
   /**
    * Estimated cost: each field 1, lists multiplied by `first`/`last` or `defaultListSize`; also the
-   * most fields any operation of the document has once its fragments are expanded. Default: 20000.
+   * most fields and fragment spreads any operation of the document has once its fragments are
+   * expanded. Default: 20000.
    */
   maxCost: number;
   /** Items a list without `first`/`last` is assumed to hold, for the cost estimate. Default: 10. */
@@ -122,21 +123,21 @@ function countTokens(source: Source, max: number): number {
 interface Shape {
   depth: number;
   aliases: number;
-  /** Fields once fragments are expanded (what validation, costing and planning would walk). */
-  fields: number;
+  /** Fields and fragment spreads once fragments are expanded (what validation, costing and planning would walk). */
+  selections: number;
 }
 
 /** Counts past this are all "too many" (a document of doubled spreads reaches 2^600 within the token limit). */
 const saturate = (count: number) => Math.min(count, Number.MAX_SAFE_INTEGER);
-const emptyShape: Shape = { depth: 0, aliases: 0, fields: 0 };
+const emptyShape: Shape = { depth: 0, aliases: 0, selections: 0 };
 
 /**
- * Depth, aliases and expanded fields of every operation, fragments expanded (memoised per
+ * Depth, aliases and expanded selections of every operation, fragments expanded (memoised per
  * fragment, so a fragment spread N times costs one walk; a fragment cycle counts as nothing here
  * and fails validation later). One walk of the document's own nodes: linear in its size however
  * its fragments multiply. Recursion is bounded by the token limit, checked before.
  */
-function measureShape(document: DocumentNode): { depth: number; introspectionDepth: number; aliases: number; rootFields: number; fields: number } {
+function measureShape(document: DocumentNode): { depth: number; introspectionDepth: number; aliases: number; rootFields: number; selections: number } {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
@@ -157,22 +158,25 @@ function measureShape(document: DocumentNode): { depth: number; introspectionDep
   const selectionShape = (selectionSet: SelectionSetNode): Shape => {
     let depth = 0;
     let aliases = 0;
-    let fields = 0;
+    let selections = 0;
     for (const selection of selectionSet.selections) {
       let inner: Shape;
       if (selection.kind === Kind.FIELD) {
         const child = selection.selectionSet ? selectionShape(selection.selectionSet) : emptyShape;
-        inner = { depth: child.depth + 1, aliases: child.aliases + (selection.alias ? 1 : 0), fields: child.fields + 1 };
+        inner = { depth: child.depth + 1, aliases: child.aliases + (selection.alias ? 1 : 0), selections: child.selections + 1 };
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         inner = selectionShape(selection.selectionSet);
       } else {
-        inner = fragmentShape(selection.name.value);
+        // The spread itself counts too: spreads of a fragment that is undefined (or only spreads
+        // others) are walked by validation as often as fields are.
+        const fragment = fragmentShape(selection.name.value);
+        inner = { ...fragment, selections: fragment.selections + 1 };
       }
       depth = Math.max(depth, inner.depth);
       aliases = saturate(aliases + inner.aliases);
-      fields = saturate(fields + inner.fields);
+      selections = saturate(selections + inner.selections);
     }
-    return { depth, aliases, fields };
+    return { depth, aliases, selections };
   };
   // Root fields per fragment, memoised like the shape: a fragment spread N times is walked once.
   const rootFieldsOf = new Map<string, number>();
@@ -196,7 +200,7 @@ function measureShape(document: DocumentNode): { depth: number; introspectionDep
     }
     return saturate(count);
   };
-  let result = { depth: 0, introspectionDepth: 0, aliases: 0, rootFields: 0, fields: 0 };
+  let result = { depth: 0, introspectionDepth: 0, aliases: 0, rootFields: 0, selections: 0 };
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
     // `__schema`/`__type` at the root are measured apart: the gateway answers them itself.
@@ -208,7 +212,7 @@ function measureShape(document: DocumentNode): { depth: number; introspectionDep
       introspectionDepth: Math.max(result.introspectionDepth, introspection.depth),
       aliases: Math.max(result.aliases, graph.aliases + introspection.aliases),
       rootFields: Math.max(result.rootFields, rootFieldCount(definition.selectionSet)),
-      fields: Math.max(result.fields, saturate(graph.fields + introspection.fields)),
+      selections: Math.max(result.selections, saturate(graph.selections + introspection.selections)),
     };
   }
   return result;
@@ -289,10 +293,10 @@ export function createOperationGuard(schema: () => GraphQLSchema, overrides: Par
     if (shape.aliases > limits.maxAliases) return exceeded('aliases', limits.maxAliases, shape.aliases);
     if (shape.rootFields > limits.maxRootFields) return exceeded('rootFields', limits.maxRootFields, shape.rootFields);
     // Every field costs at least 1, whatever the schema and variables say: an operation whose
-    // fragments expand past the cost limit is refused here, before the cost estimate, GraphQL
-    // validation or the planner walk the expansion (2^24 fields from 24 doubled spreads). Any
-    // operation of the document counts, not only the one named: all of them are validated.
-    if (shape.fields > limits.maxCost) return exceeded('cost', limits.maxCost);
+    // fragments expand past the cost limit (fields and spreads) is refused here, before the cost
+    // estimate, GraphQL validation or the planner walk the expansion (2^24 from 24 doubled
+    // spreads). Every operation of the document counts, not only the named one: all are validated.
+    if (shape.selections > limits.maxCost) return exceeded('cost', limits.maxCost);
     return { document };
   };
   const checkCost = (document: DocumentNode, request: OperationRequestText, apiSchema: GraphQLSchema): Checked => {
