@@ -13,6 +13,7 @@ import type {
 } from 'graphql';
 import type { AdmittedOperation, OperationAdmission, OperationParams } from '../admission';
 import type { ConnectionCaps } from '../limits/connection-caps';
+import { setRateLimitHeaders } from '../rate-limit';
 import type { FrameTarget } from './delivery';
 import type { SubscriptionEngine } from './engine';
 import { createSseHandler } from './sse-http';
@@ -214,10 +215,11 @@ const sendJson = (res: ServerResponse, status: number, body: unknown, headers: R
  * text/event-stream` per operation. Before any stream opens, the request is checked here, in
  * order: the per-IP connection cap, the body size, the `Authorization` header (401 when bad), the
  * per-user cap (429), then the operation's admission (the same as over HTTP and graphql-ws,
- * trusted ids included). graphql-sse only streams what was admitted. An operation the admission
- * refuses is answered as graphql-sse answers its own validation errors in this mode: a stream of
- * one `next` with the coded errors, then `complete`, which EventSource and graphql-sse clients
- * can read (a 4xx body is lost to them). Single-connection mode (PUT reserves a stream that
+ * trusted ids included). graphql-sse only streams what was admitted. A client beyond its rate
+ * budget is answered 429 with `Retry-After`, as over HTTP; an operation the admission refuses
+ * otherwise is answered as graphql-sse answers its own validation errors in this mode: a stream
+ * of one `next` with the coded errors, then `complete`, which EventSource and graphql-sse
+ * clients can read (a 4xx body is lost to them). Single-connection mode (PUT reserves a stream that
  * buffers events until a GET listens) is refused: its reservations never expire and buffer
  * without bound inside graphql-sse.
  */
@@ -297,6 +299,13 @@ export function serveSse(options: TransportOptions): SseTransport {
 
       const session = newSession('sse', identityOf(authorization, viewer), clientIp);
       const admitted = await admission.admit(params, { viewer, clientIp });
+      if (admitted.rateLimit) setRateLimitHeaders(res, admitted.rateLimit);
+      if (!admitted.admitted && admitted.status === 429) {
+        // Beyond the client's budget: 429 and Retry-After before any stream opens, as over HTTP.
+        const retryAfter = String(admitted.errors[0]?.extensions.retryAfter ?? 1);
+        sendJson(res, 429, { errors: formatted(admitted.errors) }, { 'retry-after': retryAfter });
+        return;
+      }
       if (viewer && admitted.admitted) {
         const unwatch = connectionGuard.watch(viewer, (reason) => endUnauthenticated(res, reason === 'expired' ? 'expired' : 'session revoked'), {
           expiry: true,
