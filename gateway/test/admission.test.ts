@@ -171,6 +171,9 @@ describe('one admission for every transport, behind a trusted proxy', () => {
       expect(codes((await client.sse('POST', params)).results[0]?.errors)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
       expect(codes((await ws.execute(params)).errors)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
     }
+    // A body that is not JSON (a form, text) is no operation: 415, coded, not Apollo's 500 about `req.body`.
+    const text = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: TYPENAME });
+    expect([text.status, codes(((await text.json()) as FormattedExecutionResult).errors)]).toEqual([415, ['BAD_REQUEST']]);
     // The named one of several runs.
     expect((await client.post({ query: twoOperations, operationName: 'B' })).body).toEqual({ data: { __typename: 'Query' } });
     expect(logged.filter((line) => line.level >= 50)).toEqual([]);

@@ -20,12 +20,16 @@ const jsonParam = (text: string | null): unknown => {
   }
 };
 
-/** The operation a request carries; null when it carries none (a browser opening the endpoint, a body that is not JSON), which Apollo Server answers itself without running anything. */
-function paramsOf(req: Request): OperationParams | OperationParams[] | null {
+/**
+ * The operation a request carries; null when it carries none (a browser opening the endpoint,
+ * another method), which Apollo Server answers itself without running anything; 'not-json' for a
+ * POST whose body `express.json()` did not parse (another content type).
+ */
+function paramsOf(req: Request): OperationParams | OperationParams[] | 'not-json' | null {
   if (req.method === 'POST') {
     const body: unknown = req.body;
     if (Array.isArray(body)) return body as OperationParams[];
-    return body && typeof body === 'object' ? (body as OperationParams) : null;
+    return body && typeof body === 'object' ? (body as OperationParams) : 'not-json';
   }
   if (req.method !== 'GET') return null;
   const search = new URL(req.originalUrl, 'http://gateway.invalid').searchParams;
@@ -51,6 +55,10 @@ export function httpAdmission(
   return (req, res, next) => {
     const params = paramsOf(req);
     if (params === null) return next();
+    if (params === 'not-json') {
+      const message = 'Send the operation as a JSON body (content-type: application/json)';
+      return void res.status(415).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+    }
     if (Array.isArray(params)) {
       const message = 'Batched operations are not supported: send one operation per request';
       return void res.status(400).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
