@@ -54,8 +54,8 @@ type OperationContext = {
 /**
  * Identical operation texts share one parsed document (the newest `sharedDocumentsMax` texts): graphql-ws
  * keeps each subscription's document (its operation node) while the subscription lives, ~9 KiB with the
- * tokens, so 10,000 subscribers of one operation would hold 10,000 equal copies. The limits and
- * validation still run on each request's own text.
+ * tokens, so 10,000 subscribers of one operation would hold 10,000 equal copies. The admission still
+ * runs on each request's own text.
  */
 const sharedDocuments = new Map<string, DocumentNode>();
 const sharedDocumentsMax = 500;
@@ -67,7 +67,6 @@ function sharedDocument(query: string, document: DocumentNode): DocumentNode {
   return document;
 }
 
-/** Identical admitted texts share one parsed document. */
 const documentOf = (admitted: AdmittedOperation): DocumentNode => sharedDocument(admitted.query, admitted.document);
 
 /** What both transports do with an admitted operation: the same execution args, execute and subscribe. */
