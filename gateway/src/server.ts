@@ -254,7 +254,19 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   // One set of operation limits for HTTP, graphql-ws and SSE, checked before Apollo parses or plans.
   const guard = createOperationGuard(() => current.planner.apiSchema, options.limits);
   // Every operation of every transport passes the same admission (trusted documents, limits, validation, operation, rate budget).
-  const admission = createAdmission({ trustedDocuments, guard, apiSchema: () => current.planner.apiSchema, rateLimiter });
+  const admission = createAdmission({
+    trustedDocuments,
+    guard,
+    apiSchema: () => current.planner.apiSchema,
+    rateLimiter,
+    // Refused operations never reach Apollo (and its metrics plugin): counted here alike, as `unknown`.
+    onRefused: ({ errors }, seconds) => {
+      const labels = { operation: 'unknown', type: 'unknown', outcome: 'error' };
+      metrics.operations.inc(labels);
+      metrics.operationDuration.observe(labels, seconds);
+      for (const error of errors) metrics.graphqlErrors.inc({ operation: 'unknown', code: String(error.extensions.code ?? 'BAD_REQUEST') });
+    },
+  });
   const maxRequestBytes = options.limits?.maxRequestBytes ?? defaultMaxRequestBytes;
   const contextFor = (identity: Identity, requestId: string): GatewayContext => ({
     requestId,

@@ -51,6 +51,8 @@ export interface AdmissionOptions {
   apiSchema(): GraphQLSchema;
   /** Per-client budgets; none when null. */
   rateLimiter: GatewayRateLimiter | null;
+  /** Told of every refusal, with the seconds it took (metrics: Apollo never sees these operations). */
+  onRefused?(refusal: RefusedOperation, seconds: number): void;
 }
 
 export interface OperationAdmission {
@@ -94,38 +96,44 @@ export function createAdmission(options: AdmissionOptions): OperationAdmission {
     rateLimit,
   });
 
+  const admit = async (params: OperationParams, subject: RateLimitSubject): Promise<Admission> => {
+    if (params.query != null && typeof params.query !== 'string') return refuse([badRequest('query must be a string')]);
+    if (params.operationName != null && typeof params.operationName !== 'string') return refuse([badRequest('operationName must be a string')]);
+    if (params.variables != null && !isObject(params.variables)) return refuse([badRequest('variables must be a JSON object')]);
+    if (params.extensions != null && !isObject(params.extensions)) return refuse([badRequest('extensions must be a JSON object')]);
+
+    const trusted = trustedDocuments.resolve(params);
+    if ('error' in trusted) return refuse([trusted.error]);
+    const query = trusted.query;
+    if (query === undefined || query.trim() === '') {
+      // An id this gateway does not know (outside production, where unknown ids are not refused
+      // as untrusted): Apollo's persisted-query clients resend with the text on this code.
+      const named = params.documentId != null || (isObject(params.extensions) && params.extensions.persistedQuery != null);
+      return refuse([named ? badRequest('PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_FOUND') : badRequest('Missing query: send query, or the documentId of a trusted document')]);
+    }
+    const operationName = (params.operationName as string | null | undefined) ?? undefined;
+    const variables = (params.variables as Record<string, unknown> | null | undefined) ?? undefined;
+
+    const checked = guard.check({ query, operationName, variables });
+    if ('errors' in checked) return refuse(checked.errors);
+    const { document } = checked;
+
+    const invalid = validationErrors(options.apiSchema(), document);
+    if (invalid.length > 0) return refuse([...invalid]);
+
+    const operation = getOperationAST(document, operationName);
+    if (!operation) return refuse([unresolvable(operationName)]);
+
+    const rateLimit = rateLimiter ? await rateLimiter.consume(subject) : null;
+    if (rateLimit?.limited) return refuse([rateLimitRefusal(rateLimit)], 429, rateLimit);
+    return { admitted: true, query, document, operation, operationName, variables, rateLimit };
+  };
   return {
     admit: async (params, subject) => {
-      if (params.query != null && typeof params.query !== 'string') return refuse([badRequest('query must be a string')]);
-      if (params.operationName != null && typeof params.operationName !== 'string') return refuse([badRequest('operationName must be a string')]);
-      if (params.variables != null && !isObject(params.variables)) return refuse([badRequest('variables must be a JSON object')]);
-      if (params.extensions != null && !isObject(params.extensions)) return refuse([badRequest('extensions must be a JSON object')]);
-
-      const trusted = trustedDocuments.resolve(params);
-      if ('error' in trusted) return refuse([trusted.error]);
-      const query = trusted.query;
-      if (query === undefined || query.trim() === '') {
-        // An id this gateway does not know (outside production, where unknown ids are not refused
-        // as untrusted): Apollo's persisted-query clients resend with the text on this code.
-        const named = params.documentId != null || (isObject(params.extensions) && params.extensions.persistedQuery != null);
-        return refuse([named ? badRequest('PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_FOUND') : badRequest('Missing query: send query, or the documentId of a trusted document')]);
-      }
-      const operationName = (params.operationName as string | null | undefined) ?? undefined;
-      const variables = (params.variables as Record<string, unknown> | null | undefined) ?? undefined;
-
-      const checked = guard.check({ query, operationName, variables });
-      if ('errors' in checked) return refuse(checked.errors);
-      const { document } = checked;
-
-      const invalid = validationErrors(options.apiSchema(), document);
-      if (invalid.length > 0) return refuse([...invalid]);
-
-      const operation = getOperationAST(document, operationName);
-      if (!operation) return refuse([unresolvable(operationName)]);
-
-      const rateLimit = rateLimiter ? await rateLimiter.consume(subject) : null;
-      if (rateLimit?.limited) return refuse([rateLimitRefusal(rateLimit)], 429, rateLimit);
-      return { admitted: true, query, document, operation, operationName, variables, rateLimit };
+      const started = performance.now();
+      const admission = await admit(params, subject);
+      if (!admission.admitted) options.onRefused?.(admission, (performance.now() - started) / 1000);
+      return admission;
     },
   };
 }
