@@ -91,7 +91,9 @@ describe('operation guard on generated documents', () => {
         if ('document' in checked) validate(apiSchema, checked.document);
         const elapsedMs = performance.now() - started;
         slowestMs = Math.max(slowestMs, elapsedMs);
-        expect(elapsedMs, query).toBeLessThan(250);
+        // Generous for a shared CI machine (a GC pause, a busy core); linear work takes ~1-50 ms here,
+        // while the expansion of the reported document took 29 s.
+        expect(elapsedMs, query).toBeLessThan(1000);
         // Admitted without a fragment cycle (a cycle fails validation, above, within the time bound):
         // the expansion every later walk makes is within the limit.
         if ('document' in checked && validate(apiSchema, checked.document, [NoFragmentCyclesRule]).length === 0) {
