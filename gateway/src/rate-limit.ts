@@ -2,13 +2,12 @@
  * Request budgets per client at the gateway, by tier: anonymous callers per client IP, signed-in
  * ones per user id, with a bigger budget for staff roles. Counters come from service-kit's
  * `openRateLimiters` (Redis when REDIS_URL is set, so every gateway replica draws on one budget;
- * in process otherwise). Every GraphQL HTTP request counts once, and so does every operation a
- * client starts over graphql-ws or SSE; health, readiness and metrics endpoints never count.
+ * in process otherwise). Every operation admitted (admission.ts), over HTTP, graphql-ws or SSE,
+ * counts once; health, readiness and metrics endpoints never count.
  */
 import { type Role, type Viewer } from '@fitgraph/platform';
 import { openRateLimiters, rateLimited, type Logger, type RateLimiter } from '@fitgraph/service-kit';
-import type { Request, RequestHandler, Response } from 'express';
-import type { GraphQLError } from 'graphql';
+import type { ServerResponse } from 'node:http';
 
 export type RateLimitTier = 'anonymous' | 'member' | 'staff';
 
@@ -81,38 +80,6 @@ export class GatewayRateLimiter {
     }
   }
 
-  /** RATE_LIMITED for a refused operation over graphql-ws / SSE; null when it may run. */
-  async admit(subject: RateLimitSubject): Promise<GraphQLError | null> {
-    const decision = await this.consume(subject);
-    return decision.limited ? refusal(decision) : null;
-  }
-
-  /**
-   * Express middleware for GraphQL over HTTP: `RateLimit-*` headers on every response (IETF
-   * draft-ietf-httpapi-ratelimit-headers), and 429 with RATE_LIMITED and `Retry-After` beyond the
-   * budget. `subjectOf` says who the request is from.
-   */
-  http(options: {
-    subjectOf(req: Request, res: Response): Promise<RateLimitSubject>;
-    /** Requests that are no operation (not counted, no headers). */
-    skip?(req: Request): boolean;
-  }): RequestHandler {
-    return (req, res, next) => {
-      if (options.skip?.(req)) return next();
-      options
-        .subjectOf(req, res)
-        .then((subject) => this.consume(subject))
-        .then((decision) => {
-          setHeaders(res, decision);
-          if (!decision.limited) return next();
-          const error = refusal(decision);
-          res.setHeader('Retry-After', String(error.extensions.retryAfter));
-          res.status(429).json({ errors: [error.toJSON()] });
-        })
-        .catch(next);
-    };
-  }
-
   /** Calls `listener` on every refusal; returns an unsubscribe. */
   onRateLimited(listener: RateLimitedListener): () => void {
     this.listeners.add(listener);
@@ -124,13 +91,15 @@ export class GatewayRateLimiter {
   }
 }
 
-const refusal = (decision: RateLimitDecision) =>
+/** RATE_LIMITED with `retryAfter` (seconds), for an operation beyond its client's budget. */
+export const rateLimitRefusal = (decision: RateLimitDecision) =>
   rateLimited(
     decision.resetSeconds,
     `Too many requests: at most ${decision.limit} per ${decision.windowSeconds} s for ${decision.tier === 'anonymous' ? 'anonymous clients' : 'your account'}; try again later`,
   );
 
-function setHeaders(res: Response, decision: RateLimitDecision): void {
+/** `RateLimit-*` headers of an HTTP answer (IETF draft-ietf-httpapi-ratelimit-headers). */
+export function setRateLimitHeaders(res: Pick<ServerResponse, 'setHeader'>, decision: RateLimitDecision): void {
   res.setHeader('RateLimit-Limit', String(decision.limit));
   res.setHeader('RateLimit-Remaining', String(decision.remaining));
   res.setHeader('RateLimit-Reset', String(Math.max(1, Math.ceil(decision.resetSeconds))));

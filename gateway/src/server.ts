@@ -9,7 +9,6 @@ import { expressMiddleware } from '@as-integrations/express5';
 import {
   createErrorFormatter,
   inputIntegrityPlugin,
-  proxyTrust,
   defaultMaxStringLength,
   requestLogPlugin,
   jsonErrorHandler,
@@ -37,8 +36,10 @@ import { devGatewaySecret, metricsPrefix, type Role, type Viewer } from '@fitgra
 import express from 'express';
 import type { FormattedExecutionResult } from 'graphql';
 import { ConnectionCaps, type ConnectionCapLimits } from './limits/connection-caps';
-import { operationLimitsMiddleware, readLimitedText, requestTooLargeHandler } from './limits/http';
+import { readLimitedText, requestTooLargeHandler } from './limits/http';
 import { capSocketsPerAddress, defaultHttpHardening, serverTimeouts, type HttpHardening } from './limits/sockets';
+import { createAdmission } from './admission';
+import { httpAdmission } from './admission/http';
 import { createOperationGuard, defaultMaxRequestBytes, type GatewayLimitOptions } from '@fitgraph/service-kit';
 import { composeFetcher } from './fetch/fetcher';
 import { forwardedHeaders, subgraphDataSources, type SubgraphRequestContext } from './fetch/data-source';
@@ -51,7 +52,7 @@ import { checkSubgraphs } from './readiness';
 import { perSubgraph } from './supergraph';
 import { SupergraphState } from './supergraph-state';
 import { SubscriptionEngine, type SubscriptionLimits, type SubscriptionStats } from './subscriptions/engine';
-import type { ClientSession, Identity } from './subscriptions/identity';
+import { clientAddresses, type ClientSession, type Identity } from './subscriptions/identity';
 import type { ResumeRules } from './subscriptions/planner';
 import { serveSse, serveWebSocket, type OperationRequest } from './subscriptions/transports';
 import type { UpstreamOptions } from './subscriptions/upstream';
@@ -196,14 +197,14 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   // No ETag per answer (Express hashes every response body for it): GraphQL answers are POSTs or
   // per-viewer GETs that no client revalidates with If-None-Match. ~1 % of the gateway's CPU.
   app.set('etag', false);
-  // `req.ip` (forwarded to subgraphs for per-IP limits) believes x-forwarded-for only from configured proxies.
-  app.set('trust proxy', proxyTrust(options.trustedProxies ?? []));
+  // One client address for every transport and per-IP count; `req.ip` agrees (x-forwarded-for believed only from configured proxies).
+  const addresses = clientAddresses(options.trustedProxies ?? []);
+  app.set('trust proxy', addresses.trust);
   const tracing = options.tracing ?? true;
   if (tracing) app.use(httpTracingMiddleware('gateway'));
   const hardening: HttpHardening = { ...defaultHttpHardening, ...options.http };
   const httpServer = createServer(serverTimeouts(hardening), app);
-  const isTrustedProxy = proxyTrust(options.trustedProxies ?? []);
-  capSocketsPerAddress(httpServer, hardening.maxSocketsPerAddress, (address) => isTrustedProxy(address, 0));
+  capSocketsPerAddress(httpServer, hardening.maxSocketsPerAddress, (address) => addresses.trust(address, 0));
 
   // Subscriptions: planned here, primary upstream over graphql-ws, `rest` per event through the
   // same data sources as queries (see gateway/README.md).
@@ -211,6 +212,20 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const trustedDocuments = createTrustedDocuments(production, options.trustedDocuments);
   // One set of operation limits for HTTP, graphql-ws and SSE, checked before Apollo parses or plans.
   const guard = createOperationGuard(() => supergraph.current.planner.apiSchema, options.limits);
+  // Every operation of every transport passes the same admission (trusted documents, limits, validation, operation, rate budget).
+  const admission = createAdmission({
+    trustedDocuments,
+    guard,
+    apiSchema: () => supergraph.current.planner.apiSchema,
+    rateLimiter,
+    // Refused operations never reach Apollo (and its metrics plugin): counted here alike, as `unknown`.
+    onRefused: ({ errors }, seconds) => {
+      const labels = { operation: 'unknown', type: 'unknown', outcome: 'error' };
+      metrics.operations.inc(labels);
+      metrics.operationDuration.observe(labels, seconds);
+      for (const error of errors) metrics.graphqlErrors.inc({ operation: 'unknown', code: String(error.extensions.code ?? 'BAD_REQUEST') });
+    },
+  });
   const maxRequestBytes = options.limits?.maxRequestBytes ?? defaultMaxRequestBytes;
   const contextFor = (identity: Identity, requestId: string): GatewayContext => ({
     requestId,
@@ -268,7 +283,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const executeOperation = async (session: ClientSession, request: OperationRequest): Promise<FormattedExecutionResult> => {
     const response = await apollo.executeOperation(
       { query: request.query, operationName: request.operationName ?? undefined, variables: request.variables ?? undefined },
-      { contextValue: contextFor(session.identity, randomUUID()) },
+      { contextValue: { ...contextFor(session.identity, randomUUID()), clientIp: session.clientIp } },
     );
     if (response.body.kind === 'single') return response.body.singleResult;
     return { errors: [{ message: 'Incremental delivery is not supported over this transport', extensions: { code: 'BAD_REQUEST' } }] };
@@ -281,9 +296,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     connectionGuard,
     executeOperation,
     formatError,
-    guard,
+    admission,
+    clientAddresses: addresses,
     connectionCaps,
-    trustedDocuments,
   };
   const websockets = serveWebSocket({
     ...transportOptions,
@@ -292,8 +307,6 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     keepAliveMs: options.subscriptions?.keepAliveMs ?? 12_000,
     maxPayloadBytes: maxRequestBytes,
     connectionInitTimeoutMs: options.subscriptions?.connectionInitTimeoutMs ?? 3000,
-    // Each operation over the socket draws on the client's budget, like an HTTP request.
-    admit: rateLimiter ? (session) => rateLimiter.admit({ viewer: session.identity.viewer, clientIp: session.clientIp }) : undefined,
   });
   const sse = serveSse(transportOptions);
   const subscriptionStats = () => ({ ...engine.stats(), websockets: websockets.connections(), eventStreams: sse.connections() });
@@ -330,6 +343,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   app.use('/graphql', (req, res, next) => {
     const requestId = requestIdOf(req);
     res.locals.requestId = requestId;
+    res.locals.clientIp = addresses.of(req);
     res.setHeader('x-request-id', requestId);
     // Verified once per request, for the rate limit and the context (rejects with UNAUTHENTICATED when invalid).
     const viewer: Promise<Viewer | null> = verifier.viewerFromAuthorization(req.header(forwardedHeaders.authorization) ?? null);
@@ -337,16 +351,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     res.locals.viewer = viewer;
     next();
   });
-  if (rateLimiter) {
-    app.use(
-      '/graphql',
-      rateLimiter.http({
-        subjectOf: async (req, res) => ({ viewer: await (res.locals.viewer as Promise<Viewer | null>).catch(() => null), clientIp: req.ip }),
-        // SSE stream set-up (reserve, listen, stop) is no operation; SSE operations are POSTs and count.
-        skip: (req) => req.method === 'PUT' || req.method === 'DELETE' || (req.method === 'GET' && sse.accepts(req)),
-      }),
-    );
-  }
+  // Event streams (GET or POST with Accept: text/event-stream): the SSE transport admits and streams them.
   app.use('/graphql', (req, res, next) => {
     if (!sse.accepts(req)) return next();
     sse.handle(req, res, () => readLimitedText(req, res, maxRequestBytes)).catch(next);
@@ -354,8 +359,11 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   app.use(
     '/graphql',
     express.json({ limit: maxRequestBytes }),
-    trustedDocuments.httpMiddleware(),
-    operationLimitsMiddleware(guard, formatError),
+    httpAdmission(admission, {
+      // A bad token counts as anonymous here; the context below answers it with UNAUTHENTICATED.
+      subjectOf: async (_req, res) => ({ viewer: await (res.locals.viewer as Promise<Viewer | null>).catch(() => null), clientIp: res.locals.clientIp as string }),
+      formatError,
+    }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const authorization = req.header(forwardedHeaders.authorization) ?? null;
@@ -363,7 +371,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
           requestId: res.locals.requestId as string,
           authorization,
           deviceKey: req.header(forwardedHeaders.deviceKey) ?? null,
-          clientIp: req.ip ?? null,
+          clientIp: res.locals.clientIp as string,
           viewer: await (res.locals.viewer as Promise<Viewer | null>),
         };
       },

@@ -2,12 +2,11 @@
  * Trusted documents: in production the gateway runs only the operations its own clients were
  * built with (the manifest `pnpm codegen` writes next to the SDK's typed documents). Apollo
  * Server has no safelist of its own (its automatic persisted queries cache whatever a client
- * registers; safelisting is a GraphOS Router feature), so the rule lives here and every
- * transport (HTTP, graphql-ws, SSE) asks it before anything is parsed or planned.
+ * registers; safelisting is a GraphOS Router feature), so the rule lives here, the first step of
+ * the admission (admission/index.ts) every transport (HTTP, graphql-ws, SSE) runs operations through.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { RequestHandler } from 'express';
 import { GraphQLError } from 'graphql';
 
 /** The manifest the SDK is generated with: `sha256:<hex>` -> the document's text. */
@@ -94,44 +93,6 @@ export class TrustedDocuments {
         'This gateway runs only trusted operations: send the id of a document in its manifest (extensions.persistedQuery.sha256Hash or documentId)',
         { extensions: { code: trustedDocumentCodes.notTrusted } },
       ),
-    };
-  }
-
-  /**
-   * HTTP (after `express.json()`): a known id becomes the request's `query`, so Apollo Server
-   * runs it as if sent in full; an untrusted operation is answered 400 with its code.
-   */
-  httpMiddleware(): RequestHandler {
-    return (req, res, next) => {
-      if (req.method === 'POST') {
-        const bodies: unknown[] = Array.isArray(req.body) ? req.body : [req.body];
-        for (const body of bodies) {
-          if (!body || typeof body !== 'object') continue;
-          const resolved = this.resolve(body as DocumentRequest);
-          if ('error' in resolved) return void res.status(400).json({ errors: [resolved.error.toJSON()] });
-          if (resolved.query !== undefined) (body as { query?: string }).query = resolved.query;
-        }
-        return next();
-      }
-      if (req.method === 'GET') {
-        const url = new URL(req.originalUrl, 'http://gateway.invalid');
-        const params = url.searchParams;
-        let extensions: unknown;
-        try {
-          extensions = params.has('extensions') ? JSON.parse(params.get('extensions')!) : undefined;
-        } catch {
-          extensions = undefined; // Apollo Server answers malformed extensions itself
-        }
-        // A GET without an operation (a browser opening the endpoint) is Apollo Server's to answer.
-        if (!params.has('query') && !params.has('documentId') && extensions === undefined) return next();
-        const resolved = this.resolve({ query: params.get('query') ?? undefined, documentId: params.get('documentId') ?? undefined, extensions });
-        if ('error' in resolved) return void res.status(400).json({ errors: [resolved.error.toJSON()] });
-        if (resolved.query !== undefined && resolved.query !== params.get('query')) {
-          params.set('query', resolved.query);
-          req.url = `${req.url.split('?')[0]}?${params}`;
-        }
-      }
-      return next();
     };
   }
 }

@@ -47,6 +47,7 @@ describe('graphql-ws connections', () => {
       maxPayloadBytes: 65_536,
       keepAliveMs: options.keepAliveMs ?? 12_000,
       connectionInitTimeoutMs: options.connectionInitTimeoutMs ?? 3000,
+      clientAddressOf: () => '127.0.0.1',
       acquireIp: () => () => {},
       protocol: { schema, roots },
     });

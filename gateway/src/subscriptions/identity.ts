@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Viewer } from '@fitgraph/platform';
+import { clientAddress, proxyTrust } from '@fitgraph/service-kit';
 
 /**
  * Who a client subscription runs as. Upstream connections, upstream streams and per-event
@@ -26,9 +27,22 @@ export interface ClientSession {
   identity: Identity;
   /** Subscriptions open on this connection now. */
   subscriptions: number;
-  /** The peer address of the connection, for per-IP caps and the rate limits of anonymous clients. */
+  /** The client's address (`ClientAddresses.of`), for per-IP caps and the rate limits of anonymous clients. */
   clientIp: string;
 }
 
-/** The TCP peer's address, for per-IP caps (proxies in front make this the proxy's). */
-export const peerAddress = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
+/**
+ * Where a request comes from, the one rule for every transport (HTTP, the WebSocket upgrade, SSE)
+ * and every per-IP count (connection caps, subscriptions per IP, the anonymous rate budget): the
+ * TCP peer, or the nearest `x-forwarded-for` entry not written by a trusted proxy. Express's
+ * `trust proxy` is set from the same `trust`, so `req.ip` agrees.
+ */
+export interface ClientAddresses {
+  trust: (address: string, hop: number) => boolean;
+  of(req: IncomingMessage): string;
+}
+
+export function clientAddresses(trustedProxies: string[]): ClientAddresses {
+  const trust = proxyTrust(trustedProxies);
+  return { trust, of: (req) => clientAddress(req, trust) ?? 'unknown' };
+}

@@ -1,30 +1,43 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHandler as createRawHandler, type HandlerOptions, type OperationContext } from 'graphql-sse';
 
-export interface SseRequestContext {
+/** What graphql-sse's hooks see of one request: its response, and what the transport decided before streaming. */
+export interface SseRequestContext<Decided> {
   res: ServerResponse;
+  decided: Decided;
+}
+
+/** The operation graphql-sse is handed to stream (the text that was admitted). */
+export interface SseOperation {
+  query: string;
+  operationName?: string;
+  variables?: Record<string, unknown>;
 }
 
 /**
- * graphql-sse's handler on node:http, given the request body already read (within the
- * request size limit, by the caller). graphql-sse's own adapters read the body with no limit;
- * an empty body here is graphql-sse's "Missing body" 400, never a wait on a consumed stream.
+ * graphql-sse's handler on node:http, streaming an operation the caller has read and checked
+ * already (within the request size limit: graphql-sse's own adapters read the body with no
+ * limit). graphql-sse is handed it as a JSON POST whatever the request's method, so a GET and a
+ * POST (and a trusted document's id, which graphql-sse would not know) stream alike.
  */
-export function createSseHandler<Context extends OperationContext>(options: HandlerOptions<IncomingMessage, SseRequestContext, Context>) {
+export function createSseHandler<Context extends OperationContext, Decided>(
+  options: HandlerOptions<IncomingMessage, SseRequestContext<Decided>, Context>,
+) {
   const handler = createRawHandler(options);
-  return async (req: IncomingMessage, res: ServerResponse, body: string | null): Promise<void> => {
+  return async (req: IncomingMessage, res: ServerResponse, operation: SseOperation, decided: Decided): Promise<void> => {
     const [result, init] = await handler({
-      method: req.method ?? 'GET',
+      method: 'POST',
       url: req.url ?? '/',
       headers: {
         get: (key) => {
+          if (key === 'content-type') return 'application/json';
           const header = req.headers[key];
           return Array.isArray(header) ? header.join('\n') : header;
         },
       },
-      body,
+      body: JSON.stringify(operation),
       raw: req,
-      context: { res },
+      context: { res, decided },
     });
     res.writeHead(init.status, init.statusText, init.headers);
     if (!result || typeof result === 'string') {

@@ -2,24 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Role, Viewer } from '@fitgraph/platform';
 import { CloseCode, type ConnectionGuard } from '@fitgraph/service-kit';
-import {
-  getOperationAST,
+import type {
+  DocumentNode,
+  ExecutionArgs,
+  ExecutionResult,
+  FormattedExecutionResult,
   GraphQLError,
-  validate,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-  type FormattedExecutionResult,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
+  GraphQLFormattedError,
+  GraphQLSchema,
 } from 'graphql';
+import type { AdmittedOperation, OperationAdmission, OperationParams } from '../admission';
 import type { ConnectionCaps } from '../limits/connection-caps';
-import type { OperationGuard } from '@fitgraph/service-kit';
+import { setRateLimitHeaders } from '../rate-limit';
 import type { FrameTarget } from './delivery';
 import type { SubscriptionEngine } from './engine';
 import { createSseHandler } from './sse-http';
-import { identityOf, peerAddress, type ClientSession, type Identity } from './identity';
-import type { TrustedDocuments } from '../trusted-documents';
+import { identityOf, type ClientAddresses, type ClientSession, type Identity } from './identity';
 import { serveGraphqlWs, type GraphqlWsServer } from './websocket-server';
 
 /** A query or mutation arriving over graphql-ws or SSE; the gateway runs it like an HTTP one. */
@@ -38,10 +36,10 @@ export interface TransportOptions {
   /** Runs a query or mutation through Apollo Server (same pipeline as HTTP); formatted result. */
   executeOperation(session: ClientSession, request: OperationRequest): Promise<FormattedExecutionResult>;
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
-  /** Which documents may run (the same rule as HTTP); a known id's document replaces `query`. */
-  trustedDocuments: TrustedDocuments;
-  /** Operation limits (size, tokens, depth, aliases, root fields, cost), the same as for HTTP. */
-  guard: OperationGuard;
+  /** What every operation passes first (admission/index.ts), the same as over HTTP. */
+  admission: OperationAdmission;
+  /** The client's address of a request or WebSocket upgrade, the same as over HTTP. */
+  clientAddresses: ClientAddresses;
   /** Open connections per client IP and per user, shared by both transports. */
   connectionCaps: ConnectionCaps;
 }
@@ -56,8 +54,8 @@ type OperationContext = {
 /**
  * Identical operation texts share one parsed document (the newest `sharedDocumentsMax` texts): graphql-ws
  * keeps each subscription's document (its operation node) while the subscription lives, ~9 KiB with the
- * tokens, so 10,000 subscribers of one operation would hold 10,000 equal copies. The limits and
- * validation still run on each request's own text.
+ * tokens, so 10,000 subscribers of one operation would hold 10,000 equal copies. The admission still
+ * runs on each request's own text.
  */
 const sharedDocuments = new Map<string, DocumentNode>();
 const sharedDocumentsMax = 500;
@@ -69,40 +67,20 @@ function sharedDocument(query: string, document: DocumentNode): DocumentNode {
   return document;
 }
 
-type Prepared = { document: DocumentNode; operationName: string | undefined; variables: Record<string, unknown> | undefined };
+const documentOf = (admitted: AdmittedOperation): DocumentNode => sharedDocument(admitted.query, admitted.document);
 
-const withCode = (error: GraphQLError, code: string) =>
-  new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { code } });
-
-/** Checks the operation limits, then validates, once for both transports; errors carry Apollo's codes. */
-function prepareOperation(schema: GraphQLSchema, guard: OperationGuard, request: Partial<OperationRequest>): Prepared | GraphQLError[] {
-  if (typeof request.query !== 'string' || request.query.trim() === '') {
-    return [new GraphQLError('Missing query', { extensions: { code: 'BAD_REQUEST' } })];
-  }
-  const checked = guard.check({ query: request.query, operationName: request.operationName, variables: request.variables });
-  if ('errors' in checked) return checked.errors;
-  const { document } = checked;
-  const errors = validate(schema, document);
-  if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
-  const operationName = request.operationName ?? undefined;
-  if (!getOperationAST(document, operationName)) {
-    return [new GraphQLError('Unable to identify the operation to run', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
-  }
-  return { document: sharedDocument(request.query, document), operationName, variables: request.variables ?? undefined };
-}
-
-/** What both transports do with a prepared operation: the same execution args, execute and subscribe. */
+/** What both transports do with an admitted operation: the same execution args, execute and subscribe. */
 function operationRunner({ apiSchema, engine, executeOperation }: TransportOptions) {
   const request = (args: ExecutionArgs) => ({
     operationName: args.operationName ?? undefined,
     variables: args.variableValues as Record<string, unknown> | undefined,
   });
   return {
-    executionArgs: (prepared: Prepared, contextValue: OperationContext) => ({
+    executionArgs: (admitted: AdmittedOperation, contextValue: OperationContext) => ({
       schema: apiSchema(),
-      document: prepared.document,
-      operationName: prepared.operationName,
-      variableValues: prepared.variables,
+      document: documentOf(admitted),
+      operationName: admitted.operationName,
+      variableValues: admitted.variables,
       contextValue,
     }),
     execute: async (args: ExecutionArgs) => {
@@ -143,11 +121,9 @@ export function serveWebSocket(
     maxPayloadBytes: number;
     /** Sockets that send no `connection_init` within this many ms are closed with 4408. */
     connectionInitTimeoutMs: number;
-    /** Asked before each operation a client starts (rate limits): an error refuses it. */
-    admit?(session: ClientSession): Promise<GraphQLError | null>;
   },
 ): WebSocketTransport {
-  const { apiSchema, connectionGuard, guard, connectionCaps } = options;
+  const { admission, connectionGuard, connectionCaps } = options;
   const runner = operationRunner(options);
   return serveGraphqlWs({
     httpServer: options.httpServer,
@@ -155,6 +131,7 @@ export function serveWebSocket(
     maxPayloadBytes: options.maxPayloadBytes,
     keepAliveMs: options.keepAliveMs,
     connectionInitTimeoutMs: options.connectionInitTimeoutMs,
+    clientAddressOf: options.clientAddresses.of,
     acquireIp: (clientIp) => connectionCaps.byIp.acquire(clientIp),
     protocol: {
       onConnect: async (ctx) => {
@@ -190,15 +167,11 @@ export function serveWebSocket(
         }
       },
       onSubscribe: async (ctx, id, message) => {
-        const refused = await options.admit?.(ctx.extra.session!);
-        if (refused) return [refused];
-        const trusted = options.trustedDocuments.resolve(message);
-        if ('error' in trusted) return [trusted.error];
-        const payload = { ...message, query: trusted.query ?? '' };
-        const prepared = prepareOperation(apiSchema(), guard, payload);
-        if (Array.isArray(prepared)) return prepared;
+        const session = ctx.extra.session!;
+        const admitted = await admission.admit(message as OperationParams, { viewer: session.identity.viewer, clientIp: session.clientIp });
+        if (!admitted.admitted) return admitted.errors;
         // Delivery writes this subscription's `next` messages to the socket itself (delivery.ts).
-        return runner.executionArgs(prepared, { session: ctx.extra.session!, query: payload.query, frames: { connection: ctx.extra, id } });
+        return runner.executionArgs(admitted, { session, query: admitted.query, frames: { connection: ctx.extra, id } });
       },
       execute: runner.execute,
       subscribe: runner.subscribe,
@@ -238,17 +211,23 @@ const sendJson = (res: ServerResponse, status: number, body: unknown, headers: R
 
 /**
  * graphql-sse on the same path, in distinct-connections mode: one POST (or GET) with `Accept:
- * text/event-stream` per operation. The `Authorization` header is verified on every request; a
- * bad token answers 401 before any stream opens. Single-connection mode (PUT reserves a
- * stream that buffers events until a GET listens) is refused: its reservations never expire
- * and buffer without bound inside graphql-sse.
+ * text/event-stream` per operation. Before any stream opens, the request is checked here, in
+ * order: the per-IP connection cap, the body size, the `Authorization` header (401 when bad), the
+ * per-user cap (429), then the operation's admission (the same as over HTTP and graphql-ws,
+ * trusted ids included). graphql-sse only streams what was admitted. A client beyond its rate
+ * budget is answered 429 with `Retry-After`, as over HTTP; an operation the admission refuses
+ * otherwise is answered as graphql-sse answers its own validation errors in this mode: a stream
+ * of one `next` with the coded errors, then `complete`, which EventSource and graphql-sse
+ * clients can read (a 4xx body is lost to them). Single-connection mode (PUT reserves a stream that
+ * buffers events until a GET listens) is refused: its reservations never expire and buffer
+ * without bound inside graphql-sse.
  */
 export function serveSse(options: TransportOptions): SseTransport {
-  const { apiSchema, connectionGuard, guard, connectionCaps } = options;
+  const { admission, connectionGuard, connectionCaps, clientAddresses } = options;
   const runner = operationRunner(options);
-  // Open event streams and the request that opened them (its identity is in `identities`).
-  const open = new Map<ServerResponse, IncomingMessage>();
-  const identities = new WeakMap<IncomingMessage, Identity>();
+  // Open event streams.
+  const open = new Set<ServerResponse>();
+  type Decided = { admitted: AdmittedOperation; session: ClientSession } | { errors: readonly GraphQLError[] };
 
   /** Ends a stream whose identity is no longer valid: a last `next` with UNAUTHENTICATED, then `complete`. */
   const endUnauthenticated = (res: ServerResponse, reason: string) => {
@@ -259,52 +238,19 @@ export function serveSse(options: TransportOptions): SseTransport {
     }
     res.end();
   };
+  const formatted = (errors: readonly GraphQLError[]) => errors.map((error) => options.formatError(error.toJSON(), error));
 
-  const handler = createSseHandler<OperationContext | undefined>({
-    schema: () => apiSchema(),
-    // prepareOperation validated already.
+  const handler = createSseHandler<OperationContext, Decided>({
+    schema: () => options.apiSchema(),
+    // The admission validated already.
     validate: () => [],
-    authenticate: async (req) => {
-      const authorization = req.headers.get('authorization') ?? null;
-      const { res } = req.context;
-      let viewer: Viewer | null;
-      try {
-        viewer = await connectionGuard.authenticate(authorization);
-      } catch (error) {
-        return [
-          JSON.stringify({
-            errors: [{ message: error instanceof Error ? error.message : 'Invalid access token', extensions: { code: 'UNAUTHENTICATED' } }],
-          }),
-          { status: 401, statusText: 'Unauthorized', headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' } },
-        ];
-      }
-      identities.set(req.raw, identityOf(authorization, viewer));
-      if (viewer) {
-        const release = connectionCaps.byUser.acquire(viewer.id);
-        if (!release) {
-          return [
-            JSON.stringify({ errors: [connectionCaps.refusal('user')] }),
-            { status: 429, statusText: 'Too Many Requests', headers: { 'content-type': 'application/json; charset=utf-8' } },
-          ];
-        }
-        res.once('close', release);
-        const unwatch = connectionGuard.watch(viewer, (reason) => endUnauthenticated(res, reason === 'expired' ? 'expired' : 'session revoked'), {
-          expiry: true,
-        });
-        res.once('close', unwatch);
-      }
-      return randomUUID();
-    },
-    onSubscribe: (req, request) => {
-      const trusted = options.trustedDocuments.resolve(request);
-      const params = 'error' in trusted ? request : { ...request, query: trusted.query ?? '' };
-      const prepared = 'error' in trusted ? [trusted.error] : prepareOperation(apiSchema(), guard, params);
-      if (Array.isArray(prepared)) {
-        // `data: null` makes graphql-sse stream the errors (codes intact) instead of answering 400 without them.
-        return { data: null, errors: prepared.map((error) => options.formatError(error.toJSON(), error)) } as unknown as ExecutionResult;
-      }
-      const session = newSession('sse', identities.get(req.raw)!, peerAddress(req.raw));
-      return runner.executionArgs(prepared, { session, query: params.query });
+    // The connection was authenticated before the handler runs; distinct connections need no token.
+    authenticate: () => randomUUID(),
+    onSubscribe: (req) => {
+      const { decided } = req.context;
+      // `data: null` makes graphql-sse stream the errors (codes intact) instead of answering 400 without them.
+      if ('errors' in decided) return { data: null, errors: formatted(decided.errors) } as unknown as ExecutionResult;
+      return runner.executionArgs(decided.admitted, { session: decided.session, query: decided.admitted.query });
     },
     execute: runner.execute,
     subscribe: runner.subscribe,
@@ -318,21 +264,99 @@ export function serveSse(options: TransportOptions): SseTransport {
         sendJson(res, 405, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }, { allow: 'GET, POST' });
         return;
       }
-      const release = connectionCaps.byIp.acquire(peerAddress(req));
-      if (!release) {
+      const clientIp = clientAddresses.of(req);
+      const releaseIp = connectionCaps.byIp.acquire(clientIp);
+      if (!releaseIp) {
         sendJson(res, 429, { errors: [connectionCaps.refusal('ip')] }, { connection: 'close' });
         return;
       }
-      res.once('close', release);
+      res.once('close', releaseIp);
       const body = await readBody();
-      open.set(res, req);
+      const params = sseParams(req, body);
+      if ('status' in params) {
+        sendJson(res, params.status, { errors: [{ message: params.message, extensions: { code: 'BAD_REQUEST' } }] });
+        return;
+      }
+
+      const authorization = req.headers.authorization ?? null;
+      let viewer: Viewer | null;
+      try {
+        viewer = await connectionGuard.authenticate(authorization);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : 'Invalid access token';
+        sendJson(res, 401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] }, { 'www-authenticate': 'Bearer' });
+        return;
+      }
+      if (viewer) {
+        const releaseUser = connectionCaps.byUser.acquire(viewer.id);
+        if (!releaseUser) {
+          sendJson(res, 429, { errors: [connectionCaps.refusal('user')] });
+          return;
+        }
+        res.once('close', releaseUser);
+      }
+
+      const session = newSession('sse', identityOf(authorization, viewer), clientIp);
+      const admitted = await admission.admit(params, { viewer, clientIp });
+      if (admitted.rateLimit) setRateLimitHeaders(res, admitted.rateLimit);
+      if (!admitted.admitted && admitted.status === 429) {
+        // Beyond the client's budget: 429 and Retry-After before any stream opens, as over HTTP.
+        const retryAfter = String(admitted.errors[0]?.extensions.retryAfter ?? 1);
+        sendJson(res, 429, { errors: formatted(admitted.errors) }, { 'retry-after': retryAfter });
+        return;
+      }
+      if (viewer && admitted.admitted) {
+        const unwatch = connectionGuard.watch(viewer, (reason) => endUnauthenticated(res, reason === 'expired' ? 'expired' : 'session revoked'), {
+          expiry: true,
+        });
+        res.once('close', unwatch);
+      }
+      open.add(res);
       res.once('close', () => open.delete(res));
-      await handler(req, res, body);
+      if (admitted.admitted) {
+        const { query, operationName, variables } = admitted;
+        await handler(req, res, { query, operationName, variables }, { admitted, session });
+      } else {
+        await handler(req, res, { query: '' }, { errors: admitted.errors });
+      }
     },
     connections: () => open.size,
     dispose: () => {
-      for (const res of open.keys()) res.end();
+      for (const res of open) res.end();
       open.clear();
     },
   };
+}
+
+/** The operation of an SSE request: GET parameters or a JSON POST body (documentId included, which graphql-sse itself drops). */
+function sseParams(req: IncomingMessage, body: string | null): OperationParams | { status: 400 | 415; message: string } {
+  if (req.method === 'GET') {
+    const search = new URL(req.url ?? '/', 'http://gateway.invalid').searchParams;
+    const json = (name: string): unknown => {
+      const text = search.get(name);
+      if (text === null) return undefined;
+      try {
+        return JSON.parse(text);
+      } catch {
+        return text; // refused by the admission as a value of the wrong kind
+      }
+    };
+    return {
+      query: search.get('query') ?? undefined,
+      documentId: search.get('documentId') ?? undefined,
+      operationName: search.get('operationName') ?? undefined,
+      variables: json('variables'),
+      extensions: json('extensions'),
+    };
+  }
+  if (req.method !== 'POST' || !req.headers['content-type']?.includes('application/json')) {
+    return { status: 415, message: 'Send the operation as GET parameters or a JSON POST body (content-type: application/json)' };
+  }
+  try {
+    const data: unknown = JSON.parse(body ?? '');
+    if (data && typeof data === 'object' && !Array.isArray(data)) return data as OperationParams;
+  } catch {
+    // answered below
+  }
+  return { status: 400, message: 'The request body must be a JSON object' };
 }

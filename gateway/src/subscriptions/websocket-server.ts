@@ -12,7 +12,7 @@ import { CloseCode } from '@fitgraph/service-kit';
 import { handleProtocols, makeServer, type ServerOptions, type WebSocket as ProtocolSocket } from 'graphql-ws';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { FrameConnection } from './delivery';
-import { peerAddress, type ClientSession } from './identity';
+import type { ClientSession } from './identity';
 
 /** One client WebSocket: the graphql-ws socket, where delivery writes `next` messages, and what the connection holds. */
 export class ClientSocket implements ProtocolSocket, FrameConnection {
@@ -40,7 +40,7 @@ export class ClientSocket implements ProtocolSocket, FrameConnection {
     readonly socket: WebSocket,
     /** The TCP socket under it (corked while delivery writes). */
     readonly tcp: Socket,
-    /** The TCP peer's address (per-IP caps; proxies in front make this the proxy's). */
+    /** The client's address (identity.ts `ClientAddresses`: trusted proxies' x-forwarded-for believed), for per-IP caps. */
     readonly clientIp: string,
     /** Releases this connection's count in the per-IP cap. */
     readonly releaseIp: () => void,
@@ -90,6 +90,8 @@ export interface GraphqlWsServerOptions {
   keepAliveMs: number;
   /** Sockets that send no `connection_init` within this many ms are closed with 4408. */
   connectionInitTimeoutMs: number;
+  /** The client's address of an upgrade request (identity.ts `ClientAddresses.of`). */
+  clientAddressOf(request: IncomingMessage): string;
   /** A new TCP connection's per-IP cap: its release, or null to refuse it (4029). */
   acquireIp(clientIp: string): (() => void) | null;
   /** graphql-ws's hooks; its own init timeout is replaced by `connectionInitTimeoutMs`. */
@@ -163,7 +165,7 @@ export function serveGraphqlWs(options: GraphqlWsServerOptions): GraphqlWsServer
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     socket.on('error', onSocketError);
     // Counted from the TCP connection on, so idle sockets that never send connection_init count too.
-    const clientIp = peerAddress(request);
+    const clientIp = options.clientAddressOf(request);
     const releaseIp = options.acquireIp(clientIp);
     if (!releaseIp) {
       socket.close(CloseCode.TooManyConnections, 'Too many connections from this address');

@@ -30,7 +30,11 @@ export interface OperationLimits {
   maxTokens: number;
   /** UTF-8 bytes of the query text. Default: 65536. */
   maxDocumentBytes: number;
-  /** Estimated cost: each field 1, lists multiplied by `first`/`last` or `defaultListSize`. Default: 20000. */
+  /**
+   * Estimated cost: each field 1, lists multiplied by `first`/`last` or `defaultListSize`; also the
+   * most fields and fragment spreads any operation of the document has once its fragments are
+   * expanded. Default: 20000.
+   */
   maxCost: number;
   /** Items a list without `first`/`last` is assumed to hold, for the cost estimate. Default: 10. */
   defaultListSize: number;
@@ -119,14 +123,21 @@ function countTokens(source: Source, max: number): number {
 interface Shape {
   depth: number;
   aliases: number;
+  /** Fields and fragment spreads once fragments are expanded (what validation, costing and planning would walk). */
+  selections: number;
 }
 
+/** Counts past this are all "too many" (a document of doubled spreads reaches 2^600 within the token limit). */
+const saturate = (count: number) => Math.min(count, Number.MAX_SAFE_INTEGER);
+const emptyShape: Shape = { depth: 0, aliases: 0, selections: 0 };
+
 /**
- * Depth and aliases of every operation, fragments expanded (memoised per fragment, so a
- * fragment spread N times costs one walk; a fragment cycle counts as nothing here and fails
- * validation later). Recursion is bounded by the token limit, checked before.
+ * Depth, aliases and expanded selections of every operation, fragments expanded (memoised per
+ * fragment, so a fragment spread N times costs one walk; a fragment cycle counts as nothing here
+ * and fails validation later). One walk of the document's own nodes: linear in its size however
+ * its fragments multiply. Recursion is bounded by the token limit, checked before.
  */
-function measureShape(document: DocumentNode): { depth: number; introspectionDepth: number; aliases: number; rootFields: number } {
+function measureShape(document: DocumentNode): { depth: number; introspectionDepth: number; aliases: number; rootFields: number; selections: number } {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
@@ -137,7 +148,7 @@ function measureShape(document: DocumentNode): { depth: number; introspectionDep
     const known = measured.get(name);
     if (known) return known;
     const fragment = fragments.get(name);
-    if (!fragment || inProgress.has(name)) return { depth: 0, aliases: 0 };
+    if (!fragment || inProgress.has(name)) return emptyShape;
     inProgress.add(name);
     const shape = selectionShape(fragment.selectionSet);
     inProgress.delete(name);
@@ -147,20 +158,25 @@ function measureShape(document: DocumentNode): { depth: number; introspectionDep
   const selectionShape = (selectionSet: SelectionSetNode): Shape => {
     let depth = 0;
     let aliases = 0;
+    let selections = 0;
     for (const selection of selectionSet.selections) {
       let inner: Shape;
       if (selection.kind === Kind.FIELD) {
-        const child = selection.selectionSet ? selectionShape(selection.selectionSet) : { depth: 0, aliases: 0 };
-        inner = { depth: child.depth + 1, aliases: child.aliases + (selection.alias ? 1 : 0) };
+        const child = selection.selectionSet ? selectionShape(selection.selectionSet) : emptyShape;
+        inner = { depth: child.depth + 1, aliases: child.aliases + (selection.alias ? 1 : 0), selections: child.selections + 1 };
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         inner = selectionShape(selection.selectionSet);
       } else {
-        inner = fragmentShape(selection.name.value);
+        // The spread itself counts too: spreads of a fragment that is undefined (or only spreads
+        // others) are walked by validation as often as fields are.
+        const fragment = fragmentShape(selection.name.value);
+        inner = { ...fragment, selections: fragment.selections + 1 };
       }
       depth = Math.max(depth, inner.depth);
-      aliases += inner.aliases;
+      aliases = saturate(aliases + inner.aliases);
+      selections = saturate(selections + inner.selections);
     }
-    return { depth, aliases };
+    return { depth, aliases, selections };
   };
   // Root fields per fragment, memoised like the shape: a fragment spread N times is walked once.
   const rootFieldsOf = new Map<string, number>();
@@ -182,9 +198,9 @@ function measureShape(document: DocumentNode): { depth: number; introspectionDep
       else if (selection.kind === Kind.INLINE_FRAGMENT) count += rootFieldCount(selection.selectionSet);
       else count += fragmentRootFields(selection.name.value);
     }
-    return count;
+    return saturate(count);
   };
-  let result = { depth: 0, introspectionDepth: 0, aliases: 0, rootFields: 0 };
+  let result = { depth: 0, introspectionDepth: 0, aliases: 0, rootFields: 0, selections: 0 };
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
     // `__schema`/`__type` at the root are measured apart: the gateway answers them itself.
@@ -196,6 +212,7 @@ function measureShape(document: DocumentNode): { depth: number; introspectionDep
       introspectionDepth: Math.max(result.introspectionDepth, introspection.depth),
       aliases: Math.max(result.aliases, graph.aliases + introspection.aliases),
       rootFields: Math.max(result.rootFields, rootFieldCount(definition.selectionSet)),
+      selections: Math.max(result.selections, saturate(graph.selections + introspection.selections)),
     };
   }
   return result;
@@ -275,6 +292,11 @@ export function createOperationGuard(schema: () => GraphQLSchema, overrides: Par
     if (shape.introspectionDepth > introspectionMax) return exceeded('depth', introspectionMax, shape.introspectionDepth);
     if (shape.aliases > limits.maxAliases) return exceeded('aliases', limits.maxAliases, shape.aliases);
     if (shape.rootFields > limits.maxRootFields) return exceeded('rootFields', limits.maxRootFields, shape.rootFields);
+    // Every field costs at least 1, whatever the schema and variables say: an operation whose
+    // fragments expand past the cost limit (fields and spreads) is refused here, before the cost
+    // estimate, GraphQL validation or the planner walk the expansion (2^24 from 24 doubled
+    // spreads). Every operation of the document counts, not only the named one: all are validated.
+    if (shape.selections > limits.maxCost) return exceeded('cost', limits.maxCost);
     return { document };
   };
   const checkCost = (document: DocumentNode, request: OperationRequestText, apiSchema: GraphQLSchema): Checked => {
