@@ -160,6 +160,8 @@ export interface GatewayConfig {
   operations: OperationsConfig;
   /** Keep-alive pool size and in-flight query merging toward the subgraphs. */
   subgraphFetch: SubgraphFetchOptions;
+  /** TEMPORARY (wt-sub, until the lead's gateway signing lands): GATEWAY_SECRET. */
+  gatewaySecret: string;
 }
 
 /** Parses the gateway's configuration from `source`; one ConfigError lists every problem. */
@@ -255,6 +257,7 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv): GatewayConfig => {
     maxStringLength: env.MAX_STRING_LENGTH,
     operations: operationsConfigOf(env),
     subgraphFetch,
+    gatewaySecret: env.GATEWAY_SECRET,
   };
 };
 
@@ -274,4 +277,5 @@ export const gatewayOptionsOf = (config: GatewayConfig) => ({
   trustedProxies: config.trustedProxies,
   maxStringLength: config.maxStringLength,
   subgraphFetch: config.subgraphFetch,
+  gatewaySecret: config.gatewaySecret,
 });

@@ -33,12 +33,12 @@ import {
   type RevocationList,
   type RunningServer,
 } from '@fitgraph/service-kit';
-import { metricsPrefix, type Role, type Viewer } from '@fitgraph/platform';
+import { devGatewaySecret, metricsPrefix, type Role, type Viewer } from '@fitgraph/platform';
 import express from 'express';
 import type { FormattedExecutionResult } from 'graphql';
 import { ConnectionCaps, type ConnectionCapLimits } from './limits/connection-caps';
 import { operationLimitsMiddleware, readLimitedText, requestTooLargeHandler } from './limits/http';
-import { createOperationGuard, defaultMaxRequestBytes, type GatewayLimitOptions } from '@fitgraph/service-kit';
+import { createGatewaySigner, createOperationGuard, defaultMaxRequestBytes, type GatewayLimitOptions } from '@fitgraph/service-kit';
 import { composeFetcher } from './fetch/fetcher';
 import { createSubgraphResilience, type ResilienceOptions } from './fetch/resilience';
 import type { BreakerState, BreakerStateListener } from './fetch/circuit-breaker';
@@ -113,6 +113,8 @@ export interface GatewayOptions {
   readinessChecks?: DependencyCheck[];
   /** The subgraph HTTP path (gateway/src/fetch/). */
   subgraphFetch?: SubgraphFetchOptions;
+  /** TEMPORARY (wt-sub, until the lead's gateway signing lands): GATEWAY_SECRET. Default: the DEV-ONLY secret. */
+  gatewaySecret?: string;
   /**
    * A span per request (HTTP middleware, operation name plugin). False when this process exports
    * no traces (`startTracing(...).enabled`): its spans would never be recorded, and each request
@@ -164,6 +166,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const { logger, revocations } = options;
   const production = options.production ?? false;
   const verifier = createTokenVerifier(options.auth, revocations);
+  // TEMPORARY (wt-sub): signs every subgraph request and upstream upgrade.
+  const gatewaySigner = createGatewaySigner(options.gatewaySecret ?? devGatewaySecret);
   if (options.supergraphSdl === undefined && !options.supergraphPath) throw new Error('createGateway needs supergraphSdl or supergraphPath');
   const initialSdl = options.supergraphSdl ?? readFileSync(options.supergraphPath!, 'utf8');
   const urlFor = (name: string, fileUrl?: string) => perSubgraph(options.subgraphUrls, name) ?? fileUrl;
@@ -195,6 +199,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
         if (context.deviceKey) headers.set(forwardedHeaders.deviceKey, context.deviceKey);
         // Set, not appended: a client's own x-forwarded-for never reaches a subgraph.
         if (context.clientIp) headers.set('x-forwarded-for', context.clientIp);
+        // TEMPORARY (wt-sub): the attestation subgraphs require, naming the client's address.
+        for (const [name, value] of Object.entries(gatewaySigner.headers(context.clientIp ?? null))) headers.set(name, value);
       },
     });
   };
@@ -300,7 +306,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     formatError,
     logger,
     limits: options.subscriptions?.limits,
-    upstream: options.subscriptions?.upstream,
+    // TEMPORARY (wt-sub): upstream sockets carry the gateway's attestation too.
+    upstream: { ...options.subscriptions?.upstream, upgradeHeaders: () => gatewaySigner.headers(null) },
   });
   // Queries and mutations over graphql-ws / SSE take the same path as HTTP ones.
   const executeOperation = async (session: ClientSession, request: OperationRequest): Promise<FormattedExecutionResult> => {

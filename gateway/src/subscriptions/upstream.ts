@@ -16,6 +16,8 @@ export interface UpstreamOptions {
   retryMaxMs?: number;
   /** Reconnect attempts before the subscriptions fail (about 2.5 min at the defaults). Default: 30. */
   retryAttempts?: number;
+  /** TEMPORARY (wt-sub, until the lead's gateway signing lands): headers of each upgrade request. */
+  upgradeHeaders?: () => Record<string, string>;
 }
 
 /** Why an upstream stream ended, as the clients should see it. */
@@ -61,9 +63,18 @@ export class UpstreamConnection {
     const base = options.retryBaseMs ?? 100;
     const max = options.retryMaxMs ?? 5000;
     const pongTimeout = options.pongTimeoutMs ?? 5000;
+    // TEMPORARY (wt-sub): the gateway's attestation on every (re)connect's upgrade.
+    const upgradeHeaders = options.upgradeHeaders;
+    const webSocketImpl = upgradeHeaders
+      ? class extends WebSocket {
+          constructor(address: string, protocols?: string | string[]) {
+            super(address, protocols, { headers: upgradeHeaders!() });
+          }
+        }
+      : WebSocket;
     this.client = createClient({
       url: websocketUrl(url),
-      webSocketImpl: WebSocket,
+      webSocketImpl,
       lazy: true,
       keepAlive: options.keepAliveMs ?? 10_000,
       retryAttempts: options.retryAttempts ?? 30,
