@@ -8,6 +8,7 @@ import {
   authEnv,
   commonEnv,
   envPrefix,
+  operationLimitsEnv,
   operationsConfigOf,
   repoRoot,
   subgraphNames,
@@ -64,20 +65,7 @@ export const gatewayEnvShape = {
   SUBSCRIPTIONS_CONNECTIONS_PER_USER: positiveInt(20),
   /** A WebSocket that sends no `connection_init` within this many ms is closed (4408). Default: 3000. */
   SUBSCRIPTIONS_CONNECTION_INIT_TIMEOUT_MS: positiveInt(3000),
-  /** Deepest field nesting of an operation (`{ gyms { id } }` is 2; introspection may nest 15). Default: 10, as SUBGRAPH_MAX_DEPTH. */
-  OPERATION_MAX_DEPTH: positiveInt(10),
-  /** Aliased fields in an operation. Default: 30. */
-  OPERATION_MAX_ALIASES: positiveInt(30),
-  /** Root fields in an operation. Default: 20. */
-  OPERATION_MAX_ROOT_FIELDS: positiveInt(20),
-  /** Lexical tokens in a document (enforced while parsing). Default: 2000. */
-  OPERATION_MAX_TOKENS: positiveInt(2000),
-  /** Bytes of query text. Default: 65536. */
-  OPERATION_MAX_DOCUMENT_BYTES: positiveInt(65_536),
-  /** Estimated cost of an operation (fields × list sizes). Default: 20000. */
-  OPERATION_MAX_COST: positiveInt(20_000),
-  /** Assumed length of a list without `first`/`last`, for the cost estimate. Default: 10. */
-  OPERATION_DEFAULT_LIST_SIZE: positiveInt(10),
+  ...operationLimitsEnv,
   /** Largest HTTP request body, SSE request body and WebSocket message (bytes). Default: 1048576. */
   REQUEST_MAX_BYTES: positiveInt(1_048_576),
   /** Longest a subgraph call may take, retries included (ms); `<NAME>_SUBGRAPH_TIMEOUT_MS` per subgraph. Default: 10000. */

@@ -41,7 +41,10 @@ export function stackEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
   };
-  for (const name of subgraphNames) env[`${envPrefix(name)}_SUBGRAPH_PORT`] = '0';
+  for (const name of subgraphNames) {
+    env[`${envPrefix(name)}_SUBGRAPH_PORT`] = '0';
+    env[`${envPrefix(name)}_INTERNAL_PORT`] = '0';
+  }
   return { ...env, ...overrides };
 }
 

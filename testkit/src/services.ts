@@ -2,8 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { envPrefix, repoRoot, type SubgraphName } from '@fitgraph/platform';
+import { devGatewaySecret, envPrefix, repoRoot, type SubgraphName } from '@fitgraph/platform';
+import { signAsGatewayFor } from './gateway-attestation';
 import { freePort } from './processes';
+import { testScope } from './scope';
 
 /** A FitGraph service (a subgraph or the gateway) running as its own OS process, as in production. */
 export interface ServiceProcess {
@@ -11,6 +13,8 @@ export interface ServiceProcess {
   port: number;
   /** `http://127.0.0.1:<port>/graphql` */
   url: string;
+  /** A subgraph's internal listener (`/metrics`, detailed `/readyz`), `http://127.0.0.1:<port>`; null for the gateway. */
+  internalUrl: string | null;
   /** GET /healthz as JSON (throws when it does not answer 200). */
   health(): Promise<Record<string, any>>;
   /** What it printed (stdout and stderr), for failure messages. */
@@ -57,6 +61,9 @@ export async function startServiceProcess(
   const port = options.port ?? (await freePort());
   const portVariable = service === 'gateway' ? 'PORT' : `${envPrefix(service)}_SUBGRAPH_PORT`;
   const base = `http://127.0.0.1:${port}`;
+  // A subgraph's internal listener on a free port of its own (not its fixed default), kept across restarts.
+  const internal =
+    service === 'gateway' ? null : { variable: `${envPrefix(service)}_INTERNAL_PORT`, port: Number(env[`${envPrefix(service)}_INTERNAL_PORT`]) || (await freePort()) };
   let child: ChildProcess;
   let output = '';
   let exited: Promise<void>;
@@ -64,7 +71,14 @@ export async function startServiceProcess(
   const launch = async () => {
     child = spawn(process.execPath, commandLine(service, options.compiled ?? false, options.nodeArgs ?? [], options.bundleDir), {
       cwd: repoRoot,
-      env: { APOLLO_TELEMETRY_DISABLED: 'true', ...process.env, ...env, HOST: '127.0.0.1', [portVariable]: String(port) },
+      env: {
+        APOLLO_TELEMETRY_DISABLED: 'true',
+        ...process.env,
+        ...env,
+        HOST: '127.0.0.1',
+        [portVariable]: String(port),
+        ...(internal ? { [internal.variable]: String(internal.port) } : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const append = (chunk: Buffer) => {
@@ -99,10 +113,15 @@ export async function startServiceProcess(
   };
 
   await launch();
+  if (service !== 'gateway') {
+    // Tests that call it directly stand in for the gateway (gateway-attestation.ts).
+    testScope.defer(signAsGatewayFor(base, env.GATEWAY_SECRET || process.env.GATEWAY_SECRET || devGatewaySecret));
+  }
   return {
     service,
     port,
     url: `${base}/graphql`,
+    internalUrl: internal ? `http://127.0.0.1:${internal.port}` : null,
     health: async () => {
       const response = await fetch(`${base}/healthz`);
       if (!response.ok) throw new Error(`${service} /healthz answered ${response.status}`);
