@@ -15,7 +15,7 @@ export interface ServiceProcess {
   url: string;
   /** A subgraph's internal listener (`/metrics`, detailed `/readyz`), `http://127.0.0.1:<port>`; null for the gateway. */
   internalUrl: string | null;
-  /** GET /healthz as JSON (throws when it does not answer 200). */
+  /** GET /healthz as JSON (a subgraph's detailed one, on its internal listener; throws when it does not answer 200). */
   health(): Promise<Record<string, any>>;
   /** What it printed (stdout and stderr), for failure messages. */
   output(): string;
@@ -123,7 +123,7 @@ export async function startServiceProcess(
     url: `${base}/graphql`,
     internalUrl: internal ? `http://127.0.0.1:${internal.port}` : null,
     health: async () => {
-      const response = await fetch(`${base}/healthz`);
+      const response = await fetch(`${internal ? `http://127.0.0.1:${internal.port}` : base}/healthz`);
       if (!response.ok) throw new Error(`${service} /healthz answered ${response.status}`);
       return (await response.json()) as Record<string, any>;
     },

@@ -24,6 +24,7 @@ import {
   createGatewayVerifier,
   createOperationGuard,
   createReadiness,
+  defaultOperationLimits,
   createSubgraphMetrics,
   defaultMaxStringLength,
   httpTracingMiddleware,
@@ -96,6 +97,24 @@ export interface RunningSubgraph extends RunningServer {
   activeSubscriptions(): number;
 }
 
+/**
+ * The gateway's operation limits as a subgraph applies them to the fetches the query planner
+ * derives from a client's operation. The planner adds entity-fetch wrappers, key fields and
+ * `__typename` at subgraph boundaries, and splits a fragment that crosses one, repeating the
+ * path to the boundary (aliases included) beside each spread: five aliased spreads of such a
+ * fragment went from 63 tokens, 10 aliases and cost 4250 at the gateway to 109 tokens, 15
+ * aliases and cost 4750 at the gym subgraph. A repeated path is never more than the client
+ * asked for, so twice the tokens, bytes, aliases and cost holds every fetch; depth and root
+ * fields are the gateway's as they are (a fetch never has more).
+ */
+export const subgraphOperationLimits = (limits: OperationLimits): OperationLimits => ({
+  ...limits,
+  maxTokens: 2 * limits.maxTokens,
+  maxDocumentBytes: 2 * limits.maxDocumentBytes,
+  maxAliases: 2 * limits.maxAliases,
+  maxCost: 2 * limits.maxCost,
+});
+
 const forbidden = { message: 'Forbidden: this service answers only the gateway', extensions: { code: 'FORBIDDEN' } };
 
 export const loadSubgraphTypeDefs = (name: SubgraphName): DocumentNode => parse(readFileSync(subgraphSdlPath(name), 'utf8'));
@@ -118,7 +137,7 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
 
   const production = options.production ?? false;
   const edge: InputLimits = { maxStringLength: defaultMaxStringLength, ...options.edge };
-  const operationGuard = createOperationGuard(() => schema, options.limits);
+  const operationGuard = createOperationGuard(() => schema, subgraphOperationLimits({ ...defaultOperationLimits, ...options.limits }));
   const gateway = createGatewayVerifier(options.gatewaySecret);
   const metrics = options.metrics ?? createSubgraphMetrics(definition.name, metricsPrefix);
   const readiness = createReadiness(
