@@ -10,6 +10,7 @@ import type { AuthConfig, OperationLimits } from '@fitgraph/service-kit';
 import { defaultOperationLimits, loadEnv, minGatewaySecretLength, optionalString, optionalUrl, port, positiveInt, proxyList, type DatabaseTarget } from '@fitgraph/service-kit';
 import { z } from 'zod';
 import { devGatewaySecret, devKeyId, devPrivateKey, devPublicKey, roles, type Role } from './auth';
+import { defaultSubscriptionCaps } from './subgraph/sockets';
 import { defaultInternalPorts, defaultSubgraphPorts, envPrefix, repoRoot, type SubgraphName } from './subgraphs';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -107,9 +108,9 @@ export const subgraphEdgeEnv = {
    * Operations one subgraph WebSocket may have open at once. The gateway multiplexes all upstream
    * streams of one identity onto one socket, so this sits above its per-user cap. Default: 500.
    */
-  SUBGRAPH_SUBSCRIPTIONS_PER_SOCKET: positiveInt(500),
+  SUBGRAPH_SUBSCRIPTIONS_PER_SOCKET: positiveInt(defaultSubscriptionCaps.perSocket),
   /** Subscriptions one subgraph process holds open over all its sockets. Default: 20000. */
-  SUBGRAPH_SUBSCRIPTIONS_MAX: positiveInt(20_000),
+  SUBGRAPH_SUBSCRIPTIONS_MAX: positiveInt(defaultSubscriptionCaps.total),
 };
 
 /** Internal listener of each subgraph (`/metrics`, detailed `/readyz`), bound apart from its public port. */
