@@ -24,8 +24,12 @@ describe('a clean clone', () => {
     const readme = readFileSync(join(dir, 'README.md'), 'utf8');
     const startCommand = [...readme.matchAll(/```sh\n(.+)\n```/g)][0]![1]!;
 
-    const ports: Record<string, string> = { PORT: String(await freePort()) };
-    for (const name of subgraphNames) ports[`${envPrefix(name)}_SUBGRAPH_PORT`] = String(await freePort());
+    // Free ports for every listener, internal ones included (their defaults are fixed: 9400–9405).
+    const ports: Record<string, string> = { PORT: String(await freePort()), INTERNAL_PORT: String(await freePort()) };
+    for (const name of subgraphNames) {
+      ports[`${envPrefix(name)}_SUBGRAPH_PORT`] = String(await freePort());
+      ports[`${envPrefix(name)}_INTERNAL_PORT`] = String(await freePort());
+    }
     const env: NodeJS.ProcessEnv = { ...process.env, ...ports, LOG_LEVEL: 'warn' };
     // The README command runs on the embedded default: no real servers.
     for (const key of ['DATABASE_URL', 'REDIS_URL', 'NODE_ENV', 'VITEST', 'VITEST_POOL_ID', 'VITEST_WORKER_ID']) delete env[key];

@@ -2,7 +2,9 @@
  * deploy/k8s and docker-compose.yml against the code: every service is deployed with the port,
  * probe paths and env vars its zod env schema defines (nothing unknown, nothing required
  * missing), the gateway finds every subgraph's Service, and compose runs the same image with the
- * same settings.
+ * same settings. A service with an internal listener is probed and scraped there; subgraphs are
+ * reachable only from the gateway (NetworkPolicy; compose: an internal network, nothing
+ * published but the gateway) and share its GATEWAY_SECRET from a Secret.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,10 +34,19 @@ const requiredInDeployment = (service: Service) => [
   'HOST',
   'REDIS_URL',
   'AUTH_VERIFICATION_KEYS',
+  'GATEWAY_SECRET',
   ...(service === 'gateway' ? [] : ['DATABASE_URL']),
   ...(service === 'user' ? ['AUTH_SIGNING_KEY'] : []),
 ];
 const portVariable = (service: Service) => (service === 'gateway' ? 'PORT' : `${envPrefix(service)}_SUBGRAPH_PORT`);
+/** The internal listener's port variable, when the service's env schema has one (`/metrics`, detailed `/readyz`). */
+const internalPortVariable = (service: Service): string | null => {
+  const name = service === 'gateway' ? 'INTERNAL_PORT' : `${envPrefix(service)}_INTERNAL_PORT`;
+  return name in schemaOf(service) ? name : null;
+};
+/** Where each service's code serves its probes: the public ones, and the internal listener's. */
+const serverSource = (service: Service) => readFileSync(join(repoRoot, service === 'gateway' ? 'gateway/src/server.ts' : 'packages/platform/src/subgraph/server.ts'), 'utf8');
+const internalServerSource = readFileSync(join(repoRoot, 'packages/service-kit/src/internal-server.ts'), 'utf8');
 const serviceSelector = (service: Service) => (service === 'gateway' ? 'gateway' : `${service}-subgraph`);
 /** Differ between environments by nature (where the collector is). */
 const environmentSpecific = new Set(['OTEL_EXPORTER_OTLP_ENDPOINT']);
@@ -52,7 +63,7 @@ const manifests: Manifest[] = manifestFiles.flatMap((file) =>
   }),
 );
 const find = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name);
-const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, any> };
+const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, any>; networks: Record<string, any> };
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
 
 interface EnvValue {
@@ -94,7 +105,7 @@ function containerEnv(container: any): Map<string, EnvValue> {
 /** Compose's `${VAR:-default}` / `${VAR:?error}` as if VAR were unset (required ones get a placeholder). */
 const interpolate = (value: string) =>
   value.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_all, name: string, kind?: string, rest?: string) =>
-    kind === '-' ? (rest ?? '') : kind === '?' ? `<required ${name}>` : '',
+    kind === '-' ? (rest ?? '') : kind === '?' ? `<required ${name}, supplied by the operator>` : '',
   );
 const composeEnv = (service: string): Map<string, string> =>
   new Map(Object.entries(compose.services[service].environment as Record<string, unknown>).map(([key, value]) => [key, interpolate(String(value))]));
@@ -145,24 +156,45 @@ describe('deploy/k8s', () => {
     // Least privilege: only subgraphs get database credentials, only `user` the signing key.
     expect(env.has('DATABASE_URL')).toBe(service !== 'gateway');
     expect(env.has('AUTH_SIGNING_KEY')).toBe(service === 'user');
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'AUTH_VERIFICATION_KEYS', 'AUTH_SIGNING_KEY']) {
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'AUTH_VERIFICATION_KEYS', 'AUTH_SIGNING_KEY', 'GATEWAY_SECRET']) {
       if (env.has(name)) expect(env.get(name)!.secret, `${service}: ${name} must come from a Secret`).toBe(true);
     }
   });
 
-  it.each(services)('%s: port, Service, probes, resources, HPA and PodDisruptionBudget agree', (service) => {
+  it('gives the gateway and every subgraph the same GATEWAY_SECRET', () => {
+    const secrets = new Set(services.map((service) => containerEnv(deploymentOf(service).container).get('GATEWAY_SECRET')?.value));
+    expect(secrets.size).toBe(1);
+  });
+
+  it.each(services)('%s: ports, Service, probes, scrape, resources, HPA and PodDisruptionBudget agree', (service) => {
     const { deployment, container } = deploymentOf(service);
     const env = containerEnv(container);
     const port = Number(env.get(portVariable(service))!.value);
-    expect(container.ports).toEqual([{ name: 'http', containerPort: port }]);
+    const internalVariable = internalPortVariable(service);
+    const internalPort = internalVariable ? Number(env.get(internalVariable)?.value) : null;
+    if (internalVariable) expect(env.has(internalVariable), `${service}: ${internalVariable} set`).toBe(true);
+    expect(container.ports).toEqual([
+      { name: 'http', containerPort: port },
+      ...(internalPort ? [{ name: 'internal', containerPort: internalPort }] : []),
+    ]);
     expect(container.image).toBe(compose.services[service].image);
 
-    // Probes hit the endpoints the code serves on that port.
-    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
-    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    const source = readFileSync(join(repoRoot, service === 'gateway' ? 'gateway/src/server.ts' : 'packages/platform/src/subgraph/server.ts'), 'utf8');
-    for (const path of ['/readyz', '/healthz', '/metrics']) expect(source).toContain(`app.get('${path}'`);
-    expect(deployment.spec.template.metadata.annotations['prometheus.io/port']).toBe(String(port));
+    // Probes and the scrape hit the endpoints the code serves on that port: the internal listener when there is one.
+    const probePort = internalPort ? 'internal' : 'http';
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: probePort });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: probePort });
+    expect(container.startupProbe.httpGet).toEqual({ path: '/healthz', port: probePort });
+    const source = serverSource(service);
+    if (internalPort) {
+      expect(source).toContain('startInternalServer(');
+      for (const path of ['/readyz', '/healthz', '/metrics']) expect(internalServerSource).toContain(`'${path}'`);
+      // The public port keeps the (status-only) probes, and no /metrics.
+      for (const path of ['/readyz', '/healthz']) expect(source).toContain(`app.get('${path}'`);
+      expect(source).not.toContain(`app.get('/metrics'`);
+    } else {
+      for (const path of ['/readyz', '/healthz', '/metrics']) expect(source).toContain(`app.get('${path}'`);
+    }
+    expect(deployment.spec.template.metadata.annotations['prometheus.io/port']).toBe(String(internalPort ?? port));
     expect(deployment.spec.template.metadata.annotations['prometheus.io/path']).toBe('/metrics');
 
     expect(container.resources.requests.cpu).toBeDefined();
@@ -175,6 +207,7 @@ describe('deploy/k8s', () => {
     const selects = (selector: Record<string, string>) => Object.entries(selector).every(([key, value]) => podLabels[key] === value);
     expect(selects(deployment.spec.selector.matchLabels)).toBe(true);
 
+    // The Service carries the public port only: the internal one is for probes and the scrape.
     const kubeService = find('Service', service)!;
     expect(kubeService, `Service ${service}`).toBeDefined();
     expect(selects(kubeService.spec.selector)).toBe(true);
@@ -213,6 +246,58 @@ describe('deploy/k8s', () => {
   });
 });
 
+/** What a set of `matchLabels` selects in `labels`. */
+const matches = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
+  Object.entries(selector ?? {}).every(([key, value]) => labels[key] === value);
+const podLabelsOf = (service: Service) => deploymentOf(service).deployment.spec.template.metadata.labels as Record<string, string>;
+
+/** Every ingress rule of the NetworkPolicies that select `service`'s pods, as (who, which named port). */
+function allowedIngress(service: Service): { from: string; port: string }[] {
+  const labels = podLabelsOf(service);
+  const policies = manifests.filter((m) => m.kind === 'NetworkPolicy' && matches(m.spec.podSelector.matchLabels, labels));
+  return policies.flatMap((policy) =>
+    (policy.spec.ingress ?? []).flatMap((rule: any) =>
+      (rule.from ?? [{ anyone: true }]).flatMap((peer: any) => {
+        const who = peer.namespaceSelector
+          ? `namespace:${peer.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name'] ?? '*'}`
+          : peer.podSelector
+            ? (services.find((other) => matches(peer.podSelector.matchLabels, podLabelsOf(other)) && Object.keys(peer.podSelector.matchLabels ?? {}).length > 0) ?? 'pods:*')
+            : 'anyone';
+        return (rule.ports ?? [{ port: '*' }]).map((port: any) => ({ from: String(who), port: String(port.port) }));
+      }),
+    ),
+  );
+}
+
+describe('deploy/k8s NetworkPolicy', () => {
+  it('denies all ingress in the namespace unless a policy allows it', () => {
+    const denyAll = manifests.find((m) => m.kind === 'NetworkPolicy' && Object.keys(m.spec.podSelector ?? {}).length === 0);
+    expect(denyAll?.spec.policyTypes).toContain('Ingress');
+    expect(denyAll?.spec.ingress ?? []).toEqual([]);
+  });
+
+  it.each(subgraphNames)('%s: ingress only from the gateway on the public port and from monitoring on the internal port', (service) => {
+    expect(allowedIngress(service).sort((a, b) => a.from.localeCompare(b.from))).toEqual([
+      { from: 'gateway', port: 'http' },
+      { from: 'namespace:monitoring', port: 'internal' },
+    ]);
+  });
+
+  it('gateway: clients from the ingress controller on its port, the scrape from monitoring on the port it is scraped on', () => {
+    const { deployment, container } = deploymentOf('gateway');
+    const scraped = (container.ports as { name: string; containerPort: number }[]).find(
+      (port) => String(port.containerPort) === deployment.spec.template.metadata.annotations['prometheus.io/port'],
+    )!;
+    expect(allowedIngress('gateway')).toEqual(
+      expect.arrayContaining([
+        { from: 'namespace:ingress-nginx', port: 'http' },
+        { from: 'namespace:monitoring', port: scraped.name },
+      ]),
+    );
+    expect(allowedIngress('gateway').every((rule) => rule.from.startsWith('namespace:'))).toBe(true);
+  });
+});
+
 describe('docker-compose.yml', () => {
   it.each(services)('%s: same image, env names, non-secret values, port and readiness probe as deploy/k8s', (service) => {
     const composed = compose.services[service];
@@ -225,10 +310,26 @@ describe('docker-compose.yml', () => {
     for (const [name, { value, secret }] of k8s) {
       if (!secret && !environmentSpecific.has(name)) expect(env.get(name), `${service}: ${name}`).toBe(value);
     }
+    const internalVariable = internalPortVariable(service);
+    const probePort = env.get(internalVariable ?? portVariable(service))!;
+    expect(composed.healthcheck.test.join(' ')).toContain(`http://127.0.0.1:${probePort}/readyz`);
+    // Only the gateway is published; every service sits on the internal network, only the gateway also on another.
     const port = env.get(portVariable(service))!;
-    expect(composed.healthcheck.test.join(' ')).toContain(`http://127.0.0.1:${port}/readyz`);
     if (service === 'gateway') expect(composed.ports).toEqual([`${port}:${port}`]);
+    else expect(composed.ports).toBeUndefined();
+    expect(composed.expose).toBeUndefined();
+    expect(composed.networks).toEqual(service === 'gateway' ? ['backend', 'edge'] : ['backend']);
     expect(composed.depends_on.postgres.condition).toBe('service_healthy');
     expect(composed.depends_on.redis.condition).toBe('service_healthy');
+  });
+
+  it('publishes nothing of PostgreSQL and Redis, which sit on the internal network alone', () => {
+    expect(compose.networks.backend.internal).toBe(true);
+    expect(compose.networks.edge?.internal).not.toBe(true);
+    for (const name of ['postgres', 'redis']) {
+      expect(compose.services[name].ports, name).toBeUndefined();
+      expect(compose.services[name].networks, name).toEqual(['backend']);
+    }
+    expect(Object.entries(compose.services).filter(([, service]) => service.ports).map(([name]) => name)).toEqual(['gateway']);
   });
 });

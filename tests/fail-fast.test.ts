@@ -7,10 +7,21 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { loadSubgraphConfig, repoRoot, startSubgraphService, type RunningSubgraph } from '@fitgraph/platform';
+import { devGatewaySecret, loadSubgraphConfig, repoRoot, startSubgraphService, type RunningSubgraph } from '@fitgraph/platform';
 import { deleteRedisKeys } from '@fitgraph/service-kit';
 import { gymSubgraph } from '@fitgraph/gym-subgraph';
-import { dropDatabasesWithPrefix, eventually, freePort, graphql, graphqlData, stackEnv, startTcpProxy, type TcpProxy } from '@fitgraph/testkit';
+import {
+  dropDatabasesWithPrefix,
+  eventually,
+  freePort,
+  graphql,
+  graphqlData,
+  signAsGatewayFor,
+  stackEnv,
+  startTcpProxy,
+  testScope,
+  type TcpProxy,
+} from '@fitgraph/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 interface SpawnedService {
@@ -90,7 +101,7 @@ describe.skipIf(!realServers)('losing PostgreSQL or Redis at run time', () => {
   let service: RunningSubgraph;
   let env: NodeJS.ProcessEnv;
   const readyz = async () => {
-    const response = await fetch(new URL('/readyz', service.url));
+    const response = await fetch(new URL('/readyz', service.internalUrl));
     return { status: response.status, body: (await response.json()) as { status: string; dependencies: { name: string; status: string }[] } };
   };
   const statusOf = (body: { dependencies: { name: string; status: string }[] }) =>
@@ -104,7 +115,10 @@ describe.skipIf(!realServers)('losing PostgreSQL or Redis at run time', () => {
     redis.host = `127.0.0.1:${redisProxy.port}`;
     postgresUrl.host = `127.0.0.1:${postgresProxy.port}`;
     env = stackEnv({ REDIS_URL: redis.toString(), DATABASE_URL: postgresUrl.toString() });
-    service = await startSubgraphService(gymSubgraph, loadSubgraphConfig(gymSubgraph, env));
+    const config = loadSubgraphConfig(gymSubgraph, env);
+    service = await startSubgraphService(gymSubgraph, config);
+    // This test stands in for the gateway when it queries the subgraph.
+    testScope.defer(signAsGatewayFor(service.url, config.gatewaySecret));
   });
   afterAll(async () => {
     await service?.stop();
@@ -127,7 +141,7 @@ describe.skipIf(!realServers)('losing PostgreSQL or Redis at run time', () => {
     expect(statusOf(away.body)).toEqual({ database: 'up', redis: 'down' });
     // Liveness is not readiness: the process is fine, it must not be restarted.
     expect((await fetch(new URL('/healthz', service.url))).status).toBe(200);
-    const metrics = await (await fetch(new URL('/metrics', service.url))).text();
+    const metrics = await (await fetch(new URL('/metrics', service.internalUrl))).text();
     expect(metrics).toMatch(/^fitgraph_dependency_up\{dependency="redis",service="gym-subgraph"\} 0$/m);
 
     await redisProxy.resume();
@@ -198,6 +212,7 @@ describe('graceful shutdown on SIGTERM', () => {
     const subgraph = spawnService('subgraphs/gym/src/index.ts', { ...env, GYM_SUBGRAPH_PORT: String(port), PGLITE_DIR: 'memory' });
     try {
       await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 60_000, what: 'gym subgraph ready' });
+      testScope.defer(signAsGatewayFor(`http://127.0.0.1:${port}`, devGatewaySecret));
       await graphqlData(`http://127.0.0.1:${port}/graphql`, '{ gyms { name } }');
       subgraph.kill('SIGTERM');
       const { code, signal, ms } = await subgraph.exited;

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { readSupergraph } from '@fitgraph/gateway/composition';
 import { subgraphNames, type SubgraphName } from '@fitgraph/platform';
-import { demoAdmin, errorCodes, eventually, graphql, graphqlData, signIn, startTestStack, type TestStack } from '@fitgraph/testkit';
+import { demoAdmin, errorCodes, eventually, gatewayHeaders, graphql, graphqlData, signIn, startTestStack, type TestStack } from '@fitgraph/testkit';
 import {
   buildSchema,
   getNamedType,
@@ -182,7 +182,8 @@ const queryCases = ['exercises', 'foods', 'user', 'gym', 'workout', 'conversatio
 );
 
 async function send(url: string, body: string, token: string) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
+  // To a subgraph as the gateway would (its attestation); to the gateway as a client.
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...gatewayHeaders(url) }, body });
   const text = await response.text();
   let json: any;
   try {

@@ -35,14 +35,15 @@ const ironHarbor = '6a1b0c9e-0001-4000-8000-000000000001';
 
 describe('/metrics', () => {
   let stack: TestStack;
-  const metricsUrl = (graphqlUrl: string) => new URL('/metrics', graphqlUrl).toString();
-  const scrape = async (graphqlUrl: string) => {
-    const response = await fetch(metricsUrl(graphqlUrl));
+  // A subgraph serves /metrics on its internal listener only.
+  const metricsUrl = (url: string) => new URL('/metrics', url).toString();
+  const scrape = async (url: string) => {
+    const response = await fetch(metricsUrl(url));
     expect(response.status).toBe(200);
     return parseMetrics(await response.text());
   };
   const gatewayMetrics = () => scrape(stack.gateway.internalUrl);
-  const subgraphMetrics = (name: (typeof subgraphNames)[number]) => scrape(stack.subgraphs[name].url);
+  const subgraphMetrics = (name: (typeof subgraphNames)[number]) => scrape(stack.subgraphs[name].internalUrl);
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -52,7 +53,7 @@ describe('/metrics', () => {
   });
 
   it('is served by the gateway and every subgraph, in the Prometheus text format, with process metrics', async () => {
-    for (const url of [stack.gateway.internalUrl, ...subgraphNames.map((name) => stack.subgraphs[name].url)]) {
+    for (const url of [stack.gateway.internalUrl, ...subgraphNames.map((name) => stack.subgraphs[name].internalUrl)]) {
       const response = await fetch(metricsUrl(url));
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -139,7 +140,7 @@ describe('/metrics', () => {
     expect((await fetch(new URL('/readyz', stack.gateway.url))).status).toBe(200);
     const gateway = await gatewayMetrics();
     for (const name of subgraphNames) expect(valueOf(gateway, 'fitgraph_dependency_up', { dependency: `subgraph:${name}` })).toBe(1);
-    expect((await fetch(new URL('/readyz', stack.subgraphs.chat.url))).status).toBe(200);
+    expect((await fetch(new URL('/readyz', stack.subgraphs.chat.internalUrl))).status).toBe(200);
     expect(valueOf(await subgraphMetrics('chat'), 'fitgraph_dependency_up', { dependency: 'database' })).toBe(1);
   });
 

@@ -9,7 +9,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { envPrefix, type SubgraphName } from '@fitgraph/platform';
 import { type TokenSigner } from '@fitgraph/service-kit';
-import { eventually, startCountingProxy, startServiceProcess, type ServiceProcess } from '@fitgraph/testkit';
+import { eventually, gatewayHeaders, startCountingProxy, startServiceProcess, type ServiceProcess } from '@fitgraph/testkit';
 import { cpuMs, rssMiB } from './proc';
 import type { SeededData } from './seed';
 
@@ -218,7 +218,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
               const mutation = publisher.holding ? 'releaseMachine' : 'claimMachine';
               void fetch(subgraphs.gym.url, {
                 method: 'POST',
-                headers: { 'content-type': 'application/json', authorization: `Bearer ${publisher.token}` },
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${publisher.token}`, ...gatewayHeaders(subgraphs.gym.url) },
                 body: JSON.stringify({ query: `mutation($id: ID!) { ${mutation}(machineId: $id) { id } }`, variables: { id: publisher.machineId } }),
               })
                 .then(async (response) => {
@@ -285,7 +285,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRow[]> {
         .map((p) =>
           fetch(subgraphs.gym.url, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${p.token}` },
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${p.token}`, ...gatewayHeaders(subgraphs.gym.url) },
             body: JSON.stringify({ query: 'mutation($id: ID!) { releaseMachine(machineId: $id) { id } }', variables: { id: p.machineId } }),
           }),
         ),

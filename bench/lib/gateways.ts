@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '@fitgraph/platform';
+import { devGatewaySecret, repoRoot } from '@fitgraph/platform';
 import { freePort, startServiceProcess, type ServiceProcess } from '@fitgraph/testkit';
 
 /**
@@ -123,7 +123,8 @@ export async function startGateway(name: GatewayName, options: GatewayStartOptio
     return { name, url: service.url, pid: service.pid, output: service.output, stop: service.stop };
   }
   const port = await freePort();
-  const quiet = { APOLLO_TELEMETRY_DISABLED: 'true', NODE_ENV: 'production' };
+  // The subgraphs answer only requests signed with their GATEWAY_SECRET: the peers sign theirs too.
+  const quiet = { APOLLO_TELEMETRY_DISABLED: 'true', NODE_ENV: 'production', GATEWAY_SECRET: options.fitgraphEnv.GATEWAY_SECRET ?? devGatewaySecret };
   if (name === 'apollo') {
     return startPeer(name, [join(repoRoot, 'bench/peers/apollo-gateway.mjs')], { ...quiet, SUPERGRAPH_FILE: options.supergraphFile, PORT: String(port) }, port);
   }

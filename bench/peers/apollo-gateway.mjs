@@ -1,11 +1,13 @@
 // The baseline a team writes by hand: plain Apollo Gateway + Apollo Server standalone, default
-// options. The only addition: the Authorization header is forwarded to subgraphs (without it the
-// signed-in dashboard could not be answered at all). Plain JavaScript, run by `node` directly.
-// Env: SUPERGRAPH_FILE (supergraph with the bench's subgraph URLs), PORT.
+// options. The only additions: the Authorization header is forwarded to subgraphs (without it the
+// signed-in dashboard could not be answered at all), and each subgraph request carries the
+// gateway attestation the subgraphs require. Plain JavaScript, run by `node` directly.
+// Env: SUPERGRAPH_FILE (supergraph with the bench's subgraph URLs), PORT, GATEWAY_SECRET.
 import { readFileSync } from 'node:fs';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
+import { gatewayAttestation } from './gateway-attestation.mjs';
 
 const gateway = new ApolloGateway({
   supergraphSdl: readFileSync(process.env.SUPERGRAPH_FILE, 'utf8'),
@@ -14,6 +16,7 @@ const gateway = new ApolloGateway({
       url,
       willSendRequest({ request, context }) {
         if (context.authorization) request.http.headers.set('authorization', context.authorization);
+        for (const [name, value] of Object.entries(gatewayAttestation(process.env.GATEWAY_SECRET))) request.http.headers.set(name, value);
       },
     }),
 });

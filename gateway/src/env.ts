@@ -8,6 +8,7 @@ import {
   authEnv,
   commonEnv,
   envPrefix,
+  operationLimitsEnv,
   operationsConfigOf,
   repoRoot,
   subgraphNames,
@@ -45,8 +46,8 @@ export const gatewayEnvShape = {
   HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
   /** A client must send its whole request within this many ms (408), bodies included. Default: 30000. */
   HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
-  /** Open sockets one peer address may hold (trusted proxies exempt: they carry many clients). Default: 64. */
-  HTTP_MAX_SOCKETS_PER_ADDRESS: positiveInt(64),
+  /** Open sockets one peer address may hold (trusted proxies exempt: they carry many clients); keep it above SUBSCRIPTIONS_CONNECTIONS_PER_IP. Default: 256. */
+  HTTP_MAX_SOCKETS_PER_ADDRESS: positiveInt(256),
   /** Force introspection on (`true`) or off (`false`); default: on outside production. */
   INTROSPECTION: booleanFlag,
   /** The supergraph SDL file served (relative paths: from the repository root). Default: schema/supergraph.graphql. */
@@ -75,20 +76,7 @@ export const gatewayEnvShape = {
   SUBSCRIPTIONS_CONNECTIONS_PER_USER: positiveInt(20),
   /** A WebSocket that sends no `connection_init` within this many ms is closed (4408). Default: 3000. */
   SUBSCRIPTIONS_CONNECTION_INIT_TIMEOUT_MS: positiveInt(3000),
-  /** Deepest field nesting of an operation (`{ gyms { id } }` is 2; introspection may nest 15). Default: 10, as SUBGRAPH_MAX_DEPTH. */
-  OPERATION_MAX_DEPTH: positiveInt(10),
-  /** Aliased fields in an operation. Default: 30. */
-  OPERATION_MAX_ALIASES: positiveInt(30),
-  /** Root fields in an operation. Default: 20. */
-  OPERATION_MAX_ROOT_FIELDS: positiveInt(20),
-  /** Lexical tokens in a document (enforced while parsing). Default: 2000. */
-  OPERATION_MAX_TOKENS: positiveInt(2000),
-  /** Bytes of query text. Default: 65536. */
-  OPERATION_MAX_DOCUMENT_BYTES: positiveInt(65_536),
-  /** Estimated cost of an operation (fields × list sizes). Default: 20000. */
-  OPERATION_MAX_COST: positiveInt(20_000),
-  /** Assumed length of a list without `first`/`last`, for the cost estimate. Default: 10. */
-  OPERATION_DEFAULT_LIST_SIZE: positiveInt(10),
+  ...operationLimitsEnv,
   /** Largest HTTP request body, SSE request body and WebSocket message (bytes). Default: 1048576. */
   REQUEST_MAX_BYTES: positiveInt(1_048_576),
   /** Longest a subgraph call may take, retries included (ms); `<NAME>_SUBGRAPH_TIMEOUT_MS` per subgraph. Default: 10000. */

@@ -3,8 +3,8 @@
  * needs to run: everything here is refused before planning): deep documents from issue 9 and
  * "Did you mean …?" suggestions, which production must not give on any transport.
  */
-import { loadAuthConfig } from '@fitgraph/platform';
-import { defaultSubgraphEdge } from '@fitgraph/service-kit';
+import { loadAuthConfig, operationLimitsEnv, operationLimitsOf, subgraphServiceEnv } from '@fitgraph/platform';
+import { loadEnv } from '@fitgraph/service-kit';
 import { graphql, graphqlWsClient, sseClient, startTestGateway } from '@fitgraph/testkit';
 import type { FormattedExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,8 +67,9 @@ describe('gateway defaults against issue 9', () => {
     expect((await fetch(new URL('/healthz', production.url))).status).toBe(200);
   });
 
-  it('refuses nothing a subgraph would then refuse: the default depth is the subgraphs\' (SUBGRAPH_MAX_DEPTH)', async () => {
-    expect(defaultOperationLimits.maxDepth).toBe(defaultSubgraphEdge.maxDepth);
+  it('refuses nothing a subgraph would then refuse: the gateway and the subgraphs read the same OPERATION_* settings', async () => {
+    expect(operationLimitsOf(loadEnv(operationLimitsEnv, {}))).toEqual(defaultOperationLimits);
+    for (const name of Object.keys(operationLimitsEnv)) expect(name in subgraphServiceEnv('gym'), name).toBe(true);
   });
 
   it('accepts the standard introspection query under the default limits (Sandbox) outside production', async () => {

@@ -39,10 +39,14 @@ export function stackEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     RATE_LIMIT_ANONYMOUS: '1000000',
     RATE_LIMIT_MEMBER: '1000000',
     RATE_LIMIT_STAFF: '1000000',
+    HTTP_MAX_SOCKETS_PER_ADDRESS: '1000000',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
   };
-  for (const name of subgraphNames) env[`${envPrefix(name)}_SUBGRAPH_PORT`] = '0';
+  for (const name of subgraphNames) {
+    env[`${envPrefix(name)}_SUBGRAPH_PORT`] = '0';
+    env[`${envPrefix(name)}_INTERNAL_PORT`] = '0';
+  }
   return { ...env, ...overrides };
 }
 

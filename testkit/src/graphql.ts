@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type GraphQLFormattedError } from 'graphql';
+import { gatewayHeaders } from './gateway-attestation';
 
 export interface GraphQLResponse<TData = Record<string, unknown>> {
   status: number;
@@ -19,6 +20,13 @@ export interface RequestOptions {
    * machine, so tests can act as several client IPs without forging `x-forwarded-for`.
    */
   from?: string;
+  /**
+   * To a subgraph the testkit started: the client address the gateway's attestation names.
+   * Default: `from`, else 127.0.0.1.
+   */
+  clientIp?: string | null;
+  /** Send no gateway attestation to a subgraph (a caller that is not the gateway). Default: false. */
+  unsigned?: boolean;
 }
 
 /** POST over node:http from a chosen local address (fetch cannot bind one). */
@@ -54,6 +62,7 @@ export async function graphql<TData>(url: string, operation: Operation, options:
   const query = textOf(operation);
   const headers = {
     'content-type': 'application/json',
+    ...(options.unsigned ? {} : gatewayHeaders(url, options.clientIp === undefined ? (options.from ?? '127.0.0.1') : options.clientIp)),
     ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
     ...options.headers,
   };

@@ -4,6 +4,7 @@ export * from './env';
 /** Typed operations for tests (`pnpm codegen` from testkit/src/operations). */
 export * as operations from './generated/graphql';
 export * from './gateway';
+export * from './gateway-attestation';
 export * from './graphql';
 export * from './logs';
 export * from './processes';

@@ -2,8 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { envPrefix, repoRoot, type SubgraphName } from '@fitgraph/platform';
+import { devGatewaySecret, envPrefix, repoRoot, type SubgraphName } from '@fitgraph/platform';
+import { signAsGatewayFor } from './gateway-attestation';
 import { freePort } from './processes';
+import { testScope } from './scope';
 
 /** A FitGraph service (a subgraph or the gateway) running as its own OS process, as in production. */
 export interface ServiceProcess {
@@ -109,6 +111,10 @@ export async function startServiceProcess(
   };
 
   await launch();
+  if (service !== 'gateway') {
+    // Tests that call it directly stand in for the gateway (gateway-attestation.ts).
+    testScope.defer(signAsGatewayFor(base, env.GATEWAY_SECRET || process.env.GATEWAY_SECRET || devGatewaySecret));
+  }
   return {
     service,
     port,

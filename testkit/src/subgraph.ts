@@ -16,17 +16,22 @@ import {
   openEventBus,
   openPubSub,
   openRevocationList,
-  type EdgeOptions,
+  type InputLimits,
   type Logger,
+  type OperationLimits,
   type PubSubEngine,
   type RevocationList,
 } from '@fitgraph/service-kit';
 import { openTestDatabase, type TestDatabase } from './databases';
+import { signAsGatewayFor } from './gateway-attestation';
 import { testLogger } from './logs';
 import { testScope } from './scope';
 
 export interface TestSubgraph<TSchema extends Record<string, unknown>> {
+  /** Its `/graphql`; the testkit's clients sign their requests to it as the gateway would. */
   url: string;
+  /** Base URL of its internal listener (`/metrics`, detailed `/readyz`). */
+  internalUrl: string;
   /** The subgraph's own database; `db.queries` records every statement. */
   db: TestDatabase<TSchema>;
   /** The durable event bus it consumes from and publishes to (its own Redis key prefix). */
@@ -53,8 +58,10 @@ export interface TestSubgraphOptions<TSchema extends Record<string, unknown>> {
   revocations?: RevocationList;
   /** Production behaviour (no introspection, masked errors); default: as `env` says (NODE_ENV). */
   production?: boolean;
-  /** Edge settings over the configured ones (depth limit, trusted proxies, input limits). */
-  edge?: Partial<EdgeOptions>;
+  /** Input limits over the configured ones. */
+  edge?: Partial<InputLimits>;
+  /** Operation limits over the configured ones (OPERATION_*). */
+  limits?: Partial<OperationLimits>;
   /** Its logger; default: quiet unless TEST_LOG_LEVEL. */
   logger?: Logger;
 }
@@ -74,6 +81,7 @@ export async function startTestSubgraph<TSchema extends Record<string, unknown>,
     REDIS_KEY_PREFIX: `fgt:${randomUUID()}:`,
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     [`${envPrefix(definition.name)}_SUBGRAPH_PORT`]: '0',
+    [`${envPrefix(definition.name)}_INTERNAL_PORT`]: '0',
     ...options.env,
   });
   // Replicas given the same REDIS_KEY_PREFIX share pub/sub channels and rate-limit counters.
@@ -102,13 +110,27 @@ export async function startTestSubgraph<TSchema extends Record<string, unknown>,
         resources: created?.resources as TResources,
         auth: config.auth,
         revocations,
+        gatewaySecret: config.gatewaySecret,
+        internalPort: config.internalPort,
         production: options.production ?? config.production,
+        limits: { ...config.limits, ...options.limits },
         edge: { ...config.edge, ...options.edge },
+        subscriptionCaps: config.subscriptionCaps,
       }),
       (running) => running.stop(),
     );
+    scope.defer(signAsGatewayFor(server.url, config.gatewaySecret));
     testScope.defer(() => scope.dispose());
-    return { url: server.url, db, events, pubsub, keyPrefix, activeSubscriptions: server.activeSubscriptions, stop: () => scope.dispose() };
+    return {
+      url: server.url,
+      internalUrl: server.internalUrl,
+      db,
+      events,
+      pubsub,
+      keyPrefix,
+      activeSubscriptions: server.activeSubscriptions,
+      stop: () => scope.dispose(),
+    };
   } catch (error) {
     await scope.dispose().catch(() => {});
     throw error;

@@ -2,6 +2,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { gatewayHeaders } from './gateway-attestation';
 import { testScope } from './scope';
 
 /**
@@ -130,9 +131,23 @@ export interface GraphQLWsTestClient {
  */
 export function graphqlWsClient(
   url: string,
-  options: { token?: string; authorization?: string; connectionParams?: Record<string, unknown> } = {},
+  options: {
+    token?: string;
+    authorization?: string;
+    connectionParams?: Record<string, unknown>;
+    /** Headers of the upgrade request (over the gateway attestation a subgraph gets). */
+    headers?: Record<string, string>;
+    /** Send no gateway attestation to a subgraph (a caller that is not the gateway). Default: false. */
+    unsigned?: boolean;
+  } = {},
 ): GraphQLWsTestClient {
   const wsUrl = url.replace(/^http/, 'ws');
+  const headers = { ...(options.unsigned ? {} : gatewayHeaders(url)), ...options.headers };
+  class UpgradeWithHeaders extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { headers });
+    }
+  }
   const authorization = options.authorization ?? (options.token ? `Bearer ${options.token}` : undefined);
   const closeListeners = new Set<(event: { code: number; reason: string }) => void>();
   let settle: { resolve(): void; reject(error: unknown): void } | undefined;
@@ -140,7 +155,7 @@ export function graphqlWsClient(
   connected.catch(() => {});
   const client = createWsClient({
     url: wsUrl,
-    webSocketImpl: WebSocket,
+    webSocketImpl: UpgradeWithHeaders,
     lazy: false,
     retryAttempts: 0,
     connectionParams: { ...(authorization ? { authorization } : {}), ...options.connectionParams },

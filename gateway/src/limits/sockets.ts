@@ -13,11 +13,11 @@ export interface HttpHardening {
   headersTimeoutMs: number;
   /** The whole request (headers and body) must arrive within this many ms; 408 after. Default: 30 000. */
   requestTimeoutMs: number;
-  /** Sockets one peer address may hold open. Default: 64. */
+  /** Sockets one peer address may hold open; above the 200 WebSockets and event streams an address may keep (SUBSCRIPTIONS_CONNECTIONS_PER_IP). Default: 256. */
   maxSocketsPerAddress: number;
 }
 
-export const defaultHttpHardening: HttpHardening = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxSocketsPerAddress: 64 };
+export const defaultHttpHardening: HttpHardening = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxSocketsPerAddress: 256 };
 
 /** How often Node checks the two timeouts (its default is 30 s, too coarse for a 10 s header timeout). */
 const timeoutCheckIntervalMs = 1000;

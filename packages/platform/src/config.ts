@@ -6,11 +6,12 @@
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { AuthConfig } from '@fitgraph/service-kit';
-import { loadEnv, minGatewaySecretLength, optionalString, optionalUrl, port, positiveInt, proxyList, type DatabaseTarget } from '@fitgraph/service-kit';
+import type { AuthConfig, OperationLimits } from '@fitgraph/service-kit';
+import { defaultOperationLimits, loadEnv, minGatewaySecretLength, optionalString, optionalUrl, port, positiveInt, proxyList, type DatabaseTarget } from '@fitgraph/service-kit';
 import { z } from 'zod';
 import { devGatewaySecret, devKeyId, devPrivateKey, devPublicKey, roles, type Role } from './auth';
-import { defaultSubgraphPorts, envPrefix, repoRoot, type SubgraphName } from './subgraphs';
+import { defaultSubscriptionCaps } from './subgraph/sockets';
+import { defaultInternalPorts, defaultSubgraphPorts, envPrefix, repoRoot, type SubgraphName } from './subgraphs';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
@@ -69,12 +70,53 @@ export const commonEnv = {
   ...operationsEnv,
 };
 
-/** Settings of a subgraph's edge (it must survive callers that skip the gateway). */
+/**
+ * What one operation may ask of a service, the same at the gateway and at every subgraph
+ * (service-kit operation-limits.ts), checked before validation or execution.
+ */
+export const operationLimitsEnv = {
+  /** Deepest field nesting of an operation (`{ gyms { id } }` is 2; introspection may nest 15). Default: 10. */
+  OPERATION_MAX_DEPTH: positiveInt(defaultOperationLimits.maxDepth),
+  /** Aliased fields in an operation. Default: 30. */
+  OPERATION_MAX_ALIASES: positiveInt(defaultOperationLimits.maxAliases),
+  /** Root fields in an operation. Default: 20. */
+  OPERATION_MAX_ROOT_FIELDS: positiveInt(defaultOperationLimits.maxRootFields),
+  /** Lexical tokens in a document (enforced while parsing). Default: 2000. */
+  OPERATION_MAX_TOKENS: positiveInt(defaultOperationLimits.maxTokens),
+  /** Bytes of query text. Default: 65536. */
+  OPERATION_MAX_DOCUMENT_BYTES: positiveInt(defaultOperationLimits.maxDocumentBytes),
+  /** Estimated cost of an operation (fields × list sizes). Default: 20000. */
+  OPERATION_MAX_COST: positiveInt(defaultOperationLimits.maxCost),
+  /** Assumed length of a list without `first`/`last`, for the cost estimate. Default: 10. */
+  OPERATION_DEFAULT_LIST_SIZE: positiveInt(defaultOperationLimits.defaultListSize),
+};
+
+/** The operation limits of a parsed env (the shape included {@link operationLimitsEnv}). */
+export const operationLimitsOf = (env: z.infer<z.ZodObject<typeof operationLimitsEnv>>): OperationLimits => ({
+  maxDepth: env.OPERATION_MAX_DEPTH,
+  maxAliases: env.OPERATION_MAX_ALIASES,
+  maxRootFields: env.OPERATION_MAX_ROOT_FIELDS,
+  maxTokens: env.OPERATION_MAX_TOKENS,
+  maxDocumentBytes: env.OPERATION_MAX_DOCUMENT_BYTES,
+  maxCost: env.OPERATION_MAX_COST,
+  defaultListSize: env.OPERATION_DEFAULT_LIST_SIZE,
+});
+
+/** A subgraph's own edge: how many subscriptions its graphql-ws endpoint holds. */
 export const subgraphEdgeEnv = {
-  /** Deepest operation a subgraph runs (fields nested, fragments flattened). Default: 10. */
-  SUBGRAPH_MAX_DEPTH: positiveInt(10),
-  /** Where the gateway calls subgraphs from: only these may set `x-forwarded-for`. Default: loopback. */
-  SUBGRAPH_TRUSTED_PROXIES: proxyList('loopback'),
+  /**
+   * Operations one subgraph WebSocket may have open at once. The gateway multiplexes all upstream
+   * streams of one identity onto one socket, so this sits above its per-user cap. Default: 500.
+   */
+  SUBGRAPH_SUBSCRIPTIONS_PER_SOCKET: positiveInt(defaultSubscriptionCaps.perSocket),
+  /** Subscriptions one subgraph process holds open over all its sockets. Default: 20000. */
+  SUBGRAPH_SUBSCRIPTIONS_MAX: positiveInt(defaultSubscriptionCaps.total),
+};
+
+/** Internal listener of each subgraph (`/metrics`, detailed `/readyz`), bound apart from its public port. */
+export const internalListenerEnv = {
+  /** Interface of the internal listener. Default: HOST. */
+  INTERNAL_HOST: optionalString,
 };
 
 /** Database settings of one subgraph. */
@@ -91,6 +133,8 @@ export const databaseEnv = {
 export const subgraphDatabaseEnv = (name: SubgraphName) => ({ [`${envPrefix(name)}_DATABASE_URL`]: optionalUrl });
 /** `<NAME>_SUBGRAPH_PORT` (defaults 4001–4005). */
 export const subgraphPortEnv = (name: SubgraphName) => ({ [`${envPrefix(name)}_SUBGRAPH_PORT`]: port(defaultSubgraphPorts[name]) });
+/** `<NAME>_INTERNAL_PORT`: the subgraph's internal listener (defaults 9401–9405). */
+export const subgraphInternalPortEnv = (name: SubgraphName) => ({ [`${envPrefix(name)}_INTERNAL_PORT`]: port(defaultInternalPorts[name]) });
 
 /** AUTH_VERIFICATION_KEYS as a key id -> PEM record, or null when it is not one. */
 function verificationKeysOf(text: string): Record<string, string> | null {

@@ -14,6 +14,15 @@ export const defaultSubgraphPorts: Record<SubgraphName, number> = {
   chat: 4005,
 };
 
+/** Default internal listener port of each subgraph (`/metrics`, detailed `/readyz`); the gateway's is 9400. */
+export const defaultInternalPorts: Record<SubgraphName, number> = {
+  user: 9401,
+  gym: 9402,
+  workout: 9403,
+  nutrition: 9404,
+  chat: 9405,
+};
+
 /**
  * Repository root: the nearest folder above this module with pnpm-workspace.yaml. Searched, not
  * fixed, because this code also runs bundled into `<service>/dist/index.js` (`pnpm build`).

@@ -1,5 +1,5 @@
 /** A subgraph's whole configuration, parsed once by its composition root (every problem at once). */
-import { loadEnv, type AuthConfig, type DatabaseTarget, type EdgeOptions } from '@fitgraph/service-kit';
+import { loadEnv, type AuthConfig, type DatabaseTarget, type InputLimits, type OperationLimits } from '@fitgraph/service-kit';
 import { z } from 'zod';
 import type { Role } from '../auth';
 import {
@@ -10,9 +10,13 @@ import {
   databaseTargetOf,
   demoEnv,
   eventsEnv,
+  internalListenerEnv,
+  operationLimitsEnv,
+  operationLimitsOf,
   operationsConfigOf,
   subgraphDatabaseEnv,
   subgraphEdgeEnv,
+  subgraphInternalPortEnv,
   subgraphPortEnv,
   withAuthRules,
   type OperationsConfig,
@@ -21,6 +25,7 @@ import {
 import { seedsDemoData } from '../demo';
 import { envPrefix, type SubgraphName } from '../subgraphs';
 import type { AnySubgraphDefinition, SeedOptions } from './definition';
+import type { SubscriptionCaps } from './sockets';
 
 export interface SubgraphConfig<TSettings = Record<string, unknown>> {
   name: SubgraphName;
@@ -28,11 +33,21 @@ export interface SubgraphConfig<TSettings = Record<string, unknown>> {
   logLevel: string;
   /** LOG_FILE: JSON logs appended there instead of stdout. */
   logFile: string | undefined;
-  /** Depth limit, trusted proxies and input limits at the subgraph's own edge. */
-  edge: EdgeOptions;
+  /** Input limits at the subgraph's own edge (MAX_STRING_LENGTH). */
+  edge: InputLimits;
+  /** The operation limits, the gateway's own (OPERATION_*). */
+  limits: OperationLimits;
+  /** Subscription caps of its graphql-ws endpoint (SUBGRAPH_SUBSCRIPTIONS_*). */
+  subscriptionCaps: SubscriptionCaps;
+  /** GATEWAY_SECRET: only requests the gateway signed with it are served. */
+  gatewaySecret: string;
   host: string;
   /** `<NAME>_SUBGRAPH_PORT`; 0 picks a free one. */
   port: number;
+  /** `<NAME>_INTERNAL_PORT` (`/metrics`, detailed `/readyz`); 0 picks a free one. */
+  internalPort: number;
+  /** INTERNAL_HOST, else HOST. */
+  internalHost: string;
   redis: RedisConfig;
   database: DatabaseTarget;
   auth: AuthConfig<Role>;
@@ -48,12 +63,13 @@ export interface SubgraphConfig<TSettings = Record<string, unknown>> {
 }
 
 /** What every subgraph reads. */
-const sharedShape = { ...commonEnv, ...databaseEnv, ...authEnv, ...eventsEnv, ...demoEnv, ...subgraphEdgeEnv };
+const sharedShape = { ...commonEnv, ...databaseEnv, ...authEnv, ...eventsEnv, ...demoEnv, ...operationLimitsEnv, ...subgraphEdgeEnv, ...internalListenerEnv };
 
 /** Every variable a subgraph reads: the common ones, its port and database, and its own settings. */
 export const subgraphEnvShape = (definition: Pick<AnySubgraphDefinition, 'name' | 'settings'>) => ({
   ...sharedShape,
   ...subgraphPortEnv(definition.name),
+  ...subgraphInternalPortEnv(definition.name),
   ...subgraphDatabaseEnv(definition.name),
   ...(definition.settings ?? {}),
 });
@@ -78,9 +94,14 @@ export function loadSubgraphConfig<TSettings = Record<string, unknown>>(
     production: env.NODE_ENV === 'production',
     logLevel: env.LOG_LEVEL,
     logFile: env.LOG_FILE,
-    edge: { maxDepth: env.SUBGRAPH_MAX_DEPTH, trustedProxies: env.SUBGRAPH_TRUSTED_PROXIES, maxStringLength: env.MAX_STRING_LENGTH },
+    edge: { maxStringLength: env.MAX_STRING_LENGTH },
+    limits: operationLimitsOf(env),
+    subscriptionCaps: { perSocket: env.SUBGRAPH_SUBSCRIPTIONS_PER_SOCKET, total: env.SUBGRAPH_SUBSCRIPTIONS_MAX },
+    gatewaySecret: env.GATEWAY_SECRET,
     host: env.HOST,
     port: env[`${prefix}_SUBGRAPH_PORT`] as number,
+    internalPort: env[`${prefix}_INTERNAL_PORT`] as number,
+    internalHost: env.INTERNAL_HOST ?? env.HOST,
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
     database: databaseTargetOf(definition.name, env),
     auth: authConfigOf(env),

@@ -19,8 +19,8 @@ export interface RequestInfo {
   /** A gym machine's own key (`x-device-key`), or null. */
   deviceKey: string | null;
   /**
-   * The client's IP as the gateway saw it (`x-forwarded-for`, believed only from
-   * `SUBGRAPH_TRUSTED_PROXIES`), else the peer address; for throttling, never for authorization.
+   * The client's IP as the gateway attested it (`x-gateway-client-ip`, signed with
+   * GATEWAY_SECRET), or null when the gateway did not know it; for throttling, never for authorization.
    */
   clientIp: string | null;
   /** The verified identity behind `authorization`; null when anonymous. */

@@ -6,8 +6,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext, type ContextThunk } from '@apollo/server';
-import { httpErrorAnswer } from '@fitgraph/service-kit';
+import { httpErrorAnswer, type OperationGuard, type OperationRequestText } from '@fitgraph/service-kit';
 import bodyParser from 'body-parser';
+import type { GraphQLFormattedError } from 'graphql';
 
 /** Largest request body (after inflating) `/graphql` reads: 1 MiB, as `express.json({ limit: '1mb' })` had it. */
 export const maxGraphqlBodyBytes = 1024 * 1024;
@@ -36,6 +37,36 @@ const statusOf = (error: unknown): number => {
   return typeof status === 'number' ? status : 500;
 };
 
+const jsonObject = (text: string): Record<string, unknown> | null => {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+};
+
+/** The query text of a POST JSON body or GET parameters, if the request has one (else Apollo Server answers it). */
+function operationOf(method: string, body: unknown, search: string): OperationRequestText | null {
+  let fields: Record<string, unknown> | null = null;
+  if (method === 'GET') fields = Object.fromEntries(new URLSearchParams(search));
+  else if (body && typeof body === 'object' && !Array.isArray(body)) fields = body as Record<string, unknown>;
+  if (!fields || typeof fields.query !== 'string') return null;
+  const variables = typeof fields.variables === 'string' ? jsonObject(fields.variables) : fields.variables;
+  return {
+    query: fields.query,
+    operationName: typeof fields.operationName === 'string' ? fields.operationName : null,
+    variables: variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : null,
+  };
+}
+
+/** A JSON answer `{ errors }` with its status. */
+export function answerErrors(res: ServerResponse, status: number, errors: GraphQLFormattedError[]): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify({ errors }));
+}
+
 function answerError(res: ServerResponse, status: number): void {
   if (res.headersSent) {
     res.destroy();
@@ -47,14 +78,24 @@ function answerError(res: ServerResponse, status: number): void {
   res.end(answer.body);
 }
 
-/** Serves `/graphql` (GET and POST) with `apollo`; `context` builds each operation's context from the raw request. */
+/**
+ * Serves `/graphql` (GET and POST) with `apollo`; `context` builds each operation's context from
+ * the raw request. The operation limits come first, before Apollo parses, validates or runs it
+ * (400 with OPERATION_LIMIT_EXCEEDED, formatted by `formatError`).
+ */
 export function graphqlHttpHandler<TContext extends BaseContext>(
   apollo: ApolloServer<TContext>,
-  context: (req: IncomingMessage) => Promise<TContext>,
+  options: {
+    context: (req: IncomingMessage) => Promise<TContext>;
+    guard: OperationGuard;
+    formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  },
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const { context, guard, formatError } = options;
   return async (req, res) => {
     try {
       const body = await jsonBody(req, res);
+      const method = (req.method ?? 'GET').toUpperCase();
       const headers = new HeaderMap();
       for (const key in req.headers) {
         const value = req.headers[key];
@@ -62,9 +103,16 @@ export function graphqlHttpHandler<TContext extends BaseContext>(
       }
       const url = req.url ?? '';
       const query = url.indexOf('?');
+      const search = query === -1 ? '' : url.slice(query);
+      const operation = operationOf(method, body, search);
+      const checked = operation && guard.check(operation);
+      if (checked && 'errors' in checked) {
+        answerErrors(res, 400, checked.errors.map((error) => formatError(error.toJSON(), error)));
+        return;
+      }
       const contextValue: ContextThunk<TContext> = () => context(req);
       const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: query === -1 ? '' : url.slice(query), body },
+        httpGraphQLRequest: { method, headers, search, body },
         context: contextValue,
       });
       for (const [key, value] of response.headers) res.setHeader(key, value);

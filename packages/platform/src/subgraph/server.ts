@@ -1,8 +1,10 @@
 /**
- * Serves one subgraph: HTTP (`/graphql`, `/healthz`) and graphql-ws (`/graphql`) over the
- * handles its composition root opened. Built from four parts: the durable-event consumers
+ * Serves one subgraph: HTTP (`/graphql`, `/healthz`, a status-only `/readyz`) and graphql-ws
+ * (`/graphql`) on its public port, `/metrics` and detailed readiness on an internal one, over
+ * the handles its composition root opened. Built from five parts: the durable-event consumers
  * (event-consumers.ts), the WebSocket endpoint (sockets.ts), `/graphql` over plain node:http
- * (graphql-http.ts) and the probes and metrics over Express (here).
+ * (graphql-http.ts), the public probes over Express (here) and service-kit's internal listener.
+ * `/graphql` answers only the gateway: every request and upgrade carries its attestation.
  * Opens no connection and reads no environment.
  */
 import { readFileSync } from 'node:fs';
@@ -17,24 +19,25 @@ import {
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import {
-  clientAddress,
   createConnectionGuard,
   createErrorFormatter,
+  createGatewayVerifier,
+  createOperationGuard,
   createReadiness,
+  defaultOperationLimits,
   createSubgraphMetrics,
+  defaultMaxStringLength,
   httpTracingMiddleware,
-  metricsHandler,
   observeGauge,
   operationMetricsPlugin,
   operationTracingPlugin,
-  readinessHandler,
+  publicReadiness,
+  startInternalServer,
   type DependencyCheck,
+  type InputLimits,
+  type OperationLimits,
   type SubgraphMetrics,
-  defaultSubgraphEdge,
-  depthLimitRule,
   inputIntegrityPlugin,
-  proxyTrust,
-  type EdgeOptions,
   createTokenVerifier,
   jsonErrorHandler,
   listenAt,
@@ -53,8 +56,8 @@ import { metricsPrefix } from '../config';
 import { subgraphSdlPath, type SubgraphName } from '../subgraphs';
 import type { RequestInfo, SubgraphDefinition, SubgraphHandles } from './definition';
 import { startEventConsumers } from './event-consumers';
-import { graphqlHttpHandler, isGraphqlPath } from './graphql-http';
-import { serveSubgraphSockets } from './sockets';
+import { answerErrors, graphqlHttpHandler, isGraphqlPath } from './graphql-http';
+import { defaultSubscriptionCaps, serveSubgraphSockets, type SubscriptionCaps } from './sockets';
 
 export interface SubgraphServerOptions<TSchema extends Record<string, unknown>, TResources> extends SubgraphHandles<TSchema> {
   /** What the definition's `createResources` made (undefined when it has none). */
@@ -63,28 +66,60 @@ export interface SubgraphServerOptions<TSchema extends Record<string, unknown>, 
   auth: AuthConfig<Role>;
   /** Revoked sessions shared with the other services (service-kit revocation.ts). */
   revocations: RevocationList;
+  /** GATEWAY_SECRET: `/graphql` serves only requests and upgrades the gateway signed with it. */
+  gatewaySecret: string;
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
   /** Interface to bind. Default: 127.0.0.1. */
   host?: string;
+  /** Port of the internal listener (`/metrics`, detailed `/readyz` and `/healthz`); 0 (default) picks a free one. */
+  internalPort?: number;
+  /** Interface of the internal listener. Default: `host`. */
+  internalHost?: string;
   /** Production: no introspection, internal errors masked, no "Did you mean" hints. Default: false. */
   production?: boolean;
-  /** Depth limit, trusted proxies and input limits. Default: {@link defaultSubgraphEdge}. */
-  edge?: Partial<EdgeOptions>;
-  /** Its Prometheus series (served on /metrics); default: a fresh registry. */
+  /** The operation limits (the gateway's, OPERATION_*). Default: service-kit's defaults. */
+  limits?: Partial<OperationLimits>;
+  /** Input limits (MAX_STRING_LENGTH). Default: 100000 characters. */
+  edge?: Partial<InputLimits>;
+  /** Subscription caps of the graphql-ws endpoint. Default: {@link defaultSubscriptionCaps}. */
+  subscriptionCaps?: Partial<SubscriptionCaps>;
+  /** Its Prometheus series (served on the internal /metrics); default: a fresh registry. */
   metrics?: SubgraphMetrics;
   /** What /readyz checks besides the database (e.g. Redis; service-kit dependencies.ts). Closed on stop. */
   readinessChecks?: DependencyCheck[];
 }
 
 export interface RunningSubgraph extends RunningServer {
+  /** Base URL of the internal listener (`/metrics`, `/readyz`, `/healthz`), e.g. `http://127.0.0.1:9402`. */
+  internalUrl: string;
   /** Subscriptions currently open on this process (graphql-ws). */
   activeSubscriptions(): number;
 }
 
+/**
+ * The gateway's operation limits as a subgraph applies them to the fetches the query planner
+ * derives from a client's operation. The planner adds entity-fetch wrappers, key fields and
+ * `__typename` at subgraph boundaries, and splits a fragment that crosses one, repeating the
+ * path to the boundary (aliases included) beside each spread: five aliased spreads of such a
+ * fragment went from 63 tokens, 10 aliases and cost 4250 at the gateway to 109 tokens, 15
+ * aliases and cost 4750 at the gym subgraph. A repeated path is never more than the client
+ * asked for, so twice the tokens, bytes, aliases and cost holds every fetch; depth and root
+ * fields are the gateway's as they are (a fetch never has more).
+ */
+export const subgraphOperationLimits = (limits: OperationLimits): OperationLimits => ({
+  ...limits,
+  maxTokens: 2 * limits.maxTokens,
+  maxDocumentBytes: 2 * limits.maxDocumentBytes,
+  maxAliases: 2 * limits.maxAliases,
+  maxCost: 2 * limits.maxCost,
+});
+
+const forbidden = { message: 'Forbidden: this service answers only the gateway', extensions: { code: 'FORBIDDEN' } };
+
 export const loadSubgraphTypeDefs = (name: SubgraphName): DocumentNode => parse(readFileSync(subgraphSdlPath(name), 'utf8'));
 
-/** Serves a subgraph over HTTP (`/graphql`, `/healthz`) and graphql-ws (`/graphql`); `stop()` closes what it started. */
+/** Serves a subgraph over HTTP and graphql-ws (`/graphql`) with its probes, and its internal listener; `stop()` closes what it started. */
 export async function startSubgraphServer<TSchema extends Record<string, unknown>, TContext, TResources>(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   definition: SubgraphDefinition<TSchema, TContext, TResources, any>,
@@ -101,31 +136,46 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
     definition.createContext(deps, { ...request, logger: logger.child({ requestId: request.requestId }) }) as Promise<Record<string, unknown>>;
 
   const production = options.production ?? false;
-  const edge: EdgeOptions = { ...defaultSubgraphEdge, ...options.edge };
-  const validationRules = [depthLimitRule(edge.maxDepth)];
-  const trust = proxyTrust(edge.trustedProxies);
+  const edge: InputLimits = { maxStringLength: defaultMaxStringLength, ...options.edge };
+  const operationGuard = createOperationGuard(() => schema, subgraphOperationLimits({ ...defaultOperationLimits, ...options.limits }));
+  const gateway = createGatewayVerifier(options.gatewaySecret);
   const metrics = options.metrics ?? createSubgraphMetrics(definition.name, metricsPrefix);
   const readiness = createReadiness(
     [{ name: 'database', where: `${definition.name} database`, check: async () => void (await db.execute(sql`select 1`)) }, ...(options.readinessChecks ?? [])],
     { logger, metrics },
   );
+  const formatError = createErrorFormatter(logger, { production });
 
   const serviceName = `${definition.name}-subgraph`;
   const app = express();
   app.disable('x-powered-by');
-  // `req.ip` believes x-forwarded-for only from the gateway's addresses, never from any caller.
-  app.set('trust proxy', trust);
   app.use(httpTracingMiddleware(serviceName));
   // `/graphql` is the only hot path: served without Express (graphql-http.ts), assigned once Apollo has started.
   let serveGraphql: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
+  // The client's address as the gateway attested it, for per-IP limits (never x-forwarded-for).
+  const clientIpOf = new WeakMap<IncomingMessage, string | null>();
   const httpServer = createServer((req, res) => {
     if (!serveGraphql || !isGraphqlPath(req.url)) return app(req, res);
+    // Before the body is read: a caller that is not the gateway gets nothing from the subgraph.
+    const attestation = gateway.verify(req.headers);
+    if (!attestation) return answerErrors(res, 403, [forbidden]);
+    clientIpOf.set(req, attestation.clientIp);
     const serve = serveGraphql;
     withHttpServerSpan(serviceName, req, res, '/graphql', () => void serve(req, res));
   });
   const verifier = createTokenVerifier(options.auth, options.revocations);
   const guard = createConnectionGuard(verifier, options.revocations);
-  const sockets = serveSubgraphSockets({ httpServer, path: '/graphql', schema, guard, contextFor, trust, validationRules, edge });
+  const sockets = serveSubgraphSockets({
+    httpServer,
+    path: '/graphql',
+    schema,
+    guard,
+    contextFor,
+    attest: (req) => gateway.verify(req.headers),
+    operationGuard,
+    edge,
+    caps: { ...defaultSubscriptionCaps, ...options.subscriptionCaps },
+  });
   observeGauge(metrics.websocketConnections, sockets.connections);
 
   const apollo = new ApolloServer({
@@ -133,10 +183,9 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
     // The gateway reads the supergraph file, never a subgraph's schema; the public has no business here.
     introspection: !production,
     includeStacktraceInErrorResponses: false,
-    validationRules,
     // Shutdown is ours (stopOnSignals stops every service of the process in order).
     stopOnTerminationSignals: false,
-    formatError: createErrorFormatter(logger, { production }),
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
@@ -156,36 +205,63 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
   observeGauge(metrics.activeSubscriptions, sockets.activeSubscriptions);
 
   // Liveness: the process serves. Its dependencies are /readyz's business (a lost database must
-  // take a replica out of rotation, not restart it).
+  // take a replica out of rotation, not restart it). Both say no more than their status here:
+  // the details (where the database is, why it is down) are on the internal listener.
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', subgraph: definition.name, activeSubscriptions: sockets.activeSubscriptions() });
+    res.json({ status: 'ok' });
   });
-  app.get('/readyz', readinessHandler(readiness, () => ({ subgraph: definition.name })));
-  app.get('/metrics', metricsHandler(metrics));
-  serveGraphql = graphqlHttpHandler(apollo, async (req) => {
-    const authorization = req.headers.authorization ?? null;
-    const deviceKey = req.headers['x-device-key'];
-    return contextFor({
-      requestId: requestIdOf(req),
-      authorization,
-      deviceKey: typeof deviceKey === 'string' ? deviceKey : null,
-      // What Express's `req.ip` was with `trust proxy` set to the same addresses.
-      clientIp: clientAddress(req, trust),
-      viewer: await verifier.viewerFromAuthorization(authorization),
-    });
+  app.get('/readyz', (_req, res, next) => {
+    publicReadiness(readiness)
+      .then(({ status, body }) => res.status(status).json(body))
+      .catch(next);
+  });
+  serveGraphql = graphqlHttpHandler(apollo, {
+    guard: operationGuard,
+    formatError,
+    context: async (req) => {
+      const authorization = req.headers.authorization ?? null;
+      const deviceKey = req.headers['x-device-key'];
+      return contextFor({
+        requestId: requestIdOf(req),
+        authorization,
+        deviceKey: typeof deviceKey === 'string' ? deviceKey : null,
+        clientIp: clientIpOf.get(req) ?? null,
+        viewer: await verifier.viewerFromAuthorization(authorization),
+      });
+    },
   });
   app.use(jsonErrorHandler);
 
-  const { url, port } = await listenAt(httpServer, options.port ?? 0, options.host ?? '127.0.0.1', '/graphql');
+  const stopServing = async () => {
+    // Consumers first: a handler in progress finishes while the database is still open.
+    await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
+    guard.dispose();
+    await apollo.stop();
+  };
+  const host = options.host ?? '127.0.0.1';
+  const { url, port } = await listenAt(httpServer, options.port ?? 0, host, '/graphql');
+  const internal = await startInternalServer({
+    port: options.internalPort ?? 0,
+    host: options.internalHost ?? host,
+    metrics,
+    readiness: async () => {
+      const { ready, dependencies } = await readiness.check();
+      return { ready, body: { subgraph: definition.name, dependencies } };
+    },
+    health: () => ({ subgraph: definition.name, activeSubscriptions: sockets.activeSubscriptions() }),
+  }).catch(async (error: unknown) => {
+    await stopServing();
+    await readiness.close();
+    throw error;
+  });
   return {
     url,
     port,
+    internalUrl: internal.url,
     activeSubscriptions: sockets.activeSubscriptions,
     stop: async () => {
-      // Consumers first: a handler in progress finishes while the database is still open.
-      await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
-      guard.dispose();
-      await apollo.stop();
+      await stopServing();
+      await internal.stop();
       await readiness.close();
     },
   };

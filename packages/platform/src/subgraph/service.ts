@@ -98,15 +98,20 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
       resources: created?.resources as TResources,
       auth: config.auth,
       revocations,
+      gatewaySecret: config.gatewaySecret,
       port: config.port,
       host: config.host,
+      internalPort: config.internalPort,
+      internalHost: config.internalHost,
       production: config.production,
+      limits: config.limits,
       edge: config.edge,
+      subscriptionCaps: config.subscriptionCaps,
       metrics,
       readinessChecks: config.redis.url ? [redisCheck(config.redis.url)] : [],
     });
     scope.defer(() => server.stop());
-    logger.info({ url: server.url, database: database.description, pubsub: pubsub.kind, events: events.kind }, 'subgraph started');
+    logger.info({ url: server.url, internalUrl: server.internalUrl, database: database.description, pubsub: pubsub.kind, events: events.kind }, 'subgraph started');
     announce(logger, definition.name, `${server.url}  (${database.description}, ${pubsub.kind} pub/sub)`);
     return { ...server, stop: () => scope.dispose() };
   } catch (error) {

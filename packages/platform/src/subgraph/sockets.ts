@@ -1,6 +1,6 @@
-import type { Server } from 'node:http';
-import { clientAddress, CloseCode, inputIntegrityError, type ConnectionGuard, type EdgeOptions } from '@fitgraph/service-kit';
-import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { IncomingMessage, Server } from 'node:http';
+import { CloseCode, inputIntegrityError, type ConnectionGuard, type GatewayAttestation, type InputLimits, type OperationGuard } from '@fitgraph/service-kit';
+import { getOperationAST, GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Role, Viewer } from '../auth';
@@ -50,6 +50,18 @@ const maxWebSocketPayload = 1024 * 1024;
 const textParam = (params: Record<string, unknown> | undefined, key: string): string | null =>
   typeof params?.[key] === 'string' ? (params[key] as string) : null;
 
+/** How many subscriptions a subgraph's graphql-ws endpoint holds. */
+export interface SubscriptionCaps {
+  /** Operations one socket may have open at once (SUBGRAPH_SUBSCRIPTIONS_PER_SOCKET). Default: 500. */
+  perSocket: number;
+  /** Subscriptions over all sockets of the process (SUBGRAPH_SUBSCRIPTIONS_MAX). Default: 20000. */
+  total: number;
+}
+
+export const defaultSubscriptionCaps: SubscriptionCaps = { perSocket: 500, total: 20_000 };
+
+const tooManySubscriptions = (message: string, limit: number) => [new GraphQLError(message, { extensions: { code: 'RATE_LIMITED', limit } })];
+
 export interface SubgraphSockets {
   /** Subscriptions open now. */
   activeSubscriptions(): number;
@@ -59,9 +71,11 @@ export interface SubgraphSockets {
 }
 
 /**
- * graphql-ws on the subgraph's HTTP server. The token (forwarded by the gateway in
- * `connection_init`) is checked once per connection, a bad one refuses it (4403) before any
- * operation; a connection whose session is revoked while open is closed (4403, Forbidden).
+ * graphql-ws on the subgraph's HTTP server. The upgrade must carry the gateway's attestation
+ * (refused with 403 otherwise); the token (forwarded by the gateway in `connection_init`) is
+ * checked once per connection, a bad one refuses it (4403) before any operation; a connection
+ * whose session is revoked while open is closed (4403, Forbidden). Each operation passes the
+ * operation limits, validation and the input checks, and the subscription caps, before it runs.
  */
 export function serveSubgraphSockets(options: {
   httpServer: Server;
@@ -69,16 +83,31 @@ export function serveSubgraphSockets(options: {
   schema: GraphQLSchema;
   guard: ConnectionGuard<Role>;
   contextFor(request: Omit<RequestInfo, 'logger'>): Promise<Record<string, unknown>>;
-  /** Which peers may name the client in `x-forwarded-for` (service-kit edge.ts). */
-  trust: (address: string, hop: number) => boolean;
-  /** The HTTP endpoint's validation rules (the depth limit), applied here too. */
-  validationRules: ValidationRule[];
-  edge: EdgeOptions;
+  /** The gateway's attestation of an upgrade request, or null (service-kit gateway-attestation.ts). */
+  attest(request: IncomingMessage): GatewayAttestation | null;
+  /** The operation limits, as on HTTP. */
+  operationGuard: OperationGuard;
+  edge: InputLimits;
+  caps: SubscriptionCaps;
 }): SubgraphSockets {
-  const { guard, schema, validationRules, edge } = options;
-  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: maxWebSocketPayload });
+  const { guard, schema, edge, caps, operationGuard } = options;
+  const attestations = new WeakMap<IncomingMessage, GatewayAttestation>();
+  const wsServer = new WebSocketServer({
+    server: options.httpServer,
+    path: options.path,
+    maxPayload: maxWebSocketPayload,
+    // Refused before the upgrade: no socket, no graphql-ws state for a caller that is not the gateway.
+    verifyClient: (info, done) => {
+      const attestation = options.attest(info.req);
+      if (!attestation) return done(false, 403, 'Forbidden: not called through the gateway');
+      attestations.set(info.req, attestation);
+      done(true);
+    },
+  });
   let activeSubscriptions = 0;
-  const cleanup = useServer<Record<string, unknown> | undefined, { viewer?: Viewer | null }>(
+  // Subscriptions accepted by onSubscribe whose stream has not opened yet (per socket, and in all).
+  let pendingSubscriptions = 0;
+  const cleanup = useServer<Record<string, unknown> | undefined, { viewer?: Viewer | null; pending?: Set<string> }>(
     {
       schema: options.schema,
       onConnect: async (ctx) => {
@@ -95,32 +124,46 @@ export function serveSubgraphSockets(options: {
         }
         return true;
       },
+      onClose: (ctx) => {
+        pendingSubscriptions -= ctx.extra.pending?.size ?? 0;
+        ctx.extra.pending?.clear();
+      },
       context: (ctx) =>
         options.contextFor({
           requestId: textParam(ctx.connectionParams, 'requestId') ?? crypto.randomUUID(),
           authorization: textParam(ctx.connectionParams, 'authorization'),
           deviceKey: null,
-          clientIp: clientAddress(ctx.extra.request, options.trust),
+          clientIp: attestations.get(ctx.extra.request)?.clientIp ?? null,
           viewer: ctx.extra.viewer ?? null,
         }),
-      // The same depth limit and input checks as HTTP (Apollo Server's pipeline does not run here).
-      onSubscribe: (_ctx, _id, payload) => {
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error as GraphQLError];
+      // The same limits, validation and input checks as HTTP (Apollo Server's pipeline does not run here).
+      onSubscribe: (ctx, id, payload) => {
+        // graphql-ws registers the operation before this hook: the count includes it.
+        const openOnSocket = Object.keys(ctx.subscriptions).length;
+        if (openOnSocket > caps.perSocket) {
+          return tooManySubscriptions(`Too many operations on this connection: at most ${caps.perSocket} at once`, caps.perSocket);
         }
-        const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
+        const checked = operationGuard.check({ query: payload.query, operationName: payload.operationName, variables: payload.variables });
+        if ('errors' in checked) return checked.errors;
+        const { document } = checked;
+        const errors = validate(schema, document, specifiedRules);
         if (errors.length > 0) return errors;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Unable to identify the operation to run', { extensions: { code: 'BAD_REQUEST' } })];
         const refused = inputIntegrityError(schema, document, operation, payload.variables, edge);
         if (refused) return [refused];
+        if (operation.operation === 'subscription') {
+          if (activeSubscriptions + pendingSubscriptions >= caps.total) {
+            return tooManySubscriptions(`Too many subscriptions on this service: at most ${caps.total}`, caps.total);
+          }
+          (ctx.extra.pending ??= new Set()).add(id);
+          pendingSubscriptions += 1;
+        }
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
       // Counts streams that really opened, until they end by any route (complete, error, close).
-      onOperation: (_ctx, _id, _payload, _args, result) => {
+      onOperation: (ctx, id, _payload, _args, result) => {
+        if (ctx.extra.pending?.delete(id)) pendingSubscriptions -= 1;
         if (!isAsyncIterable(result)) return undefined;
         activeSubscriptions += 1;
         return whileOpen(result, () => {
