@@ -174,22 +174,23 @@ export function openRateLimiters(options: RateLimitOptions): RateLimiters {
       return {
         async consume(key, cost = 1) {
           const id = hashKey(key);
-          const pending = counted.get(id)?.consumed ?? 0;
+          // Taken out while Redis is asked, so a concurrent attempt does not add it a second time.
+          const pending = counted.get(id);
+          if (pending) counted.delete(id);
           try {
-            const result = await store(() => shared.consume(id, cost + pending));
+            const result = await store(() => shared.consume(id, cost + (pending?.consumed ?? 0)));
             storeAnswered();
-            counted.delete(id);
             remember(id, result);
             return { limited: false, remaining: result.remainingPoints, resetSeconds: result.msBeforeNext / 1000 };
           } catch (error) {
             // rate-limiter-flexible rejects with a RateLimiterRes when over the limit, an Error otherwise.
             if (error instanceof RateLimiterRes) {
               storeAnswered();
-              counted.delete(id);
               remember(id, error);
               return limitedVerdict(error.msBeforeNext);
             }
             storeFailed(error);
+            if (pending && !counted.get(id)) counted.set(id, pending);
             return consumeHere(id, cost);
           }
         },

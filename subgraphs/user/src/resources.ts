@@ -20,14 +20,15 @@ export interface AccountResources {
 }
 
 /**
- * The bus the outbox publishes to, holding back events while revocations recorded before them
- * wait for Redis: no subgraph handles `user.deleted` before the deleted user's tokens are refused.
+ * The bus the outbox publishes to, holding back events while the revocation relay has
+ * revocations waiting for Redis (account deletion records both in one transaction, then flushes
+ * the relay first): no subgraph handles `user.deleted` before the deleted user's tokens are refused.
  */
 const afterRevocations = (events: EventBus, revocations: RevocationRelay): EventBus => ({
   ...events,
   kind: events.kind,
   publish: async (topic, payload, options) => {
-    if (!(await revocations.drained())) throw new Error('revocations recorded earlier are not shared yet; publishing later');
+    if (!revocations.drained()) throw new Error('revocations recorded earlier are not shared yet; publishing later');
     return events.publish(topic, payload, options);
   },
 });
