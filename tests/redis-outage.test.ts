@@ -120,6 +120,25 @@ describe.skipIf(!realServers)('sign-out while Redis is away', () => {
     expect(errorCodes(await graphql(stack.subgraphs.user.url, refresh, { variables: { t: member.refreshToken } }))).toEqual(['UNAUTHENTICATED']);
   }, 60_000);
 
+  it('sign-up without Redis answers (well within the gateway timeout), and the same sign-up again reaches the same account', async () => {
+    const input = { email: `outage-${randomUUID().slice(0, 8)}@test.fitgraph.dev`, password: `pw-${randomUUID()}`, displayName: 'Outage' };
+    const signUp = 'mutation($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } } }';
+    await proxy.pause();
+    try {
+      const started = performance.now();
+      const first = await graphql(stack.gateway.url, signUp, { variables: { input } });
+      const firstMs = performance.now() - started;
+      const again = await graphql(stack.gateway.url, signUp, { variables: { input } });
+      console.log(`sign-up without Redis answered in ${firstMs.toFixed(0)} ms`);
+      expect(first.errors).toBeUndefined();
+      expect(again.errors).toBeUndefined();
+      expect((again.data as { signUp: { user: { id: string } } }).signUp.user.id).toBe((first.data as { signUp: { user: { id: string } } }).signUp.user.id);
+      expect(firstMs).toBeLessThan(5000);
+    } finally {
+      await proxy.resume();
+    }
+  }, 60_000);
+
   it('deleteAccount answers true without Redis; the replicas refuse the deleted account’s token once it returns', async () => {
     const member = await signUpUser(stack.gateway.url);
     await proxy.pause();
