@@ -208,7 +208,8 @@ export async function recordRevocation(tx: AnyDatabase, revocation: Revocation):
 export interface RevocationRelay {
   /**
    * Puts every recorded revocation on the list; never throws (what Redis does not take is
-   * retried every `intervalMs`). This process refuses the tokens once it resolves, whatever Redis does.
+   * retried every `intervalMs`). This process refuses the tokens once it resolves, whatever Redis
+   * does (unless another replica's relay took the record first; that one tells it through Redis).
    */
   flush(): Promise<void>;
   /**

@@ -42,7 +42,7 @@ export interface AccountThrottleOptions {
   keyPrefix: string;
   /** The keys (emails, addresses) are stored as HMACs with this secret (service-kit rate-limit.ts). */
   keySecret?: string;
-  /** RATE_LIMIT_REPLICAS: while Redis is away each process grants at most this fraction of what is left. */
+  /** RATE_LIMIT_REPLICAS: while Redis is away each process grants at most 1/replicas of what is left of a budget. */
   replicas: number;
   /** Failed sign-ins per account from one IP within the window. */
   maxFailuresPerAccountAndIp: number;
