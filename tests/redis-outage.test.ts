@@ -128,12 +128,15 @@ describe.skipIf(!realServers)('sign-out while Redis is away', () => {
       const started = performance.now();
       const first = await graphql(stack.gateway.url, signUp, { variables: { input } });
       const firstMs = performance.now() - started;
+      const repeating = performance.now();
       const again = await graphql(stack.gateway.url, signUp, { variables: { input } });
-      console.log(`sign-up without Redis answered in ${firstMs.toFixed(0)} ms`);
+      const againMs = performance.now() - repeating;
+      console.log(`sign-up without Redis answered in ${firstMs.toFixed(0)} ms, repeated in ${againMs.toFixed(0)} ms`);
       expect(first.errors).toBeUndefined();
       expect(again.errors).toBeUndefined();
       expect((again.data as { signUp: { user: { id: string } } }).signUp.user.id).toBe((first.data as { signUp: { user: { id: string } } }).signUp.user.id);
       expect(firstMs).toBeLessThan(5000);
+      expect(againMs).toBeLessThan(5000);
     } finally {
       await proxy.resume();
     }

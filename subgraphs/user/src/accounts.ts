@@ -67,9 +67,22 @@ export async function signUp(ctx: AccountScope, input: { email: string; password
     throw error;
   }
   ctx.logger.info({ userId: user!.id }, 'account created');
-  // On the bus before the caller learns the id, so other subgraphs know it by the time it is used.
-  await ctx.accounts.outbox.flush();
+  await announced(ctx);
   return { result: await startSession(ctx.db, ctx.accounts.sessions, user!), events: [] };
+}
+
+/** The longest a sign-up waits for its `user.created` to reach the bus. */
+const announceWaitMs = 1000;
+
+/**
+ * On the bus before the caller learns the id, so other subgraphs know it by the time it is used;
+ * but bounded: while Redis is away the outbox publishes it once Redis returns, and the sign-up
+ * must answer well before the gateway gives up on it.
+ */
+async function announced(ctx: AccountScope): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ctx.accounts.outbox.flush(), new Promise<void>((resolve) => (timer = setTimeout(resolve, announceWaitMs)))]);
+  clearTimeout(timer);
 }
 
 const emailTaken = () => badUserInput('An account with this email already exists', 'input.email');
@@ -79,7 +92,7 @@ async function repeatedSignUp(ctx: AccountScope, input: { email: string; passwor
   const user = await passwordChecked(ctx, input, emailTaken);
   ctx.logger.info({ userId: user.id }, 'sign-up repeated; signed in to the account it made');
   // The first attempt may have ended before its `user.created` reached the bus.
-  await ctx.accounts.outbox.flush();
+  await announced(ctx);
   return { result: await startSession(ctx.db, ctx.accounts.sessions, user), events: [] };
 }
 
