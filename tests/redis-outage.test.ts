@@ -4,7 +4,8 @@
  *
  * - Sign-out answers `true`; its refresh token is refused at once; the user subgraph refuses its
  *   access token at once; a chat replica and a gateway replica with revocation lists of their
- *   own refuse it within a bounded delay once Redis returns (measured).
+ *   own refuse it (and the chat replica closes the session's open socket) within a bounded delay
+ *   once Redis returns (measured). Account deletion likewise; sign-up answers in under a second.
  * - Two replicas' rate limiters, cut from Redis, grant together at most what was left of the
  *   budget, and what they granted meanwhile still counts once Redis is back.
  */
@@ -18,6 +19,7 @@ import {
   errorCodes,
   eventually,
   graphql,
+  graphqlWsClient,
   signUpUser,
   startTcpProxy,
   startTestGateway,
@@ -88,6 +90,10 @@ describe.skipIf(!realServers)('sign-out while Redis is away', () => {
     const conversations = '{ conversations { id } }';
     expect(errorCodes(await graphql(chatReplica.url, conversations, { token: member.accessToken }))).toEqual([]);
     expect(errorCodes(await graphql(gatewayReplica.url, '{ me { id } }', { token: member.accessToken }))).toEqual([]);
+    // An open socket of the session on the chat replica is closed too, once the revocation arrives.
+    const socket = graphqlWsClient(chatReplica.url, { token: member.accessToken });
+    await socket.connected;
+    const socketClosed = socket.nextClose();
 
     await proxy.pause();
     const signingOut = performance.now();
@@ -114,6 +120,7 @@ describe.skipIf(!realServers)('sign-out while Redis is away', () => {
       { timeoutMs: 10_000, intervalMs: 20, what: 'the chat and gateway replicas to refuse the signed-out token' },
     );
     const refusedAfterMs = performance.now() - back;
+    expect(await socketClosed).toMatchObject({ code: 4403, reason: 'Session revoked' });
     console.log(`sign-out without Redis answered in ${signOutMs.toFixed(0)} ms; refused by the other replicas ${refusedAfterMs.toFixed(0)} ms after Redis returned`);
     // Redis reconnects at most 2 s apart (service-kit dependencies.ts) and the relay retries every second.
     expect(refusedAfterMs).toBeLessThan(5000);
