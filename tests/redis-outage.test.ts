@@ -58,7 +58,7 @@ describe.skipIf(!realServers)('sign-out while Redis is away', () => {
     // The stack (gateway and every subgraph in one process, one revocation list) stands for the
     // user subgraph's process; a chat replica and a gateway replica run beside it with lists of
     // their own, all through the same proxy.
-    stack = await startTestStack({ REDIS_URL: throughProxy(proxy) });
+    stack = await startTestStack({ REDIS_URL: throughProxy(proxy), RATE_LIMIT_REPLICAS: '2', SIGN_IN_MAX_FAILURES: '4' });
     chatReplica = await startSubgraphService(chatSubgraph, { ...loadSubgraphConfig(chatSubgraph, stack.env), port: 0 });
     const gatewayConfig = loadGatewayEnv(stack.env);
     const revocations = await openRevocationList({
@@ -147,6 +147,25 @@ describe.skipIf(!realServers)('sign-out while Redis is away', () => {
     } finally {
       await proxy.resume();
     }
+  }, 60_000);
+
+  it('the sign-in throttle keeps its count without Redis: a replica allows half of what was left (RATE_LIMIT_REPLICAS=2)', async () => {
+    const member = await signUpUser(stack.gateway.url);
+    const attempt = 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { accessToken } }';
+    const wrong = () => graphql(stack.subgraphs.user.url, attempt, { variables: { e: member.email, p: `wrong-${randomUUID()}` } });
+    for (let i = 0; i < 2; i += 1) expect(errorCodes(await wrong())).toEqual(['UNAUTHENTICATED']);
+    await proxy.pause();
+    try {
+      // SIGN_IN_MAX_FAILURES=4, 2 used: this replica may allow floor(2 / 2) = 1 more, not a fresh 4.
+      expect(errorCodes(await wrong())).toEqual(['UNAUTHENTICATED']);
+      const refused = await wrong();
+      expect(errorCodes(refused)).toEqual(['RATE_LIMITED']);
+      expect(refused.errors![0]!.extensions!.retryAfter).toBeGreaterThan(800);
+    } finally {
+      await proxy.resume();
+    }
+    // Back on the shared count, which now holds the attempts made meanwhile too.
+    expect(errorCodes(await wrong())).toEqual(['RATE_LIMITED']);
   }, 60_000);
 
   it('deleteAccount answers true without Redis; the replicas refuse the deleted account’s token once it returns', async () => {
