@@ -58,6 +58,8 @@ export const commonEnv = {
   REDIS_URL: optionalUrl,
   /** Prefix of every Redis key FitGraph writes (event streams, rate-limit counters). Default: fitgraph: */
   REDIS_KEY_PREFIX: z.string().min(1).default('fitgraph:'),
+  /** The most replicas of this service (its autoscaler maximum): while Redis is away each grants at most 1/this of what is left of a rate-limit budget (service-kit rate-limit.ts). Default: 1. */
+  RATE_LIMIT_REPLICAS: positiveInt(1),
   /** Append JSON logs to this file instead of writing them to stdout. Default: stdout. */
   LOG_FILE: optionalString,
   /** Longest string any argument or variable may be; longer is BAD_USER_INPUT. Default: 100000. */

@@ -18,8 +18,18 @@
  * Entries live for the access-token TTL plus a minute (a token minted by a refresh racing the
  * revocation expires within that), then a token of the session can no longer be valid anyway.
  * Not covered: a request verified just before the revocation arrived still finishes.
+ *
+ * Durable first: the signing service records a revocation in its own database, in the same
+ * transaction as the change that causes it ({@link recordRevocation}, table
+ * {@link pendingRevocations}), and a relay ({@link startRevocationRelay}) puts it on the list
+ * right after the commit and again every second until Redis took it. So the change never
+ * waits for Redis, and Redis being away only delays the other processes' refusal until it
+ * returns (bounded in tests/redis-outage.test.ts); the recording process refuses at once.
  */
+import { asc, inArray } from 'drizzle-orm';
+import { jsonb, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { Redis } from 'ioredis';
+import type { AnyDatabase } from './db';
 import { quietRedisErrors, redisConnectionDefaults } from './dependencies';
 import type { Logger } from './logger';
 
@@ -35,8 +45,9 @@ export interface RevocationList {
   /** Synchronous: whether a token of this user/session must be refused. */
   isRevoked(subject: { id: string; sessionId: string }): boolean;
   /**
-   * Records a revocation and tells every process; this process refuses the tokens before it
-   * resolves, every other one within a pub/sub hop. Rejects when Redis cannot record it.
+   * Records a revocation and tells every process; this process refuses the tokens from the call
+   * on (even if it rejects), every other one within a pub/sub hop. Rejects at once when Redis is
+   * not connected, or when it cannot record it.
    */
   revoke(revocation: Revocation): Promise<void>;
   /** Called for every revocation this process learns of (its own and others'); returns an unsubscribe. */
@@ -159,6 +170,8 @@ export async function openRevocationList(options: RevocationListOptions): Promis
       if (members.length === 0) return;
       const until = Date.now() + retainMs;
       notify(remember(members, until));
+      // Not queued for a reconnect: the caller (the relay) retries, and must not wait meanwhile.
+      if (commands.status !== 'ready') throw new Error(`Redis is not connected (${commands.status}); revocation not shared yet`);
       const zaddArgs = members.flatMap((member) => [until, member]);
       await commands
         .multi()
@@ -172,6 +185,116 @@ export async function openRevocationList(options: RevocationListOptions): Promis
       clearInterval(pruneTimer);
       clearInterval(resync);
       await Promise.allSettled([commands.quit(), subscriber.quit()]);
+    },
+  };
+}
+
+/**
+ * Revocations recorded but not yet on the shared list. A signing service re-exports it from
+ * its Drizzle schema, so its own migrations create it (like `eventOutbox`).
+ */
+export const pendingRevocations = pgTable('pending_revocations', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  revocation: jsonb('revocation').$type<Revocation>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Records `revocation` in the caller's transaction; the relay puts it on the list after the commit. */
+export async function recordRevocation(tx: AnyDatabase, revocation: Revocation): Promise<void> {
+  if ((revocation.sessionIds?.length ?? 0) + (revocation.userIds?.length ?? 0) === 0) return;
+  await tx.insert(pendingRevocations).values({ revocation });
+}
+
+export interface RevocationRelay {
+  /**
+   * Puts every recorded revocation on the list; never throws (what Redis does not take is
+   * retried every `intervalMs`). This process refuses the tokens once it resolves, whatever Redis
+   * does (unless another replica's relay took the record first; that one tells it through Redis).
+   */
+  flush(): Promise<void>;
+  /**
+   * Whether this relay's last attempt left nothing waiting for Redis. In memory only, so it can be
+   * asked from inside another transaction (embedded PGlite has a single connection).
+   */
+  drained(): boolean;
+  stop(): Promise<void>;
+}
+
+const relayBatch = 100;
+
+export function startRevocationRelay(db: AnyDatabase, revocations: RevocationList, logger: Logger, intervalMs = 1000): RevocationRelay {
+  let current: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+  let failing = false;
+  let drained = false;
+
+  const relayBatchOnce = () =>
+    db.transaction(async (tx) => {
+      // SKIP LOCKED: replicas relaying at once take different rows.
+      const rows = await tx
+        .select()
+        .from(pendingRevocations)
+        .orderBy(asc(pendingRevocations.createdAt))
+        .limit(relayBatch)
+        .for('update', { skipLocked: true });
+      if (rows.length === 0) return 0;
+      await revocations.revoke({
+        sessionIds: rows.flatMap((row) => row.revocation.sessionIds ?? []),
+        userIds: rows.flatMap((row) => row.revocation.userIds ?? []),
+      });
+      await tx.delete(pendingRevocations).where(
+        inArray(
+          pendingRevocations.id,
+          rows.map((row) => row.id),
+        ),
+      );
+      return rows.length;
+    });
+
+  const flush = (): Promise<void> => {
+    if (stopped) return Promise.resolve();
+    if (current) {
+      again = true;
+      return current;
+    }
+    current = (async () => {
+      do {
+        again = false;
+        try {
+          let relayed = 0;
+          let batch: number;
+          while (!stopped && (batch = await relayBatchOnce()) > 0) {
+            relayed += batch;
+            if (batch < relayBatch) break;
+          }
+          if (failing && relayed > 0) logger.info({ relayed }, 'revocations shared again');
+          failing = false;
+          drained = !stopped;
+        } catch (error) {
+          // Logged once per outage, not once a second.
+          if (!failing) logger.warn({ err: error }, 'sharing revocations failed; retrying every second');
+          failing = true;
+          drained = false;
+        }
+      } while (again && !stopped);
+    })().finally(() => {
+      current = null;
+    });
+    return current;
+  };
+
+  const timer = setInterval(() => void flush(), intervalMs);
+  timer.unref();
+  void flush();
+
+  return {
+    flush,
+    drained: () => drained,
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await Promise.race([current, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
     },
   };
 }

@@ -11,6 +11,7 @@ import {
   isUniqueViolation,
   knownIdsCheck,
   notFound,
+  recordRevocation,
   unauthenticated,
   type Database,
   type Logger,
@@ -43,6 +44,11 @@ type UserDatabase = Database<typeof schema>;
  * subgraphs that store user ids. Throttled per client IP. A taken email is refused as such:
  * `signUp` signs the new account in, so without an email-verification step there is no answer
  * that would not tell the caller whether the address was free; the per-IP limit bounds probing.
+ *
+ * Repeatable: a client whose sign-up timed out cannot tell whether the account was made, so the
+ * same sign-up again (same email and password) answers with the same account and fresh tokens.
+ * That is a sign-in, and is throttled as one (throttle.ts): a different password is a failed
+ * attempt, answered as a taken email (BAD_USER_INPUT on `input.email`).
  */
 export async function signUp(ctx: AccountScope, input: { email: string; password: string; displayName: string }): Promise<Outcome<AuthPayload>> {
   const passwordHash = await hashPassword(input.password, ctx.accounts.scrypt);
@@ -57,23 +63,48 @@ export async function signUp(ctx: AccountScope, input: { email: string; password
       return created;
     });
   } catch (error) {
-    if (isUniqueViolation(error, 'users_email_lower_idx')) throw badUserInput('An account with this email already exists', 'input.email');
+    if (isUniqueViolation(error, 'users_email_lower_idx')) return repeatedSignUp(ctx, input);
     throw error;
   }
   ctx.logger.info({ userId: user!.id }, 'account created');
-  // On the bus before the caller learns the id, so other subgraphs know it by the time it is used.
-  await ctx.accounts.outbox.flush();
+  await announced(ctx);
   return { result: await startSession(ctx.db, ctx.accounts.sessions, user!), events: [] };
+}
+
+/** The longest a sign-up waits for its `user.created` to reach the bus. */
+const announceWaitMs = 1000;
+
+/**
+ * On the bus before the caller learns the id, so other subgraphs know it by the time it is used;
+ * but bounded: while Redis is away the outbox publishes it once Redis returns, and the sign-up
+ * must answer well before the gateway gives up on it.
+ */
+async function announced(ctx: AccountScope): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ctx.accounts.outbox.flush(), new Promise<void>((resolve) => (timer = setTimeout(resolve, announceWaitMs)))]);
+  clearTimeout(timer);
+}
+
+const emailTaken = () => badUserInput('An account with this email already exists', 'input.email');
+
+/** The email is taken: the same account again when the password is its own (a retried sign-up). */
+async function repeatedSignUp(ctx: AccountScope, input: { email: string; password: string }): Promise<Outcome<AuthPayload>> {
+  const user = await passwordChecked(ctx, input, emailTaken);
+  ctx.logger.info({ userId: user.id }, 'sign-up repeated; signed in to the account it made');
+  // The first attempt may have ended before its `user.created` reached the bus.
+  await announced(ctx);
+  return { result: await startSession(ctx.db, ctx.accounts.sessions, user), events: [] };
 }
 
 const invalidCredentials = () => unauthenticated('Invalid email or password');
 
 /**
- * Unknown email and wrong password look the same to the caller: same error, and about the same
- * time (an unknown email is checked against a dummy hash). Throttled per account+IP, per IP and
- * per account (throttle.ts).
+ * The account of `email` if `password` is its password, else `refusal()`. Unknown email and
+ * wrong password look the same to the caller: same error, and about the same time (an unknown
+ * email is checked against a dummy hash). Throttled per account+IP, per IP and per account
+ * (throttle.ts).
  */
-export async function signIn(ctx: AccountScope, args: { email: string; password: string }): Promise<Outcome<AuthPayload>> {
+async function passwordChecked(ctx: AccountScope, args: { email: string; password: string }, refusal: () => Error): Promise<schema.UserRow> {
   const email = normaliseEmail(args.email);
   const ip = ctx.clientIp;
   const attempt = await ctx.accounts.throttle.signIn(email, ip);
@@ -85,14 +116,19 @@ export async function signIn(ctx: AccountScope, args: { email: string; password:
       : (await verifyPassword(password, await ctx.accounts.dummyPasswordHash), false);
   if (!user || !valid) {
     ctx.logger.info({ ip, knownAccount: !!user }, 'sign-in failed');
-    throw invalidCredentials();
+    throw refusal();
   }
   await attempt.succeeded();
   if (needsRehash(user.passwordHash!, ctx.accounts.scrypt)) {
     // The cost was raised since this hash was made: upgrade it now that we hold the password.
     await ctx.db.update(schema.users).set({ passwordHash: await hashPassword(password, ctx.accounts.scrypt) }).where(eq(schema.users.id, user.id));
   }
-  ctx.logger.info({ userId: user.id, ip }, 'signed in');
+  return user;
+}
+
+export async function signIn(ctx: AccountScope, args: { email: string; password: string }): Promise<Outcome<AuthPayload>> {
+  const user = await passwordChecked(ctx, args, invalidCredentials);
+  ctx.logger.info({ userId: user.id, ip: ctx.clientIp }, 'signed in');
   return { result: await startSession(ctx.db, ctx.accounts.sessions, user), events: [] };
 }
 
@@ -126,20 +162,23 @@ export async function updateProfile(
 
 /**
  * Deletes the account (its sessions go with it) and, in the same transaction, records the
- * `user.deleted` event in the outbox, so every other subgraph learns of it even if the process
- * dies right after the commit. Every access token of the user is revoked before the commit, so
- * before any subgraph handles the event: no write with an old token lands after its clean-up.
+ * revocation of every access token of the user and the `user.deleted` event in the outbox, so
+ * every other subgraph learns of both even if the process dies right after the commit or Redis
+ * is away. Events are published only once the revocations recorded before them are on the
+ * shared list (resources.ts), so before any subgraph handles the event: no write with an old
+ * token lands after its clean-up.
  */
 export async function deleteAccount(ctx: AccountScope, viewer: Viewer): Promise<Outcome<boolean>> {
   const deleted = await ctx.db.transaction(async (tx) => {
     const rows = await tx.delete(schema.users).where(eq(schema.users.id, viewer.id)).returning({ id: schema.users.id });
     if (rows.length === 0) return false;
-    await ctx.accounts.sessions.revocations.revoke({ userIds: [viewer.id] });
+    await recordRevocation(tx, { userIds: [viewer.id] });
     await enqueueEvent(tx, 'user.deleted', { userId: viewer.id });
     return true;
   });
   if (!deleted) throw accountGone();
   ctx.logger.info({ userId: viewer.id }, 'account deleted');
+  await ctx.accounts.sessions.revocations.flush();
   void ctx.accounts.outbox.flush();
   return { result: true, events: [] };
 }
@@ -147,9 +186,9 @@ export async function deleteAccount(ctx: AccountScope, viewer: Viewer): Promise<
 /**
  * Changes a user's role and, when it really changes, ends every session of the user: access
  * tokens carry the role, so one minted before the change must not outlive it. The sessions are
- * revoked in the database (their refresh tokens stop working) and announced on the revocation
- * list before the commit (every verifier refuses their access tokens at once); if announcing
- * fails, nothing changed and the admin gets an error. The user signs in again to get tokens
+ * revoked in the database (their refresh tokens stop working) and their revocation recorded in
+ * the same transaction, then put on the shared list (every verifier refuses their access tokens
+ * once Redis takes it; sessions.ts). The user signs in again to get tokens
  * with the new role. A sign-in racing with this reads the role under a row lock (sessions.ts),
  * so it either sees the new role or its session is among those revoked here.
  */
@@ -166,10 +205,11 @@ export async function setUserRole(ctx: AccountScope, admin: Viewer, { userId, ro
       .set({ revokedAt: new Date(), revokedReason: 'role_changed' })
       .where(and(eq(schema.sessions.userId, userId), isNull(schema.sessions.revokedAt)))
       .returning({ id: schema.sessions.id });
-    await ctx.accounts.sessions.revocations.revoke({ sessionIds: ended.map((session) => session.id) });
+    await recordRevocation(tx, { sessionIds: ended.map((session) => session.id) });
     return { user: user!, sessionsEnded: ended.length };
   });
   if (!outcome) throw notFound('User', userId);
+  if (outcome.sessionsEnded > 0) await ctx.accounts.sessions.revocations.flush();
   ctx.logger.info({ userId, role, by: admin.id, sessionsEnded: outcome.sessionsEnded }, 'role changed');
   return { result: outcome.user, events: [] };
 }

@@ -1,5 +1,6 @@
-import type { ResourceDependencies, Role } from '@fitgraph/platform';
-import { createTokenSigner, startOutboxRelay, type OutboxRelay, type TokenSigner } from '@fitgraph/service-kit';
+import { hkdfSync } from 'node:crypto';
+import type { EventBus, ResourceDependencies, Role } from '@fitgraph/platform';
+import { createTokenSigner, startOutboxRelay, startRevocationRelay, type OutboxRelay, type RevocationRelay, type TokenSigner } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
 import type { UserSettings } from './env';
 import { hashPassword, scryptParams, type ScryptParams } from './passwords';
@@ -18,6 +19,24 @@ export interface AccountResources {
   dummyPasswordHash: Promise<string>;
 }
 
+/**
+ * The bus the outbox publishes to, holding back events while the revocation relay has
+ * revocations waiting for Redis (account deletion records both in one transaction, then flushes
+ * the relay first): no subgraph handles `user.deleted` before the deleted user's tokens are refused.
+ */
+const afterRevocations = (events: EventBus, revocations: RevocationRelay): EventBus => ({
+  ...events,
+  kind: events.kind,
+  publish: async (topic, payload, options) => {
+    if (!revocations.drained()) throw new Error('revocations recorded earlier are not shared yet; publishing later');
+    return events.publish(topic, payload, options);
+  },
+});
+
+/** The throttle's Redis keys are HMACs with a key only the signing service holds: no email or address can be read or guessed from them. */
+const throttleKeySecret = (signingKeyPem: string | null) =>
+  signingKeyPem ? Buffer.from(hkdfSync('sha256', signingKeyPem, 'fitgraph', 'rate-limit keys', 32)).toString('base64url') : undefined;
+
 export async function createAccountResources(deps: ResourceDependencies<typeof schema, UserSettings>) {
   const env = deps.settings;
   const signer = createTokenSigner(deps.auth);
@@ -25,6 +44,8 @@ export async function createAccountResources(deps: ResourceDependencies<typeof s
   const throttle = createAccountThrottle({
     redisUrl: deps.redis.url,
     keyPrefix: deps.redis.keyPrefix,
+    keySecret: throttleKeySecret(deps.auth.signingKeyPem),
+    replicas: env.RATE_LIMIT_REPLICAS,
     maxFailuresPerAccountAndIp: env.SIGN_IN_MAX_FAILURES,
     maxFailuresPerIp: env.SIGN_IN_MAX_FAILURES_PER_IP,
     maxFailuresPerAccount: env.SIGN_IN_MAX_FAILURES_PER_ACCOUNT,
@@ -34,10 +55,11 @@ export async function createAccountResources(deps: ResourceDependencies<typeof s
     signUpWindowSeconds: env.SIGN_UP_WINDOW,
     logger: deps.logger,
   });
-  const outbox = startOutboxRelay(deps.db, deps.events, deps.logger);
+  const revocations = startRevocationRelay(deps.db, deps.revocations, deps.logger);
+  const outbox = startOutboxRelay(deps.db, afterRevocations(deps.events, revocations), deps.logger);
   const dummyPasswordHash = hashPassword(`no one knows this ${Math.random()}`, scrypt);
   const resources: AccountResources = {
-    sessions: { signer, refreshTokenTtlSeconds: env.AUTH_REFRESH_TOKEN_TTL, logger: deps.logger, revocations: deps.revocations },
+    sessions: { signer, refreshTokenTtlSeconds: env.AUTH_REFRESH_TOKEN_TTL, logger: deps.logger, revocations },
     signer,
     throttle,
     outbox,
@@ -48,6 +70,7 @@ export async function createAccountResources(deps: ResourceDependencies<typeof s
     resources,
     close: async () => {
       await outbox.stop();
+      await revocations.stop();
       await throttle.close();
     },
   };

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
-import { unauthenticated, type Database, type Logger, type RevocationList, type TokenSigner } from '@fitgraph/service-kit';
+import { recordRevocation, unauthenticated, type Database, type Logger, type RevocationRelay, type TokenSigner } from '@fitgraph/service-kit';
 import * as schema from './db/schema';
 
 export interface AuthPayload {
@@ -20,8 +20,12 @@ export interface SessionOptions {
   signer: TokenSigner;
   refreshTokenTtlSeconds: number;
   logger: Logger;
-  /** Where revoked sessions are announced, so their access tokens are refused everywhere at once. */
-  revocations: RevocationList;
+  /**
+   * Puts revocations recorded in a transaction (service-kit `recordRevocation`) on the shared
+   * list after the commit, and retries while Redis is away: their access tokens are refused by
+   * this process at once and by every other one as soon as Redis takes them.
+   */
+  revocations: RevocationRelay;
 }
 
 const newRefreshToken = () => randomBytes(32).toString('base64url');
@@ -80,6 +84,7 @@ export async function refreshSession(db: Tx, options: SessionOptions, refreshTok
         .update(schema.sessions)
         .set({ revokedAt: new Date(), revokedReason: 'refresh_token_reuse' })
         .where(eq(schema.sessions.id, found.session.id));
+      await recordRevocation(tx, { sessionIds: [found.session.id] });
       return { kind: 'reused' as const, sessionId: found.session.id, userId: found.user.id };
     }
     if (found.token.expiresAt.getTime() <= Date.now()) return { kind: 'invalid' as const };
@@ -89,10 +94,7 @@ export async function refreshSession(db: Tx, options: SessionOptions, refreshTok
   });
   if (outcome.kind === 'reused') {
     options.logger.warn({ sessionId: outcome.sessionId, userId: outcome.userId }, 'refresh token reused; session revoked');
-    // After the commit: the session must stay revoked even if announcing it fails (its tokens then expire on their own).
-    await options.revocations.revoke({ sessionIds: [outcome.sessionId] }).catch((error: unknown) => {
-      options.logger.error({ err: error, sessionId: outcome.sessionId }, 'announcing the revoked session failed');
-    });
+    await options.revocations.flush();
     throw invalidRefreshToken();
   }
   if (outcome.kind === 'invalid') throw invalidRefreshToken();
@@ -101,8 +103,10 @@ export async function refreshSession(db: Tx, options: SessionOptions, refreshTok
 
 /**
  * Revokes the session of any token of its family, and its access tokens everywhere; true when a
- * live session ended. Announced before the commit: if that fails, nothing changed and the caller
- * gets an error (signing out again works), rather than a "signed out" session whose tokens live on.
+ * live session ended. The session's end and the record of its revocation commit together, so
+ * its refresh tokens stop working at once whatever Redis does; the access tokens are refused
+ * here once this resolves, and everywhere else as soon as Redis takes the revocation (the relay
+ * retries until it does).
  */
 export async function endSession(db: Tx, options: SessionOptions, refreshToken: string): Promise<boolean> {
   const [token] = await db
@@ -110,14 +114,16 @@ export async function endSession(db: Tx, options: SessionOptions, refreshToken: 
     .from(schema.refreshTokens)
     .where(eq(schema.refreshTokens.tokenHash, hashRefreshToken(refreshToken)));
   if (!token) return false;
-  return db.transaction(async (tx) => {
+  const ended = await db.transaction(async (tx) => {
     const revoked = await tx
       .update(schema.sessions)
       .set({ revokedAt: new Date(), revokedReason: 'sign_out' })
       .where(and(eq(schema.sessions.id, token.sessionId), isNull(schema.sessions.revokedAt)))
       .returning({ id: schema.sessions.id });
     if (revoked.length === 0) return false;
-    await options.revocations.revoke({ sessionIds: [token.sessionId] });
+    await recordRevocation(tx, { sessionIds: [token.sessionId] });
     return true;
   });
+  if (ended) await options.revocations.flush();
+  return ended;
 }

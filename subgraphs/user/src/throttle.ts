@@ -16,7 +16,11 @@
  *
  * Sign-up is limited per client IP (`SIGN_UP_MAX_PER_IP` per `SIGN_UP_WINDOW`), counting every
  * attempt: it bounds account spam and probing which emails are registered (sign-up has to say
- * so; see accounts.ts).
+ * so; see accounts.ts). A repeated sign-up is also a sign-in attempt (accounts.ts).
+ *
+ * The client IP is the request context's `clientIp`, never derived here. Emails and addresses
+ * reach Redis only as HMACs of the keys; while Redis is away each process grants its share of
+ * what is left (RATE_LIMIT_REPLICAS; service-kit rate-limit.ts).
  */
 import { openRateLimiters, rateLimited, type Logger, type RateLimitVerdict } from '@fitgraph/service-kit';
 
@@ -36,6 +40,10 @@ export interface AccountThrottle {
 export interface AccountThrottleOptions {
   redisUrl?: string;
   keyPrefix: string;
+  /** The keys (emails, addresses) are stored as HMACs with this secret (service-kit rate-limit.ts). */
+  keySecret?: string;
+  /** RATE_LIMIT_REPLICAS: while Redis is away each process grants at most 1/replicas of what is left of a budget. */
+  replicas: number;
   /** Failed sign-ins per account from one IP within the window. */
   maxFailuresPerAccountAndIp: number;
   /** Failed sign-ins per IP (any accounts) within the window. */
@@ -54,7 +62,7 @@ const ipKey = (ip: string | null) => ip ?? 'unknown';
 
 export function createAccountThrottle(options: AccountThrottleOptions): AccountThrottle {
   const { windowSeconds: durationSeconds, logger } = options;
-  const limiters = openRateLimiters({ redisUrl: options.redisUrl, keyPrefix: options.keyPrefix, logger });
+  const limiters = openRateLimiters({ redisUrl: options.redisUrl, keyPrefix: options.keyPrefix, keySecret: options.keySecret, replicas: options.replicas, logger });
   const perAccountAndIp = limiters.limiter('sign-in:account-ip', { points: options.maxFailuresPerAccountAndIp, durationSeconds });
   const perIp = limiters.limiter('sign-in:ip', { points: options.maxFailuresPerIp, durationSeconds });
   const perAccount = limiters.limiter('sign-in:account', { points: options.maxFailuresPerAccount, durationSeconds });

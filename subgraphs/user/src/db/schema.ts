@@ -60,6 +60,9 @@ export const refreshTokens = pgTable(
 /** Gyms the gym subgraph announced (`gym.created`): what `homeGymId` may name (service-kit references.ts). */
 export const knownGyms = knownIdsTable('known_gyms');
 
+/** Revocations (sign-out, refresh-token reuse, role change, account deletion) not yet on the shared list (service-kit revocation.ts). */
+export { pendingRevocations } from '@fitgraph/service-kit';
+
 /** Transactional outbox of `user.created` / `user.deleted` (service-kit outbox.ts). */
 export { eventOutbox } from '@fitgraph/service-kit';
 
