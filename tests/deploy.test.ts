@@ -48,8 +48,8 @@ const internalPortVariable = (service: Service): string | null => {
 const serverSource = (service: Service) => readFileSync(join(repoRoot, service === 'gateway' ? 'gateway/src/server.ts' : 'packages/platform/src/subgraph/server.ts'), 'utf8');
 const internalServerSource = readFileSync(join(repoRoot, 'packages/service-kit/src/internal-server.ts'), 'utf8');
 const serviceSelector = (service: Service) => (service === 'gateway' ? 'gateway' : `${service}-subgraph`);
-/** Differ between environments by nature (where the collector is). */
-const environmentSpecific = new Set(['OTEL_EXPORTER_OTLP_ENDPOINT']);
+/** Differ between environments by nature (where the collector is, how many replicas may run). */
+const environmentSpecific = new Set(['OTEL_EXPORTER_OTLP_ENDPOINT', 'RATE_LIMIT_REPLICAS']);
 
 // ---------------------------------------------------------------- the manifests
 
@@ -217,6 +217,8 @@ describe('deploy/k8s', () => {
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: service });
     expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
     expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+    // Rate limits while Redis is away share each budget among this many replicas: the most the HPA may run.
+    expect(Number(env.get('RATE_LIMIT_REPLICAS')?.value), `${service}: RATE_LIMIT_REPLICAS`).toBe(hpa.spec.maxReplicas);
     const pdb = find('PodDisruptionBudget', service)!;
     expect(selects(pdb.spec.selector.matchLabels)).toBe(true);
     expect(pdb.spec.minAvailable).toBeLessThan(hpa.spec.minReplicas);

@@ -233,6 +233,9 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv): GatewayConfig => {
           windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
           redisUrl: env.REDIS_URL,
           keyPrefix: env.REDIS_KEY_PREFIX,
+          replicas: env.RATE_LIMIT_REPLICAS,
+          // Client addresses in the counter keys are HMACs under a secret, not plain hashes anyone could reverse by trying every IPv4 address.
+          keySecret: env.GATEWAY_SECRET,
         };
   const supergraphPath = env.SUPERGRAPH_PATH
     ? isAbsolute(env.SUPERGRAPH_PATH)
@@ -253,7 +256,7 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv): GatewayConfig => {
     },
     gatewaySecret: env.GATEWAY_SECRET,
     introspection: env.INTROSPECTION === undefined ? undefined : env.INTROSPECTION === 'true',
-    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, rateLimitReplicas: env.RATE_LIMIT_REPLICAS },
     auth: authConfigOf(env),
     supergraphPath,
     watchSupergraph: env.SUPERGRAPH_WATCH !== 'false',

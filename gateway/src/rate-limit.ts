@@ -24,6 +24,10 @@ export interface RateLimitSettings {
   redisUrl?: string;
   /** Prefix of the counter keys (REDIS_KEY_PREFIX). */
   keyPrefix: string;
+  /** RATE_LIMIT_REPLICAS: the most gateway replicas; each grants 1/this of what is left while Redis is away. Default: 1. */
+  replicas?: number;
+  /** Keys of the counters are HMACs of the client (user id or address) under this secret. Default: plain SHA-256. */
+  keySecret?: string;
 }
 
 /** Every role must say which budget it draws on. */
@@ -57,7 +61,13 @@ export class GatewayRateLimiter {
     private readonly settings: RateLimitSettings,
     private readonly logger: Logger,
   ) {
-    this.limiters = openRateLimiters({ redisUrl: settings.redisUrl, keyPrefix: settings.keyPrefix, logger });
+    this.limiters = openRateLimiters({
+      redisUrl: settings.redisUrl,
+      keyPrefix: settings.keyPrefix,
+      replicas: settings.replicas,
+      keySecret: settings.keySecret,
+      logger,
+    });
     const limiter = (tier: RateLimitTier) =>
       this.limiters.limiter(`gateway-requests-${tier}`, { points: settings[tier], durationSeconds: settings.windowSeconds });
     this.byTier = { anonymous: limiter('anonymous'), member: limiter('member'), staff: limiter('staff') };

@@ -236,6 +236,8 @@ export interface RedisConfig {
   url: string | undefined;
   /** REDIS_KEY_PREFIX. */
   keyPrefix: string;
+  /** RATE_LIMIT_REPLICAS: while Redis is away each process grants at most 1/this of what is left of a rate-limit budget. */
+  rateLimitReplicas: number;
 }
 
 /**

@@ -13,7 +13,12 @@ export interface ChatResources {
 
 export async function createChatResources(deps: ResourceDependencies<typeof schema, ChatSettings>) {
   const { settings } = deps;
-  const limiters = openRateLimiters({ redisUrl: deps.redis.url, keyPrefix: deps.redis.keyPrefix, logger: deps.logger });
+  const limiters = openRateLimiters({
+    redisUrl: deps.redis.url,
+    keyPrefix: deps.redis.keyPrefix,
+    replicas: deps.redis.rateLimitReplicas,
+    logger: deps.logger,
+  });
   const resources: ChatResources = {
     sendLimit: limiters.limiter('chat:send', { points: settings.CHAT_SEND_RATE_LIMIT, durationSeconds: settings.CHAT_SEND_RATE_WINDOW }),
     messageQuota: { kind: 'chat messages', limit: settings.CHAT_MESSAGE_DAILY_LIMIT },

@@ -1,4 +1,3 @@
-import { commonEnv } from '@fitgraph/platform';
 import { z } from 'zod';
 
 /** DEV ONLY: the password of the seeded demo accounts when DEMO_PASSWORD is unset outside production. */
@@ -30,8 +29,6 @@ export const userEnv = {
   SIGN_UP_MAX_PER_IP: z.coerce.number().int().positive().default(10),
   /** The sign-up counting window in seconds. Default: 3600 (1 hour). */
   SIGN_UP_WINDOW: z.coerce.number().int().positive().default(3600),
-  /** Shared by every service (platform commonEnv); named here so the throttle receives it. */
-  RATE_LIMIT_REPLICAS: commonEnv.RATE_LIMIT_REPLICAS,
   /** scrypt cost N (a power of two) for new password hashes. Default: 32768 (32 MiB with r=8). */
   PASSWORD_SCRYPT_N: z.coerce
     .number()

@@ -45,7 +45,7 @@ export async function createAccountResources(deps: ResourceDependencies<typeof s
     redisUrl: deps.redis.url,
     keyPrefix: deps.redis.keyPrefix,
     keySecret: throttleKeySecret(deps.auth.signingKeyPem),
-    replicas: env.RATE_LIMIT_REPLICAS,
+    replicas: deps.redis.rateLimitReplicas,
     maxFailuresPerAccountAndIp: env.SIGN_IN_MAX_FAILURES,
     maxFailuresPerIp: env.SIGN_IN_MAX_FAILURES_PER_IP,
     maxFailuresPerAccount: env.SIGN_IN_MAX_FAILURES_PER_ACCOUNT,

@@ -102,7 +102,7 @@ export function loadSubgraphConfig<TSettings = Record<string, unknown>>(
     port: env[`${prefix}_SUBGRAPH_PORT`] as number,
     internalPort: env[`${prefix}_INTERNAL_PORT`] as number,
     internalHost: env.INTERNAL_HOST ?? env.HOST,
-    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, rateLimitReplicas: env.RATE_LIMIT_REPLICAS },
     database: databaseTargetOf(definition.name, env),
     auth: authConfigOf(env),
     eventConsumerName: env.EVENT_CONSUMER_NAME,
