@@ -20,10 +20,12 @@ import {
   eventually,
   graphql,
   graphqlWsClient,
+  signAsGatewayFor,
   signUpUser,
   startTcpProxy,
   startTestGateway,
   startTestStack,
+  testScope,
   type TcpProxy,
   type TestStack,
 } from '@fitgraph/testkit';
@@ -59,7 +61,10 @@ describe.skipIf(!realServers)('sign-out while Redis is away', () => {
     // user subgraph's process; a chat replica and a gateway replica run beside it with lists of
     // their own, all through the same proxy.
     stack = await startTestStack({ REDIS_URL: throughProxy(proxy), RATE_LIMIT_REPLICAS: '2', SIGN_IN_MAX_FAILURES: '4' });
-    chatReplica = await startSubgraphService(chatSubgraph, { ...loadSubgraphConfig(chatSubgraph, stack.env), port: 0 });
+    const chatConfig = loadSubgraphConfig(chatSubgraph, stack.env);
+    chatReplica = await startSubgraphService(chatSubgraph, { ...chatConfig, port: 0 });
+    // Calls to the replica stand in for the gateway's.
+    testScope.defer(signAsGatewayFor(chatReplica.url, chatConfig.gatewaySecret));
     const gatewayConfig = loadGatewayEnv(stack.env);
     const revocations = await openRevocationList({
       redisUrl: stack.env.REDIS_URL,

@@ -38,7 +38,7 @@ export interface ReverseProxyOptions {
  * upgrades (Upgrade/Connection passed on per request) and server-sent events (no response
  * buffering, long read timeouts), with the client's address in X-Forwarded-For and X-Real-IP.
  */
-function proxyConfig(dir: string, listen: string, upstream: string): string {
+function proxyConfig(dir: string, host: string, port: number, upstream: string): string {
   return `
 worker_processes 1;
 pid ${dir}/nginx.pid;
@@ -62,9 +62,12 @@ http {
     keepalive 16;
   }
   server {
-    listen ${listen};
+    listen ${host}:${port};
     location / {
       proxy_pass http://gateway;
+      # Connect to the gateway from the proxy's own address (else the kernel picks 127.0.0.1):
+      # the gateway believes x-forwarded-for only from the address TRUSTED_PROXIES names.
+      proxy_bind ${host};
       proxy_http_version 1.1;
       proxy_set_header Host $host;
       proxy_set_header Upgrade $http_upgrade;
@@ -93,7 +96,7 @@ export async function startReverseProxy(options: ReverseProxyOptions): Promise<R
   // Run as root, nginx's workers drop to `nobody`, which must reach the buffer folders in here.
   chmodSync(dir, 0o755);
   const configPath = join(dir, 'nginx.conf');
-  writeFileSync(configPath, proxyConfig(dir, `${options.host}:${port}`, options.upstream));
+  writeFileSync(configPath, proxyConfig(dir, options.host, port, options.upstream));
   const child = spawn('nginx', ['-p', dir, '-c', configPath, '-e', join(dir, 'error.log'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const append = (chunk: Buffer) => {

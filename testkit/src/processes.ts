@@ -1,13 +1,37 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
-/** A port that was free a moment ago on `host` (for child processes that need a port up front). */
+/** Ports handed out by {@link freePort} in this process, so two calls never give the same one. */
+const handedOut = new Set<number>();
+
+const tryListen = (port: number, host: string): Promise<number | null> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(null));
+    server.listen(port, host, () => {
+      const bound = (server.address() as { port: number }).port;
+      server.close(() => resolve(bound));
+    });
+  });
+
+/**
+ * A port that was free a moment ago on `host` (for child processes that need a port up front).
+ * Taken below Linux's ephemeral range (32768–60999): a port the kernel picked there can be taken
+ * by any outgoing connection of the many tests running beside it before the child listens.
+ */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(candidate)) continue;
+    const bound = await tryListen(candidate, host);
+    if (bound !== null) {
+      handedOut.add(bound);
+      return bound;
+    }
+  }
+  const bound = (await tryListen(0, host))!;
+  handedOut.add(bound);
+  return bound;
 }
 
 export interface StartedProcess {

@@ -181,18 +181,19 @@ export const eventsEnv = {
 
 type AuthEnv = z.infer<z.ZodObject<typeof authEnv>> & { NODE_ENV?: string };
 
-/** The production rule on the DEV-ONLY keys, as a problem of the parsed env (so it is reported with the others). */
-export function devKeyProblem(env: AuthEnv): string | null {
-  const production = env.NODE_ENV === 'production';
+/** The production rule on the DEV-ONLY keys and secret, as problems of the parsed env (so they are reported with the others). */
+export function devKeyProblems(env: AuthEnv): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
   // Checked even when other variables failed to parse (unset: the DEV-ONLY default).
   const keys = verificationKeysOf(env.AUTH_VERIFICATION_KEYS ?? JSON.stringify({ [devKeyId]: devPublicKey }));
-  if (production && (env.AUTH_SIGNING_KEY === devPrivateKey || keys?.[devKeyId] === devPublicKey)) {
-    return 'AUTH_SIGNING_KEY / AUTH_VERIFICATION_KEYS: the DEV-ONLY auth keys cannot be used with NODE_ENV=production; set AUTH_SIGNING_KEY and AUTH_VERIFICATION_KEYS.';
+  if (env.AUTH_SIGNING_KEY === devPrivateKey || keys?.[devKeyId] === devPublicKey) {
+    problems.push('AUTH_SIGNING_KEY / AUTH_VERIFICATION_KEYS: the DEV-ONLY auth keys cannot be used with NODE_ENV=production; set AUTH_SIGNING_KEY and AUTH_VERIFICATION_KEYS.');
   }
-  if (production && (env.GATEWAY_SECRET ?? devGatewaySecret) === devGatewaySecret) {
-    return 'GATEWAY_SECRET: the DEV-ONLY gateway secret cannot be used with NODE_ENV=production; set GATEWAY_SECRET (the same value on the gateway and every subgraph).';
+  if ((env.GATEWAY_SECRET ?? devGatewaySecret) === devGatewaySecret) {
+    problems.push('GATEWAY_SECRET: the DEV-ONLY gateway secret cannot be used with NODE_ENV=production; set GATEWAY_SECRET (the same value on the gateway and every subgraph).');
   }
-  return null;
+  return problems;
 }
 
 /**
@@ -207,8 +208,9 @@ export const withAuthRules = <TShape extends z.ZodRawShape>(shape: TShape) =>
       if (typeof text === 'string' && !verificationKeysOf(text)) {
         ctx.addIssue({ code: 'custom', message: 'must be a JSON object of key id -> SPKI PEM public key', path: ['AUTH_VERIFICATION_KEYS'] });
       }
-      const problem = devKeyProblem(env as unknown as AuthEnv);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem.replace(/^[^:]+: /, ''), path: [problem.slice(0, problem.indexOf(':'))] });
+      for (const problem of devKeyProblems(env as unknown as AuthEnv)) {
+        ctx.addIssue({ code: 'custom', message: problem.replace(/^[^:]+: /, ''), path: [problem.slice(0, problem.indexOf(':'))] });
+      }
     },
     { when: () => true },
   );

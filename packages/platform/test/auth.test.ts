@@ -11,15 +11,19 @@ const pair = () => {
   };
 };
 
+/** Production refuses the DEV-ONLY gateway secret; these tests are about the keys. */
+const productionGatewaySecret = 'a-production-gateway-secret-of-32-chars-or-more';
+
 describe('auth configuration', () => {
   it('lets services that only verify run in production without the private key', async () => {
     const current = pair();
-    const verifying = loadAuthConfig({ NODE_ENV: 'production', AUTH_VERIFICATION_KEYS: JSON.stringify({ k2: current.publicPem }) });
+    const verifying = loadAuthConfig({ NODE_ENV: 'production', GATEWAY_SECRET: productionGatewaySecret, AUTH_VERIFICATION_KEYS: JSON.stringify({ k2: current.publicPem }) });
     expect(verifying.signingKeyPem).toBeNull();
     expect(() => createTokenSigner(verifying)).toThrow(/AUTH_SIGNING_KEY/);
 
     const signing = loadAuthConfig({
       NODE_ENV: 'production',
+      GATEWAY_SECRET: productionGatewaySecret,
       AUTH_SIGNING_KEY: current.privatePem,
       AUTH_SIGNING_KEY_ID: 'k2',
       AUTH_VERIFICATION_KEYS: JSON.stringify({ k2: current.publicPem }),
