@@ -9,6 +9,7 @@ import {
   commonEnv,
   envPrefix,
   operationLimitsEnv,
+  operationLimitsOf,
   operationsConfigOf,
   repoRoot,
   subgraphNames,
@@ -201,16 +202,7 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv): GatewayConfig => {
     connectionsPerSubgraph: env.SUBGRAPH_CONNECTIONS,
   };
   const trustedDocuments: TrustedDocumentsOptions = { allowArbitraryOperations: env.ALLOW_ARBITRARY_OPERATIONS === 'true' };
-  const limits: GatewayLimitOptions = {
-    maxDepth: env.OPERATION_MAX_DEPTH,
-    maxAliases: env.OPERATION_MAX_ALIASES,
-    maxRootFields: env.OPERATION_MAX_ROOT_FIELDS,
-    maxTokens: env.OPERATION_MAX_TOKENS,
-    maxDocumentBytes: env.OPERATION_MAX_DOCUMENT_BYTES,
-    maxCost: env.OPERATION_MAX_COST,
-    defaultListSize: env.OPERATION_DEFAULT_LIST_SIZE,
-    maxRequestBytes: env.REQUEST_MAX_BYTES,
-  };
+  const limits: GatewayLimitOptions = { ...operationLimitsOf(env), maxRequestBytes: env.REQUEST_MAX_BYTES };
   const resilience: ResilienceOptions = {
     timeoutMs: env.SUBGRAPH_TIMEOUT_MS,
     timeouts,

@@ -132,6 +132,26 @@ const saturate = (count: number) => Math.min(count, Number.MAX_SAFE_INTEGER);
 const emptyShape: Shape = { depth: 0, aliases: 0, selections: 0 };
 
 /**
+ * `walk` over each fragment's selections, memoised: a fragment spread N times is walked once. An
+ * unknown fragment or one in a cycle counts as `empty` here (validation refuses it later).
+ */
+function perFragment<T>(fragments: Map<string, FragmentDefinitionNode>, empty: T, walk: (selectionSet: SelectionSetNode) => T): (name: string) => T {
+  const known = new Map<string, T>();
+  const inProgress = new Set<string>();
+  return (name) => {
+    const found = known.get(name);
+    if (found !== undefined) return found;
+    const fragment = fragments.get(name);
+    if (!fragment || inProgress.has(name)) return empty;
+    inProgress.add(name);
+    const value = walk(fragment.selectionSet);
+    inProgress.delete(name);
+    known.set(name, value);
+    return value;
+  };
+}
+
+/**
  * Depth, aliases and expanded selections of every operation, fragments expanded (memoised per
  * fragment, so a fragment spread N times costs one walk; a fragment cycle counts as nothing here
  * and fails validation later). One walk of the document's own nodes: linear in its size however
@@ -142,19 +162,7 @@ function measureShape(document: DocumentNode): { depth: number; introspectionDep
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  const measured = new Map<string, Shape>();
-  const inProgress = new Set<string>();
-  const fragmentShape = (name: string): Shape => {
-    const known = measured.get(name);
-    if (known) return known;
-    const fragment = fragments.get(name);
-    if (!fragment || inProgress.has(name)) return emptyShape;
-    inProgress.add(name);
-    const shape = selectionShape(fragment.selectionSet);
-    inProgress.delete(name);
-    measured.set(name, shape);
-    return shape;
-  };
+  const fragmentShape = perFragment(fragments, emptyShape, (selectionSet) => selectionShape(selectionSet));
   const selectionShape = (selectionSet: SelectionSetNode): Shape => {
     let depth = 0;
     let aliases = 0;
@@ -178,19 +186,7 @@ function measureShape(document: DocumentNode): { depth: number; introspectionDep
     }
     return { depth, aliases, selections };
   };
-  // Root fields per fragment, memoised like the shape: a fragment spread N times is walked once.
-  const rootFieldsOf = new Map<string, number>();
-  const fragmentRootFields = (name: string): number => {
-    const known = rootFieldsOf.get(name);
-    if (known !== undefined) return known;
-    const fragment = fragments.get(name);
-    if (!fragment || inProgress.has(name)) return 0;
-    inProgress.add(name);
-    const count = rootFieldCount(fragment.selectionSet);
-    inProgress.delete(name);
-    rootFieldsOf.set(name, count);
-    return count;
-  };
+  const fragmentRootFields = perFragment(fragments, 0, (selectionSet) => rootFieldCount(selectionSet));
   const rootFieldCount = (selectionSet: SelectionSetNode): number => {
     let count = 0;
     for (const selection of selectionSet.selections) {

@@ -13,6 +13,7 @@ import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { AnyDatabase } from './db';
 import type { EventBus } from './events';
+import { startBatchRelay } from './batch-relay';
 import type { Logger } from './logger';
 
 export const eventOutbox = pgTable(
@@ -46,10 +47,6 @@ const batchSize = 100;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function startOutboxRelay(db: AnyDatabase, events: EventBus<any>, logger: Logger, intervalMs = 5000): OutboxRelay {
-  let current: Promise<void> | null = null;
-  let again = false;
-  let stopped = false;
-
   const publishBatch = () =>
     db.transaction(async (tx) => {
       // SKIP LOCKED: replicas relaying at once take different rows.
@@ -70,39 +67,7 @@ export function startOutboxRelay(db: AnyDatabase, events: EventBus<any>, logger:
       }
       return rows.length;
     });
-
-  const flush = (): Promise<void> => {
-    if (stopped) return Promise.resolve();
-    if (current) {
-      again = true;
-      return current;
-    }
-    current = (async () => {
-      do {
-        again = false;
-        try {
-          while (!stopped && (await publishBatch()) === batchSize);
-        } catch (error) {
-          logger.warn({ err: error }, 'outbox relay failed; retrying on the next tick');
-        }
-      } while (again && !stopped);
-    })().finally(() => {
-      current = null;
-    });
-    return current;
-  };
-
-  const timer = setInterval(() => void flush(), intervalMs);
-  timer.unref();
-  void flush();
-
-  return {
-    flush,
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      // A publish stuck on an unreachable bus must not hold shutdown; the row stays unpublished.
-      await Promise.race([current, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
-    },
-  };
+  // A publish stuck on an unreachable bus must not hold shutdown; the row stays unpublished.
+  const { flush, stop } = startBatchRelay({ what: 'events', relayBatch: publishBatch, batchSize, intervalMs, logger });
+  return { flush, stop };
 }

@@ -31,6 +31,7 @@ import { jsonb, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { Redis } from 'ioredis';
 import type { AnyDatabase } from './db';
 import { quietRedisErrors, redisConnectionDefaults } from './dependencies';
+import { startBatchRelay, type BatchRelay } from './batch-relay';
 import type { Logger } from './logger';
 
 export interface Revocation {
@@ -205,30 +206,17 @@ export async function recordRevocation(tx: AnyDatabase, revocation: Revocation):
   await tx.insert(pendingRevocations).values({ revocation });
 }
 
-export interface RevocationRelay {
-  /**
-   * Puts every recorded revocation on the list; never throws (what Redis does not take is
-   * retried every `intervalMs`). This process refuses the tokens once it resolves, whatever Redis
-   * does (unless another replica's relay took the record first; that one tells it through Redis).
-   */
-  flush(): Promise<void>;
-  /**
-   * Whether this relay's last attempt left nothing waiting for Redis. In memory only, so it can be
-   * asked from inside another transaction (embedded PGlite has a single connection).
-   */
-  drained(): boolean;
-  stop(): Promise<void>;
-}
+/**
+ * `flush()` puts every recorded revocation on the list, retried every `intervalMs` while Redis does
+ * not take it. This process refuses the tokens once it resolves, whatever Redis does (unless another
+ * replica's relay took the record first; that one tells it through Redis). `drained()`: whether the
+ * last attempt left nothing waiting for Redis.
+ */
+export type RevocationRelay = BatchRelay;
 
 const relayBatch = 100;
 
 export function startRevocationRelay(db: AnyDatabase, revocations: RevocationList, logger: Logger, intervalMs = 1000): RevocationRelay {
-  let current: Promise<void> | null = null;
-  let again = false;
-  let stopped = false;
-  let failing = false;
-  let drained = false;
-
   const relayBatchOnce = () =>
     db.transaction(async (tx) => {
       // SKIP LOCKED: replicas relaying at once take different rows.
@@ -251,50 +239,5 @@ export function startRevocationRelay(db: AnyDatabase, revocations: RevocationLis
       );
       return rows.length;
     });
-
-  const flush = (): Promise<void> => {
-    if (stopped) return Promise.resolve();
-    if (current) {
-      again = true;
-      return current;
-    }
-    current = (async () => {
-      do {
-        again = false;
-        try {
-          let relayed = 0;
-          let batch: number;
-          while (!stopped && (batch = await relayBatchOnce()) > 0) {
-            relayed += batch;
-            if (batch < relayBatch) break;
-          }
-          if (failing && relayed > 0) logger.info({ relayed }, 'revocations shared again');
-          failing = false;
-          drained = !stopped;
-        } catch (error) {
-          // Logged once per outage, not once a second.
-          if (!failing) logger.warn({ err: error }, 'sharing revocations failed; retrying every second');
-          failing = true;
-          drained = false;
-        }
-      } while (again && !stopped);
-    })().finally(() => {
-      current = null;
-    });
-    return current;
-  };
-
-  const timer = setInterval(() => void flush(), intervalMs);
-  timer.unref();
-  void flush();
-
-  return {
-    flush,
-    drained: () => drained,
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await Promise.race([current, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
-    },
-  };
+  return startBatchRelay({ what: 'revocations', relayBatch: relayBatchOnce, batchSize: relayBatch, intervalMs, logger });
 }
