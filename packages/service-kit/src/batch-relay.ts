@@ -21,7 +21,13 @@ export interface BatchRelayOptions {
   /** Relays one batch of at most `batchSize` in one transaction; resolves with how many it relayed. */
   relayBatch(): Promise<number>;
   batchSize: number;
+  /** How often a failed pass is retried (ms). */
   intervalMs: number;
+  /**
+   * How often a healthy relay looks anyway (ms), for what another process recorded and could not
+   * relay before it stopped. Default: `intervalMs`.
+   */
+  sweepMs?: number;
   logger: Logger;
 }
 
@@ -32,8 +38,10 @@ export function startBatchRelay(options: BatchRelayOptions): BatchRelay {
   let stopped = false;
   let failing = false;
   let drained = false;
+  let lastPassAt = 0;
 
   const pass = async () => {
+    lastPassAt = Date.now();
     do {
       again = false;
       try {
@@ -67,7 +75,10 @@ export function startBatchRelay(options: BatchRelayOptions): BatchRelay {
     return current;
   };
 
-  const timer = setInterval(() => void flush(), options.intervalMs);
+  const sweepMs = options.sweepMs ?? options.intervalMs;
+  const timer = setInterval(() => {
+    if (failing || Date.now() - lastPassAt >= sweepMs) void flush();
+  }, options.intervalMs);
   timer.unref();
   void flush();
 

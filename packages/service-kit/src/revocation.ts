@@ -239,5 +239,7 @@ export function startRevocationRelay(db: AnyDatabase, revocations: RevocationLis
       );
       return rows.length;
     });
-  return startBatchRelay({ what: 'revocations', relayBatch: relayBatchOnce, batchSize: relayBatch, intervalMs, logger });
+  // Retried every second while Redis is away; otherwise each record is relayed right after its
+  // commit, and a slower sweep takes what a stopped process left.
+  return startBatchRelay({ what: 'revocations', relayBatch: relayBatchOnce, batchSize: relayBatch, intervalMs, sweepMs: 10_000, logger });
 }
