@@ -84,6 +84,11 @@ export interface ProductionStackOptions {
   gateway?: NodeJS.ProcessEnv;
   /** Extra env of every subgraph. */
   subgraphs?: NodeJS.ProcessEnv;
+  /**
+   * The Redis every service connects to, e.g. a TCP proxy a test cuts (tcp-proxy.ts). Default:
+   * REDIS_URL. The run's keys are deleted through REDIS_URL either way.
+   */
+  redisUrl?: string;
   /** How long a service may take to answer /healthz after it was spawned. Default: 180000. */
   timeoutMs?: number;
 }
@@ -102,7 +107,7 @@ export async function startProductionStack(options: ProductionStackOptions): Pro
     LOG_LEVEL: 'info',
     DATABASE_URL: databaseUrl,
     DATABASE_NAME_PREFIX: uniqueDatabasePrefix(),
-    REDIS_URL: redisUrl,
+    REDIS_URL: options.redisUrl ?? redisUrl,
     REDIS_KEY_PREFIX: `fgt:production:${runId}:`,
     ...sharedAuth,
     DEMO_PASSWORD: demoPassword,
