@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { envPrefix, loadAuthConfig, repoRoot, subgraphNames, type SubgraphName } from '@fitgraph/platform';
-import { createTokenSigner } from '@fitgraph/service-kit';
+import { createTokenSigner, deleteRedisKeys } from '@fitgraph/service-kit';
 import { dropDatabasesWithPrefix, generatedAuthEnv, startServiceProcess, uniqueDatabasePrefix, type ServiceProcess } from '@fitgraph/testkit';
 import { abNames, gatewayLabels, gatewayNames, startGateway, writeSupergraph, type GatewayName, type RunningBenchGateway } from './lib/gateways';
 import { runLoad } from './lib/load';
@@ -302,6 +302,8 @@ try {
 } finally {
   await stopAll();
   if (process.env.DATABASE_URL) await dropDatabasesWithPrefix(process.env.DATABASE_URL, prefix);
+  // The services' event streams and counters: nothing of the run stays in Redis.
+  if (process.env.REDIS_URL) await deleteRedisKeys(process.env.REDIS_URL, serviceEnv.REDIS_KEY_PREFIX!);
   rmSync(scratch, { recursive: true, force: true });
 }
 

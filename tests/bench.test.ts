@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '@fitgraph/platform';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -30,12 +31,31 @@ function tableAfter(markdown: string, heading: string): string[][] {
   return rows.slice(2); // header and separator
 }
 
+/** Redis keys the bench's services write (`REDIS_KEY_PREFIX` in bench/run.ts). */
+async function benchKeys(): Promise<Set<string>> {
+  if (!process.env.REDIS_URL) return new Set();
+  const redis = new Redis(process.env.REDIS_URL);
+  try {
+    const keys = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', 'fitgraph-bench:*', 'COUNT', 1000);
+      cursor = next;
+      for (const key of batch) keys.add(key);
+    } while (cursor !== '0');
+    return keys;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 describe('pnpm bench --quick', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fitgraph-bench-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('measures every scenario on every gateway, and the subscription fan-out, without a single error', { timeout: 300_000 }, async () => {
     const out = join(dir, 'results.md');
+    const keysBefore = await benchKeys();
     await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: 'warn' },
@@ -43,6 +63,8 @@ describe('pnpm bench --quick', () => {
     }).catch((error: { stdout?: string; stderr?: string }) => {
       throw new Error(`pnpm bench --quick failed:\n${error.stderr?.slice(-6000)}\n${error.stdout?.slice(-2000)}`);
     });
+    // It leaves nothing in Redis (its databases are dropped the same way).
+    expect([...(await benchKeys())].filter((key) => !keysBefore.has(key))).toEqual([]);
     const markdown = readFileSync(out, 'utf8');
     expect(markdown).toContain(process.env.DATABASE_URL ? 'Storage: PostgreSQL' : 'Storage: PGlite');
 
