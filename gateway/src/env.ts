@@ -265,7 +265,10 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv): GatewayConfig => {
   };
 };
 
-/** The parts of {@link GatewayConfig} that `createGateway` takes as they are (the supergraph source is the caller's choice). */
+/**
+ * The parts of {@link GatewayConfig} that `createGateway` takes as they are (the supergraph source
+ * is the caller's choice; the rate limiter is opened by the root from `rateLimits`).
+ */
 export const gatewayOptionsOf = (config: GatewayConfig) => ({
   subgraphUrls: config.subgraphUrls,
   port: config.port,
@@ -280,7 +283,6 @@ export const gatewayOptionsOf = (config: GatewayConfig) => ({
   trustedDocuments: config.trustedDocuments,
   limits: config.limits,
   resilience: config.resilience,
-  rateLimits: config.rateLimits,
   trustedProxies: config.trustedProxies,
   maxStringLength: config.maxStringLength,
   subgraphFetch: config.subgraphFetch,

@@ -1,7 +1,7 @@
 /**
  * The composition root of the gateway process: the only place it reads the environment.
  * Configuration is parsed once (every problem in one line, exit 1); what it opens (tracing, the
- * revocation list, the server) lives in one dispose scope, closed in reverse on SIGINT/SIGTERM.
+ * revocation list, the rate limiter, the server) lives in one dispose scope, closed in reverse on SIGINT/SIGTERM.
  */
 import {
   announce,
@@ -16,6 +16,7 @@ import {
   waitForDependencies,
 } from '@fitgraph/service-kit';
 import { gatewayOptionsOf, loadGatewayEnv } from './env';
+import { openGatewayRateLimiter } from './rate-limit';
 import { createGateway } from './server';
 
 const config = configOrExit('gateway', () => loadGatewayEnv(process.env));
@@ -31,6 +32,8 @@ const gateway = await (async () => {
     await openRevocationList({ redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix, accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds, logger }),
     (list) => list.close(),
   );
+  // Per-client budgets, drawn on by every gateway replica through Redis when REDIS_URL is set.
+  const rateLimiter = config.rateLimits && scope.use(openGatewayRateLimiter(config.rateLimits, logger), (limiter) => limiter.close());
   return scope.use(
     await createGateway({
       ...gatewayOptionsOf(config),
@@ -38,6 +41,7 @@ const gateway = await (async () => {
       watchSupergraph: config.watchSupergraph,
       logger,
       revocations,
+      rateLimiter,
       readinessChecks: config.redis.url ? [redisCheck(config.redis.url)] : [],
       tracing: tracing.enabled,
     }),

@@ -2,11 +2,12 @@
  * Request budgets per client at the gateway, by tier: anonymous callers per client IP, signed-in
  * ones per user id, with a bigger budget for staff roles. Counters come from service-kit's
  * `openRateLimiters` (Redis when REDIS_URL is set, so every gateway replica draws on one budget;
- * in process otherwise). Every operation admitted (admission.ts), over HTTP, graphql-ws or SSE,
- * counts once; health, readiness and metrics endpoints never count.
+ * in process otherwise), opened by the composition root with {@link openGatewayRateLimiter}.
+ * Every operation admitted (admission/), over HTTP, graphql-ws or SSE, counts once; health,
+ * readiness and metrics endpoints never count.
  */
 import { type Role, type Viewer } from '@fitgraph/platform';
-import { openRateLimiters, rateLimited, type Logger, type RateLimiter } from '@fitgraph/service-kit';
+import { openRateLimiters, rateLimited, type Logger, type RateLimiter, type RateLimiters } from '@fitgraph/service-kit';
 import type { ServerResponse } from 'node:http';
 
 export type RateLimitTier = 'anonymous' | 'member' | 'staff';
@@ -52,22 +53,30 @@ export type RateLimitDecision = {
 /** A listener for refusals (metrics: rate-limit rejections by tier). */
 export type RateLimitedListener = (tier: RateLimitTier) => void;
 
+/**
+ * Opens the gateway's counters (a Redis connection when `settings.redisUrl` is set): a composition
+ * root's resource, closed by it after the gateway has stopped.
+ */
+export function openGatewayRateLimiter(settings: RateLimitSettings, logger: Logger): GatewayRateLimiter {
+  const limiters = openRateLimiters({
+    redisUrl: settings.redisUrl,
+    keyPrefix: settings.keyPrefix,
+    replicas: settings.replicas,
+    keySecret: settings.keySecret,
+    logger,
+  });
+  return new GatewayRateLimiter(settings, limiters, logger);
+}
+
 export class GatewayRateLimiter {
-  private readonly limiters;
   private readonly byTier: Record<RateLimitTier, RateLimiter>;
   private readonly listeners = new Set<RateLimitedListener>();
 
   constructor(
     private readonly settings: RateLimitSettings,
+    private readonly limiters: RateLimiters,
     private readonly logger: Logger,
   ) {
-    this.limiters = openRateLimiters({
-      redisUrl: settings.redisUrl,
-      keyPrefix: settings.keyPrefix,
-      replicas: settings.replicas,
-      keySecret: settings.keySecret,
-      logger,
-    });
     const limiter = (tier: RateLimitTier) =>
       this.limiters.limiter(`gateway-requests-${tier}`, { points: settings[tier], durationSeconds: settings.windowSeconds });
     this.byTier = { anonymous: limiter('anonymous'), member: limiter('member'), staff: limiter('staff') };

@@ -5,21 +5,17 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { expressMiddleware } from '@as-integrations/express5';
 import {
   createErrorFormatter,
   inputIntegrityPlugin,
   defaultMaxStringLength,
   requestLogPlugin,
-  jsonErrorHandler,
   listenAt,
-  requestIdOf,
   createConnectionGuard,
   createTokenVerifier,
   breakerStateValue,
   createGatewayMetrics,
   createReadiness,
-  httpTracingMiddleware,
   createGatewaySigner,
   startInternalServer,
   observeGauge,
@@ -32,37 +28,33 @@ import {
   type RevocationList,
   type RunningServer,
 } from '@fitgraph/service-kit';
-import { devGatewaySecret, metricsPrefix, type Role, type Viewer } from '@fitgraph/platform';
-import express from 'express';
+import { devGatewaySecret, metricsPrefix, type Role } from '@fitgraph/platform';
 import type { FormattedExecutionResult } from 'graphql';
 import { ConnectionCaps, type ConnectionCapLimits } from './limits/connection-caps';
-import { readLimitedText, requestTooLargeHandler } from './limits/http';
 import { capSocketsPerAddress, defaultHttpHardening, serverTimeouts, type HttpHardening } from './limits/sockets';
 import { createAdmission } from './admission';
-import { httpAdmission } from './admission/http';
+import { contextOfIdentity, type GatewayContext } from './context';
+import { createHttpPipeline } from './http-pipeline';
 import { createOperationGuard, defaultMaxRequestBytes, type GatewayLimitOptions } from '@fitgraph/service-kit';
 import { composeFetcher } from './fetch/fetcher';
-import { forwardedHeaders, subgraphDataSources, type SubgraphRequestContext } from './fetch/data-source';
+import { subgraphDataSources } from './fetch/data-source';
 import { createSubgraphResilience, type ResilienceOptions } from './fetch/resilience';
 import type { BreakerState, BreakerStateListener } from './fetch/circuit-breaker';
-import { GatewayRateLimiter, type RateLimitedListener, type RateLimitSettings } from './rate-limit';
+import type { GatewayRateLimiter, RateLimitedListener } from './rate-limit';
 import { inflightDedupe } from './fetch/dedupe';
 import { createPooledFetcher } from './fetch/pool';
 import { checkSubgraphs } from './readiness';
 import { perSubgraph } from './supergraph';
 import { SupergraphState } from './supergraph-state';
 import { SubscriptionEngine, type SubscriptionLimits, type SubscriptionStats } from './subscriptions/engine';
-import { clientAddresses, type ClientSession, type Identity } from './subscriptions/identity';
+import { clientAddresses, type ClientSession } from './subscriptions/identity';
 import type { ResumeRules } from './subscriptions/planner';
 import { serveSse, serveWebSocket, type OperationRequest } from './subscriptions/transports';
 import type { UpstreamOptions } from './subscriptions/upstream';
 import { createTrustedDocuments, type TrustedDocumentsOptions } from './trusted-documents';
 
-/** What the gateway knows of each client request; forwarded to every subgraph fetch. */
-export interface GatewayContext extends SubgraphRequestContext {
-  /** Verified here once per request, so a bad token fails fast with UNAUTHENTICATED. */
-  viewer: Viewer | null;
-}
+export type { GatewayContext } from './context';
+export { openGatewayRateLimiter, type GatewayRateLimiter, type RateLimitSettings } from './rate-limit';
 
 export interface GatewayOptions {
   /** The composed supergraph SDL, served as it is; or give `supergraphPath`. */
@@ -75,8 +67,11 @@ export interface GatewayOptions {
   subgraphUrls?: Record<string, string>;
   /** Per-subgraph timeouts, query retries and circuit breakers. Default: 10 s, 2 retries, opossum defaults of FitGraph. */
   resilience?: ResilienceOptions;
-  /** Per-client request budgets by tier; none when unset. */
-  rateLimits?: RateLimitSettings;
+  /**
+   * Per-client request budgets by tier (`openGatewayRateLimiter`); none when unset. The
+   * composition root opens it and closes it after `stop()`.
+   */
+  rateLimiter?: GatewayRateLimiter;
   /** Port; 0 picks a free one. Default: 0. */
   port?: number;
   /** Default: 127.0.0.1. */
@@ -164,20 +159,26 @@ export interface RunningGateway extends RunningServer {
 }
 
 
-/** The FitGraph gateway: Apollo Gateway over a supergraph file (hot-reloaded) or SDL, with Sandbox, health and readiness. */
+/**
+ * The FitGraph gateway: Apollo Gateway over a supergraph file (hot-reloaded) or SDL, with
+ * Sandbox, both subscription transports, health and readiness. Assembly only: it builds the
+ * parts, wires them, listens and stops them in order; what it is given (revocations, rate
+ * limiter) stays open for the caller to close.
+ */
 export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { logger, revocations } = options;
   const production = options.production ?? false;
+  const tracing = options.tracing ?? true;
   const verifier = createTokenVerifier(options.auth, revocations);
   if (options.supergraphSdl === undefined && !options.supergraphPath) throw new Error('createGateway needs supergraphSdl or supergraphPath');
   const initialSdl = options.supergraphSdl ?? readFileSync(options.supergraphPath!, 'utf8');
   const urlFor = (name: string, fileUrl?: string) => perSubgraph(options.subgraphUrls, name) ?? fileUrl;
   const metrics = options.metrics ?? createGatewayMetrics(metricsPrefix);
   const resilience = createSubgraphResilience(options.resilience, logger);
-  const rateLimiter = options.rateLimits ? new GatewayRateLimiter(options.rateLimits, logger) : null;
+  const rateLimiter = options.rateLimiter ?? null;
   // Breaker transitions and rate-limit refusals are /metrics series.
   resilience.breakers.onStateChange((subgraph, state) => metrics.breakerState.set({ subgraph }, breakerStateValue[state]));
-  rateLimiter?.onRateLimited((tier) => metrics.rateLimitRejections.inc({ tier }));
+  const countRateLimited = rateLimiter?.onRateLimited((tier) => metrics.rateLimitRejections.inc({ tier }));
 
   // Subgraph HTTP (fetch/fetcher.ts): identical in-flight queries merged first, then the
   // subgraph's timeout/retries/breaker, over a keep-alive pool (Node http agent, fetch/pool.ts).
@@ -192,22 +193,13 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   });
   const supergraph = new SupergraphState({ initialSdl, buildService, urlFor, resume: options.subscriptions?.resume, logger });
 
-  const app = express();
-  app.disable('x-powered-by');
-  // No ETag per answer (Express hashes every response body for it): GraphQL answers are POSTs or
-  // per-viewer GETs that no client revalidates with If-None-Match. ~1 % of the gateway's CPU.
-  app.set('etag', false);
-  // One client address for every transport and per-IP count; `req.ip` agrees (x-forwarded-for believed only from configured proxies).
+  // One client address for every transport and per-IP count (x-forwarded-for believed only from configured proxies).
   const addresses = clientAddresses(options.trustedProxies ?? []);
-  app.set('trust proxy', addresses.trust);
-  const tracing = options.tracing ?? true;
-  if (tracing) app.use(httpTracingMiddleware('gateway'));
   const hardening: HttpHardening = { ...defaultHttpHardening, ...options.http };
-  const httpServer = createServer(serverTimeouts(hardening), app);
+  // Its request listener (the HTTP pipeline) is attached once every part it routes to exists.
+  const httpServer = createServer(serverTimeouts(hardening));
   capSocketsPerAddress(httpServer, hardening.maxSocketsPerAddress, (address) => addresses.trust(address, 0));
 
-  // Subscriptions: planned here, primary upstream over graphql-ws, `rest` per event through the
-  // same data sources as queries (see gateway/README.md).
   const formatError = createErrorFormatter(logger, { production });
   const trustedDocuments = createTrustedDocuments(production, options.trustedDocuments);
   // One set of operation limits for HTTP, graphql-ws and SSE, checked before Apollo parses or plans.
@@ -227,12 +219,6 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     },
   });
   const maxRequestBytes = options.limits?.maxRequestBytes ?? defaultMaxRequestBytes;
-  const contextFor = (identity: Identity, requestId: string): GatewayContext => ({
-    requestId,
-    authorization: identity.authorization,
-    deviceKey: null,
-    viewer: identity.viewer,
-  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: supergraph.gateway,
     introspection: options.introspection ?? !production,
@@ -267,11 +253,14 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   // Loads the supergraph: what the subscription side plans with comes from Apollo's load.
   await apollo.start();
   const loaded = supergraph.adoptLoaded();
+
+  // Subscriptions: planned here, primary upstream over graphql-ws, `rest` per event through the
+  // same data sources as queries (see gateway/README.md).
   const engine = new SubscriptionEngine({
     planner: loaded.planner,
     subgraphUrls: loaded.subgraphUrls,
     dataSources: loaded.dataSources,
-    contextFor,
+    contextFor: contextOfIdentity,
     formatError,
     logger,
     limits: options.subscriptions?.limits,
@@ -283,13 +272,12 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const executeOperation = async (session: ClientSession, request: OperationRequest): Promise<FormattedExecutionResult> => {
     const response = await apollo.executeOperation(
       { query: request.query, operationName: request.operationName ?? undefined, variables: request.variables ?? undefined },
-      { contextValue: { ...contextFor(session.identity, randomUUID()), clientIp: session.clientIp } },
+      { contextValue: { ...contextOfIdentity(session.identity, randomUUID()), clientIp: session.clientIp } },
     );
     if (response.body.kind === 'single') return response.body.singleResult;
     return { errors: [{ message: 'Incremental delivery is not supported over this transport', extensions: { code: 'BAD_REQUEST' } }] };
   };
   const connectionGuard = createConnectionGuard(verifier, revocations);
-  const connectionCaps = new ConnectionCaps(options.subscriptions?.connections);
   const transportOptions = {
     apiSchema: () => supergraph.current.planner.apiSchema,
     engine,
@@ -298,7 +286,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     formatError,
     admission,
     clientAddresses: addresses,
-    connectionCaps,
+    connectionCaps: new ConnectionCaps(options.subscriptions?.connections),
   };
   const websockets = serveWebSocket({
     ...transportOptions,
@@ -314,15 +302,13 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   observeGauge(metrics.sseStreams, () => sse.connections());
   observeGauge(metrics.activeSubscriptions, () => engine.stats().subscriptions);
   observeGauge(metrics.upstreamStreams, () => engine.stats().upstreamStreams);
-  const readiness = createReadiness(options.readinessChecks ?? [], { logger, metrics });
 
   // Subscriptions are re-planned on the new supergraph.
   supergraph.onReload((snapshot) => engine.reload(snapshot));
   const supergraphPath = options.supergraphSdl === undefined ? options.supergraphPath : undefined;
   const watcher = supergraphPath && options.watchSupergraph !== false ? supergraph.watch(supergraphPath) : null;
 
-  // The public port says only whether it serves; what it depends on, where, and its metrics are
-  // the internal listener's (an attacker learns no addresses, operation names or breaker states).
+  const readiness = createReadiness(options.readinessChecks ?? [], { logger, metrics });
   const detailedReadiness = async () => {
     const [subgraphs, own] = await Promise.all([checkSubgraphs(supergraph.current.subgraphUrls), readiness.check()]);
     for (const subgraph of subgraphs) metrics.dependencyUp.set({ dependency: `subgraph:${subgraph.name}` }, subgraph.status === 'up' ? 1 : 0);
@@ -334,53 +320,20 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     breakers: resilience.breakers.states(),
     subscriptions: subscriptionStats(),
   });
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/readyz', (_req, res, next) => {
-    detailedReadiness()
-      .then(({ ready }) => res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' }))
-      .catch(next);
-  });
-  app.use('/graphql', (req, res, next) => {
-    const requestId = requestIdOf(req);
-    res.locals.requestId = requestId;
-    res.locals.clientIp = addresses.of(req);
-    res.setHeader('x-request-id', requestId);
-    // Verified once per request, for the rate limit and the context (rejects with UNAUTHENTICATED when invalid).
-    const viewer: Promise<Viewer | null> = verifier.viewerFromAuthorization(req.header(forwardedHeaders.authorization) ?? null);
-    viewer.catch(() => {});
-    res.locals.viewer = viewer;
-    next();
-  });
-  // Event streams (GET or POST with Accept: text/event-stream): the SSE transport admits and streams them.
-  app.use('/graphql', (req, res, next) => {
-    if (!sse.accepts(req)) return next();
-    sse.handle(req, res, () => readLimitedText(req, res, maxRequestBytes)).catch(next);
-  });
-  app.use(
-    '/graphql',
-    express.json({ limit: maxRequestBytes }),
-    httpAdmission(admission, {
-      // A bad token counts as anonymous here; the context below answers it with UNAUTHENTICATED.
-      subjectOf: async (_req, res) => ({ viewer: await (res.locals.viewer as Promise<Viewer | null>).catch(() => null), clientIp: res.locals.clientIp as string }),
+  httpServer.on(
+    'request',
+    createHttpPipeline({
+      apollo,
+      admission,
+      sse,
+      verifier,
+      addresses,
       formatError,
-    }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const authorization = req.header(forwardedHeaders.authorization) ?? null;
-        return {
-          requestId: res.locals.requestId as string,
-          authorization,
-          deviceKey: req.header(forwardedHeaders.deviceKey) ?? null,
-          clientIp: res.locals.clientIp as string,
-          viewer: await (res.locals.viewer as Promise<Viewer | null>),
-        };
-      },
+      ready: async () => (await detailedReadiness()).ready,
+      maxRequestBytes,
+      tracing,
     }),
   );
-  app.use(requestTooLargeHandler(maxRequestBytes));
-  app.use(jsonErrorHandler);
-  // Anything else is not here (metrics and details live on the internal listener): JSON, not Express's HTML page.
-  app.use((_req, res) => void res.status(404).json({ errors: [{ message: 'Not found: GraphQL is served on /graphql', extensions: { code: 'NOT_FOUND' } }] }));
 
   const host = options.host ?? '127.0.0.1';
   const internal = await startInternalServer({
@@ -407,7 +360,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       watcher?.close();
       await apollo.stop();
       resilience.breakers.shutdown();
-      await rateLimiter?.close();
+      countRateLimited?.();
       await pool.close();
       await readiness.close();
       await internal.stop();

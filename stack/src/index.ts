@@ -4,7 +4,7 @@
  * bus and one revocation list. A composition root above the services: it imports the gateway
  * and every subgraph; nothing imports it but the start script and the test tooling.
  */
-import { createGateway } from '@fitgraph/gateway';
+import { createGateway, openGatewayRateLimiter } from '@fitgraph/gateway';
 import { readSupergraph } from '@fitgraph/gateway/composition';
 import { gatewayOptionsOf, loadGatewayEnv, type GatewayConfig } from '@fitgraph/gateway/env';
 import { chatSubgraph } from '@fitgraph/chat-subgraph';
@@ -126,6 +126,7 @@ export async function startStack(config: StackConfig, options: StartStackOptions
     if (failure) throw failure.reason;
 
     const gatewayLogger = createLogger('gateway', gatewayConfig.logLevel, gatewayConfig.logFile);
+    const rateLimiter = gatewayConfig.rateLimits && scope.use(openGatewayRateLimiter(gatewayConfig.rateLimits, gatewayLogger), (limiter) => limiter.close());
     const gateway = scope.use(
       await createGateway({
         ...gatewayOptionsOf(gatewayConfig),
@@ -133,6 +134,7 @@ export async function startStack(config: StackConfig, options: StartStackOptions
         subgraphUrls: Object.fromEntries(allSubgraphs.map((d) => [d.name, subgraphs[d.name].url])),
         logger: gatewayLogger,
         revocations,
+        rateLimiter,
       }),
       (running) => running.stop(),
     );
