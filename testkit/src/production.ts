@@ -292,6 +292,10 @@ export interface HttpAnswer {
   ms: number;
 }
 
+/** The `extensions.code` of each GraphQL error in an answer's JSON body. */
+export const answerCodes = (answer: HttpAnswer): unknown[] =>
+  ((answer.json?.errors ?? []) as { extensions?: { code?: unknown } }[]).map((error) => error.extensions?.code);
+
 /** HTTP from one client address (its own keep-alive pool). */
 export interface AddressedClient {
   address: string;

@@ -15,6 +15,7 @@ import { subgraphNames } from '@fitgraph/platform';
 import { createGatewaySigner } from '@fitgraph/service-kit';
 import {
   clientFrom,
+  answerCodes,
   eventually,
   sdkTrustedDocument,
   secretsInLog,
@@ -32,7 +33,6 @@ import { productionBundleDir, productionTestsMissing } from './global-setup';
 const missing = productionTestsMissing();
 if (missing) console.warn(`production tests skipped: ${missing}`);
 
-const codesOf = (answer: HttpAnswer): unknown[] => ((answer.json?.errors ?? []) as { extensions?: { code?: unknown } }[]).map((error) => error.extensions?.code);
 const shown = (answer: HttpAnswer) => answer.text.slice(0, 500);
 const demoMember = 'alex@demo.fitgraph.dev';
 /** Alex Demo's id (subgraphs/user/src/db/seed-data.ts): a member every subgraph knows from the start. */
@@ -65,7 +65,7 @@ describe.skipIf(missing)('production shape: accounts, data and outages through n
   const signUp = async (client: AddressedClient = clientFrom()) => {
     const input = newAccount();
     const answer = await run(client, 'SignUp', { input });
-    expect(codesOf(answer), shown(answer)).toEqual([]);
+    expect(answerCodes(answer), shown(answer)).toEqual([]);
     const session = answer.json.data.signUp as { accessToken: string; refreshToken: string; user: { id: string; email: string } };
     return { ...input, ...session };
   };
@@ -79,7 +79,7 @@ describe.skipIf(missing)('production shape: accounts, data and outages through n
     client.post(stack.subgraphs[name].url, { query: '{ __typename }' }, { ...createGatewaySigner(stack.env.GATEWAY_SECRET!).headers(client.address), authorization: `Bearer ${token}` });
 
   /** The gateway itself refused the request's token (before asking any subgraph). */
-  const gatewayRefused = (answer: HttpAnswer) => answer.status === 401 && answer.json?.data === undefined && codesOf(answer).includes('UNAUTHENTICATED');
+  const gatewayRefused = (answer: HttpAnswer) => answer.status === 401 && answer.json?.data === undefined && answerCodes(answer).includes('UNAUTHENTICATED');
 
   beforeAll(async () => {
     const redisUrl = new URL(process.env.REDIS_URL!);
@@ -107,7 +107,7 @@ describe.skipIf(missing)('production shape: accounts, data and outages through n
       const answers: HttpAnswer[] = [];
       // Each names another client in X-Forwarded-For: nginx appends the real one, which is what counts.
       for (const [i, input] of attempts.entries()) answers.push(await run(attacker, 'SignUp', { input }, { headers: { 'x-forwarded-for': `203.0.113.${i}` } }));
-      const codes = answers.map((answer) => codesOf(answer)[0] ?? 'signed up');
+      const codes = answers.map((answer) => answerCodes(answer)[0] ?? 'signed up');
       expect(codes, answers.map(shown).join('\n')).toEqual([...Array(signUpsPerAddress).fill('signed up'), 'RATE_LIMITED', 'RATE_LIMITED']);
       for (const answer of answers.slice(0, signUpsPerAddress)) expect(answer.json.data.signUp.accessToken).toEqual(expect.any(String));
       const refused = answers[signUpsPerAddress]!;
@@ -118,7 +118,7 @@ describe.skipIf(missing)('production shape: accounts, data and outages through n
       const bystander = clientFrom();
       const notMade = attempts[signUpsPerAddress]!;
       const signIn = await run(bystander, 'SignIn', { email: notMade.email, password: notMade.password });
-      expect(codesOf(signIn), shown(signIn)).toEqual(['UNAUTHENTICATED']);
+      expect(answerCodes(signIn), shown(signIn)).toEqual(['UNAUTHENTICATED']);
 
       // Another address is a client of its own: it signs up, and its session works.
       const member = await signUp(bystander);
@@ -130,10 +130,10 @@ describe.skipIf(missing)('production shape: accounts, data and outages through n
       const client = clientFrom();
       const input = newAccount();
       const first = await run(client, 'SignUp', { input });
-      expect(codesOf(first), shown(first)).toEqual([]);
+      expect(answerCodes(first), shown(first)).toEqual([]);
       // A client whose first answer was lost sends the same sign-up again.
       const again = await run(client, 'SignUp', { input });
-      expect(codesOf(again), shown(again)).toEqual([]);
+      expect(answerCodes(again), shown(again)).toEqual([]);
       expect(again.json.data.signUp.user).toEqual(first.json.data.signUp.user);
       const me = await run(client, 'Me', {}, { token: again.json.data.signUp.accessToken });
       expect(me.json?.data?.me?.id, shown(me)).toBe(first.json.data.signUp.user.id);
@@ -142,7 +142,7 @@ describe.skipIf(missing)('production shape: accounts, data and outages through n
 
       // Someone else claiming the email gets neither the account nor a session.
       const taken = await run(clientFrom(), 'SignUp', { input: { ...input, password: `other-${randomUUID()}` } });
-      expect(codesOf(taken), shown(taken)).toEqual(['BAD_USER_INPUT']);
+      expect(answerCodes(taken), shown(taken)).toEqual(['BAD_USER_INPUT']);
       expect(taken.json.data ?? null).toBeNull();
       expect(taken.text).not.toContain('accessToken');
       // The account keeps its password.
@@ -160,15 +160,15 @@ describe.skipIf(missing)('production shape: accounts, data and outages through n
       expect(food, shown(foods)).toBeDefined();
 
       const yearOne = await run(client, 'LogMeal', { input: { foodId: food!.id, grams: 100, eatenAt: '0001-01-01T00:00:00Z' } }, { token: member.accessToken });
-      expect(codesOf(yearOne), shown(yearOne)).toEqual(['BAD_USER_INPUT']);
+      expect(answerCodes(yearOne), shown(yearOne)).toEqual(['BAD_USER_INPUT']);
       expect(yearOne.json.data ?? null).toBeNull();
 
       const logged = await run(client, 'LogMeal', { input: { foodId: food!.id, grams: 100, eatenAt: '1905-06-01T12:00:00Z' } }, { token: member.accessToken });
-      expect(codesOf(logged), shown(logged)).toEqual([]);
+      expect(answerCodes(logged), shown(logged)).toEqual([]);
       expect(logged.json.data.logMeal.eatenAt).toBe('1905-06-01T12:00:00.000Z');
       // Read back on the day (the member's zone is UTC): that entry alone, at the same instant.
       const day = await run(client, 'DailyNutrition', { date: '1905-06-01' }, { token: member.accessToken });
-      expect(codesOf(day), shown(day)).toEqual([]);
+      expect(answerCodes(day), shown(day)).toEqual([]);
       expect(day.json.data.me.dailyNutrition.entries.map((entry: { id: string; eatenAt: string }) => [entry.id, entry.eatenAt])).toEqual([
         [logged.json.data.logMeal.id, '1905-06-01T12:00:00.000Z'],
       ]);
@@ -181,7 +181,7 @@ describe.skipIf(missing)('production shape: accounts, data and outages through n
       const started = await eventually(
         async () => {
           const answer = await run(client, 'StartConversation', { memberIds: [demoMemberId] }, { token: member.accessToken });
-          return codesOf(answer).length === 0 ? answer : null;
+          return answerCodes(answer).length === 0 ? answer : null;
         },
         { timeoutMs: 30_000, what: 'a conversation with the demo member' },
       );
@@ -189,18 +189,18 @@ describe.skipIf(missing)('production shape: accounts, data and outages through n
       const send = (body: string) => run(client, 'SendMessage', { conversationId, body, clientMessageId: 'client-message-1' }, { token: member.accessToken });
 
       const sent = await send('See you at the rack at six');
-      expect(codesOf(sent), shown(sent)).toEqual([]);
+      expect(answerCodes(sent), shown(sent)).toEqual([]);
       const resent = await send('See you at the rack at six');
-      expect(codesOf(resent), shown(resent)).toEqual([]);
+      expect(answerCodes(resent), shown(resent)).toEqual([]);
       expect(resent.json.data.sendMessage).toEqual(sent.json.data.sendMessage);
 
       const changed = await send('See you at the rack at seven');
-      expect(codesOf(changed), shown(changed)).toEqual(['CONFLICT']);
+      expect(answerCodes(changed), shown(changed)).toEqual(['CONFLICT']);
       expect(changed.json.errors[0].extensions.field).toBe('clientMessageId');
       expect(changed.json.data ?? null).toBeNull();
 
       const messages = await run(client, 'Messages', { conversationId, last: 10 }, { token: member.accessToken });
-      expect(codesOf(messages), shown(messages)).toEqual([]);
+      expect(answerCodes(messages), shown(messages)).toEqual([]);
       expect(messages.json.data.conversation.messages.map((message: { id: string; body: string }) => [message.id, message.body])).toEqual([
         [sent.json.data.sendMessage.id, 'See you at the rack at six'],
       ]);
@@ -211,16 +211,16 @@ describe.skipIf(missing)('production shape: accounts, data and outages through n
       const member = await signUp(client);
       const disguised = 'Ann\u202Eeil';
       const update = await run(client, 'UpdateProfile', { input: { displayName: disguised } }, { token: member.accessToken });
-      expect(codesOf(update), shown(update)).toEqual(['BAD_USER_INPUT']);
+      expect(answerCodes(update), shown(update)).toEqual(['BAD_USER_INPUT']);
       expect(update.json.data ?? null).toBeNull();
       const me = await run(client, 'Me', {}, { token: member.accessToken });
       expect(me.json?.data?.me?.displayName, shown(me)).toBe(member.displayName);
 
       const input = { ...newAccount(), displayName: disguised };
       const signUpAnswer = await run(clientFrom(), 'SignUp', { input });
-      expect(codesOf(signUpAnswer), shown(signUpAnswer)).toEqual(['BAD_USER_INPUT']);
+      expect(answerCodes(signUpAnswer), shown(signUpAnswer)).toEqual(['BAD_USER_INPUT']);
       const signIn = await run(clientFrom(), 'SignIn', { email: input.email, password: input.password });
-      expect(codesOf(signIn), shown(signIn)).toEqual(['UNAUTHENTICATED']);
+      expect(answerCodes(signIn), shown(signIn)).toEqual(['UNAUTHENTICATED']);
     });
   });
 
@@ -278,7 +278,7 @@ describe.skipIf(missing)('production shape: accounts, data and outages through n
       expect(gyms.json?.data?.gyms?.length, shown(gyms)).toBeGreaterThan(0);
       for (const name of subgraphNames) {
         const answer = await askSubgraph(client, name, member.accessToken);
-        expect(codesOf(answer), `${name}: ${shown(answer)}`).toEqual([]);
+        expect(answerCodes(answer), `${name}: ${shown(answer)}`).toEqual([]);
       }
 
       await redis.pause();
@@ -295,10 +295,10 @@ describe.skipIf(missing)('production shape: accounts, data and outages through n
 
         // Durable at once, in the user database: the refresh token is refused, and the user subgraph refuses the access token.
         const refresh = await run(clientFrom(), 'RefreshSession', { refreshToken: member.refreshToken });
-        expect(codesOf(refresh), shown(refresh)).toEqual(['UNAUTHENTICATED']);
+        expect(answerCodes(refresh), shown(refresh)).toEqual(['UNAUTHENTICATED']);
         expect(refresh.json.data ?? null).toBeNull();
         const me = await run(client, 'Me', {}, { token: member.accessToken });
-        expect(codesOf(me), shown(me)).toContain('UNAUTHENTICATED');
+        expect(answerCodes(me), shown(me)).toContain('UNAUTHENTICATED');
         expect(me.json?.data?.me ?? null).toBeNull();
 
         // Up through the cut: every public /healthz answers, the public /readyz names no dependency.
@@ -316,7 +316,7 @@ describe.skipIf(missing)('production shape: accounts, data and outages through n
           expect(viaNginx.text).toBe('{"status":"ok"}');
         } while (Date.now() < cutUntil);
         const stillRefused = await run(clientFrom(), 'RefreshSession', { refreshToken: member.refreshToken });
-        expect(codesOf(stillRefused), shown(stillRefused)).toEqual(['UNAUTHENTICATED']);
+        expect(answerCodes(stillRefused), shown(stillRefused)).toEqual(['UNAUTHENTICATED']);
         for (const service of services) {
           const running = service === 'gateway' ? stack.gateway : stack.subgraphs[service];
           expect(running.exitCode(), `${service} exited during the cut:\n${running.output().slice(-2000)}`).toBeNull();
@@ -333,7 +333,7 @@ describe.skipIf(missing)('production shape: accounts, data and outages through n
               refusedAfterMs.gateway = performance.now() - back;
             }
             for (const name of subgraphNames) {
-              if (refusedAfterMs[name] === undefined && codesOf(await askSubgraph(client, name, member.accessToken)).includes('UNAUTHENTICATED')) {
+              if (refusedAfterMs[name] === undefined && answerCodes(await askSubgraph(client, name, member.accessToken)).includes('UNAUTHENTICATED')) {
                 refusedAfterMs[name] = performance.now() - back;
               }
             }
@@ -352,7 +352,7 @@ describe.skipIf(missing)('production shape: accounts, data and outages through n
         // generous for a busy machine.
         expect(slowest).toBeLessThan(10_000);
         const afterReturn = await run(clientFrom(), 'RefreshSession', { refreshToken: member.refreshToken });
-        expect(codesOf(afterReturn), shown(afterReturn)).toEqual(['UNAUTHENTICATED']);
+        expect(answerCodes(afterReturn), shown(afterReturn)).toEqual(['UNAUTHENTICATED']);
       } finally {
         if (!resumed) await redis.resume();
       }

@@ -10,6 +10,7 @@ import { subgraphNames } from '@fitgraph/platform';
 import { createGatewaySigner } from '@fitgraph/service-kit';
 import {
   clientFrom,
+  answerCodes,
   eventually,
   graphqlWsFrom,
   newClientAddress,
@@ -27,7 +28,6 @@ import { productionBundleDir, productionTestsMissing } from './global-setup';
 const missing = productionTestsMissing();
 if (missing) console.warn(`production tests skipped: ${missing}`);
 
-const codesOf = (answer: HttpAnswer): unknown[] => ((answer.json?.errors ?? []) as { extensions?: { code?: unknown } }[]).map((error) => error.extensions?.code);
 const demoMember = 'alex@demo.fitgraph.dev';
 /** `promise`'s value, or null when it has not settled within `ms`. */
 const within = <T>(promise: Promise<T>, ms: number): Promise<T | null> =>
@@ -42,7 +42,7 @@ const nextEvents = (text: string): any[] =>
 const expectCodedClientError = (answer: HttpAnswer, what: string) => {
   expect(answer.status, `${what}: ${answer.text.slice(0, 500)}`).toBeGreaterThanOrEqual(400);
   expect(answer.status, `${what}: ${answer.text.slice(0, 500)}`).toBeLessThan(500);
-  const codes = codesOf(answer);
+  const codes = answerCodes(answer);
   expect(codes.length, `${what}: ${answer.text.slice(0, 500)}`).toBeGreaterThan(0);
   for (const code of codes) {
     expect(typeof code, `${what}: ${answer.text.slice(0, 500)}`).toBe('string');
@@ -102,7 +102,7 @@ describe.skipIf(missing)('production shape: compiled services behind nginx', () 
       await eventually(() => stack.proxy.accessLog().includes(`${client.address} "POST /graphql HTTP/1.1" 200`), { what: "nginx's access log naming the client" });
       const untrusted = await client.post(stack.url, { query: '{ gyms { id } }' });
       expect(untrusted.status).toBe(400);
-      expect(codesOf(untrusted)).toEqual(['OPERATION_NOT_TRUSTED']);
+      expect(answerCodes(untrusted)).toEqual(['OPERATION_NOT_TRUSTED']);
     });
   });
 
@@ -121,7 +121,7 @@ describe.skipIf(missing)('production shape: compiled services behind nginx', () 
       // More than SIGN_IN_MAX_FAILURES_PER_IP (20), the victim's email among them.
       const emails = [...Array.from({ length: 24 }, (_, i) => `nobody-${i}-${randomUUID().slice(0, 8)}@example.com`), demoMember, demoMember];
       const codes: unknown[] = [];
-      for (const [i, email] of emails.entries()) codes.push(codesOf(await attempt(email, i))[0]);
+      for (const [i, email] of emails.entries()) codes.push(answerCodes(await attempt(email, i))[0]);
       expect(codes.slice(0, 5), JSON.stringify(codes)).not.toContain('RATE_LIMITED');
       expect(codes.slice(-4), JSON.stringify(codes)).toEqual(['RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED']);
 
@@ -137,10 +137,10 @@ describe.skipIf(missing)('production shape: compiled services behind nginx', () 
       const client = clientFrom();
       const plain = await client.post(stack.subgraphs[name].url, { query: '{ __typename }' });
       expect(plain.status, plain.text).toBe(403);
-      expect(codesOf(plain)).toEqual(['FORBIDDEN']);
+      expect(answerCodes(plain)).toEqual(['FORBIDDEN']);
       const sdl = await client.post(stack.subgraphs[name].url, { query: '{ _service { sdl } }' });
       expect(sdl.status, sdl.text).toBe(403);
-      expect(codesOf(sdl)).toEqual(['FORBIDDEN']);
+      expect(answerCodes(sdl)).toEqual(['FORBIDDEN']);
       expect(sdl.text).not.toContain('type Query');
     });
 
@@ -157,7 +157,7 @@ describe.skipIf(missing)('production shape: compiled services behind nginx', () 
       const aliases = Array.from({ length: 1200 }, (_, i) => `a${i}: gyms { machines { gym { machines { id } } } }`).join(' ');
       const signed = createGatewaySigner(stack.env.GATEWAY_SECRET!).headers(client.address);
       const answer = await client.post(stack.subgraphs.gym.url, { query: `query { ${aliases} }` }, signed);
-      expect(codesOf(answer), answer.text.slice(0, 500)).toContain('OPERATION_LIMIT_EXCEEDED');
+      expect(answerCodes(answer), answer.text.slice(0, 500)).toContain('OPERATION_LIMIT_EXCEEDED');
       expect(answer.json?.data ?? null).toBeNull();
       expect(answer.ms).toBeLessThan(2000);
       // A signed request within the limits is served: the refusal is the limit's, not the signature's.
@@ -281,7 +281,7 @@ describe.skipIf(missing)('production shape: compiled services behind nginx', () 
       }
       const refused = await attacker.get(url, { ...stream, 'x-forwarded-for': '203.0.113.99' });
       expect(refused.status, refused.text.slice(0, 500)).toBe(429);
-      expect(codesOf(refused)).toEqual(['RATE_LIMITED']);
+      expect(answerCodes(refused)).toEqual(['RATE_LIMITED']);
       const posted = await attacker.post(stack.url, { extensions: { persistedQuery: { version: 1, sha256Hash: gyms.hash } } });
       expect(posted.status).toBe(429);
 
