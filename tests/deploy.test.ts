@@ -45,7 +45,9 @@ const internalPortVariable = (service: Service): string | null => {
   return name in schemaOf(service) ? name : null;
 };
 /** Where each service's code serves its probes: the public ones, and the internal listener's. */
-const serverSource = (service: Service) => readFileSync(join(repoRoot, service === 'gateway' ? 'gateway/src/server.ts' : 'packages/platform/src/subgraph/server.ts'), 'utf8');
+const serverFiles = (service: Service) =>
+  service === 'gateway' ? ['gateway/src/server.ts', 'gateway/src/http-pipeline.ts'] : ['packages/platform/src/subgraph/server.ts'];
+const serverSource = (service: Service) => serverFiles(service).map((file) => readFileSync(join(repoRoot, file), 'utf8')).join('\n');
 const internalServerSource = readFileSync(join(repoRoot, 'packages/service-kit/src/internal-server.ts'), 'utf8');
 const serviceSelector = (service: Service) => (service === 'gateway' ? 'gateway' : `${service}-subgraph`);
 /** Differ between environments by nature (where the collector is, how many replicas may run). */
