@@ -42,7 +42,8 @@ const gateway = await (async () => {
       logger,
       revocations,
       rateLimiter,
-      readinessChecks: config.redis.url ? [redisCheck(config.redis.url)] : [],
+      // Its own Redis connection, opened (and closed after the gateway) here.
+      readinessChecks: config.redis.url ? [scope.use(redisCheck(config.redis.url), (check) => check.close?.())] : [],
       tracing: tracing.enabled,
     }),
     (running) => running.stop(),

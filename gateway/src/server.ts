@@ -109,7 +109,7 @@ export interface GatewayOptions {
   maxStringLength?: number;
   /** Its Prometheus series (served on /metrics); default: a fresh registry. */
   metrics?: GatewayMetrics;
-  /** What /readyz checks besides the subgraphs (e.g. Redis; service-kit dependencies.ts). Closed on stop. */
+  /** What /readyz checks besides the subgraphs (e.g. Redis; service-kit dependencies.ts); the caller opens and closes them. */
   readinessChecks?: DependencyCheck[];
   /** The subgraph HTTP path (gateway/src/fetch/). */
   subgraphFetch?: SubgraphFetchOptions;
@@ -362,7 +362,6 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       resilience.breakers.shutdown();
       countRateLimited?.();
       await pool.close();
-      await readiness.close();
       await internal.stop();
     },
   };

@@ -234,7 +234,6 @@ export interface DependencyStatus {
 export interface Readiness {
   /** Checks every dependency now (each bounded by the timeout); logs when one goes down or comes back. */
   check(): Promise<{ ready: boolean; dependencies: DependencyStatus[] }>;
-  close(): Promise<void>;
 }
 
 export function createReadiness(
@@ -276,9 +275,6 @@ export function createReadiness(
         }
       }
       return { ready: dependencies.every((dependency) => dependency.status === 'up'), dependencies };
-    },
-    async close() {
-      await Promise.allSettled(checks.map((dependency) => dependency.close?.()));
     },
   };
 }

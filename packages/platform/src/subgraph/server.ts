@@ -86,7 +86,7 @@ export interface SubgraphServerOptions<TSchema extends Record<string, unknown>, 
   subscriptionCaps?: Partial<SubscriptionCaps>;
   /** Its Prometheus series (served on the internal /metrics); default: a fresh registry. */
   metrics?: SubgraphMetrics;
-  /** What /readyz checks besides the database (e.g. Redis; service-kit dependencies.ts). Closed on stop. */
+  /** What /readyz checks besides the database (e.g. Redis; service-kit dependencies.ts); the caller opens and closes them. */
   readinessChecks?: DependencyCheck[];
 }
 
@@ -251,7 +251,6 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
     health: () => ({ subgraph: definition.name, activeSubscriptions: sockets.activeSubscriptions() }),
   }).catch(async (error: unknown) => {
     await stopServing();
-    await readiness.close();
     throw error;
   });
   return {
@@ -262,7 +261,6 @@ export async function startSubgraphServer<TSchema extends Record<string, unknown
     stop: async () => {
       await stopServing();
       await internal.stop();
-      await readiness.close();
     },
   };
 }

@@ -108,7 +108,8 @@ export async function startSubgraphService<TSchema extends Record<string, unknow
       edge: config.edge,
       subscriptionCaps: config.subscriptionCaps,
       metrics,
-      readinessChecks: config.redis.url ? [redisCheck(config.redis.url)] : [],
+      // Its own Redis connection, opened (and closed after the server) here.
+      readinessChecks: config.redis.url ? [scope.use(redisCheck(config.redis.url), (check) => check.close?.())] : [],
     });
     scope.defer(() => server.stop());
     logger.info({ url: server.url, internalUrl: server.internalUrl, database: database.description, pubsub: pubsub.kind, events: events.kind }, 'subgraph started');
