@@ -1,5 +1,5 @@
 /**
- * Memory per idle graphql-ws subscription on one gateway process (issue 12: <= 8 KiB RSS each).
+ * Memory per idle graphql-ws subscription on one gateway process (the goal: <= 8 KiB RSS each).
  *
  *   npx tsx bench/subscription-memory.ts [--clients 3000] [--rounds 1] [--idle 20] [--snapshot dir] [--baseline dir]
  *

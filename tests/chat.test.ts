@@ -51,7 +51,7 @@ describe(`chat through the gateway (${backends.database}, ${backends.pubsub} pub
     expect(data.conversations.map((c: { id: string }) => c.id)).toContain(id);
   });
 
-  // Changed on purpose (issue 9): an id that matches no account is refused instead of stored as a "Deleted user" member.
+  // On purpose: an id that matches no account is refused instead of stored as a "Deleted user" member.
   it('refuses a member id that matches no account, and accepts one signed up a moment ago', async () => {
     const nobody = '6a1b0c9e-dead-4000-8000-000000000099';
     const bobs = async () => (await graphqlData(url, '{ conversations { id } }', { token: bob.accessToken })).conversations;

@@ -133,7 +133,7 @@ describe(`accounts and sessions through the gateway (${backends.database}, ${bac
     expect(median(unknown)).toBeLessThan(median(wrong) * 2);
   });
 
-  // Changed on purpose (issue 9): failures count per account *and* address, so the owner elsewhere is not locked out.
+  // On purpose: failures count per account *and* address, so the owner elsewhere is not locked out.
   it('rate-limits the 6th failed sign-in of an account from one address, even with the right password; not the owner elsewhere', async () => {
     const account = await signUpUser(url);
     const other = await signUpUser(url);
@@ -217,7 +217,7 @@ describe(`accounts and sessions through the gateway (${backends.database}, ${bac
     expect(cleared.updateProfile).toEqual({ id: account.id, displayName: 'Renamed', timeZone: 'Europe/Berlin', homeGym: null });
   });
 
-  // Changed on purpose (issue 9): a role change ends the user's sessions instead of waiting for their next refresh.
+  // On purpose: a role change ends the user's sessions instead of waiting for their next refresh.
   it("lets an ADMIN change roles; the user's tokens with the old role are refused at once, gateway and subgraphs alike", async () => {
     const admin = await signIn(url, demoAdmin.email, demoAdmin.password);
     expect(admin.user.role).toBe('ADMIN');

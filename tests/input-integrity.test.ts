@@ -1,5 +1,5 @@
 /**
- * Input integrity at the edge (issue 9): every mutation of the supergraph's API schema — found
+ * Input integrity at the edge: every mutation of the supergraph's API schema — found
  * by walking the schema, so a new mutation is covered without touching this file — has each of
  * its string, id, date and float inputs replaced in turn by a NUL byte, other control
  * characters, a 1 MB string, an impossible or out-of-range date or `1e309`, sent inline and as variables,

@@ -1,5 +1,5 @@
 /**
- * Clean logs (issue 9): a stack logging everything (`LOG_LEVEL=trace`) to a file is driven
+ * Clean logs: a stack logging everything (`LOG_LEVEL=trace`) to a file is driven
  * through the paths that used to leak — failed sign-ups (a failed INSERT logged the email and
  * the full password hash), failed sign-ins, bad and reused tokens, failed and rate-limited chat
  * sends — and the file is scanned: no password, hash, token, email or message body in any line.

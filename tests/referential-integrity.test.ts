@@ -1,5 +1,5 @@
 /**
- * Ids that point into another subgraph's data are checked before they are stored (issue 9):
+ * Ids that point into another subgraph's data are checked before they are stored:
  * through the gateway, an unknown gym, machine or member is refused with BAD_USER_INPUT naming the
  * field and nothing is stored, so later reads never fail with "Cannot return null for non-nullable
  * field". Ids created a moment earlier in the owning subgraph are accepted at once (the replicas

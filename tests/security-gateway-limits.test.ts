@@ -150,7 +150,7 @@ describe(`gateway limits (${backends.database}, ${backends.pubsub})`, () => {
     });
   });
 
-  describe('the reproductions of issue 9', () => {
+  describe('the earlier attacks', () => {
     const refusedQuickly = async (query: string, ...limit: string[]) => {
       const started = performance.now();
       const response = await graphql(url, query);

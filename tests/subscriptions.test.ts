@@ -34,7 +34,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 const alex = '6a1b0c9e-0005-4000-8000-000000000001';
 const sam = '6a1b0c9e-0005-4000-8000-000000000002';
 /**
- * Chat accepts a member only once the user subgraph's `user.created` reached it (issue 9). These
+ * Chat accepts a member only once the user subgraph's `user.created` reached it. These
  * services are separate processes: their events cross only through Redis; the embedded default's
  * event bus is per process, so the conversation tests need REDIS_URL (CI sets it).
  */

@@ -1,4 +1,4 @@
-/** The four query scenarios of the side-by-side bench (issue 12), built from the seeded data. */
+/** The four query scenarios of the side-by-side bench, built from the seeded data. */
 import type { LoadRequest } from './load';
 import type { SeededData } from './seed';
 

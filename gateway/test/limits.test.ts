@@ -1,6 +1,6 @@
 /**
  * The gateway's own defenses with its default limits, on the real supergraph (no subgraph
- * needs to run: everything here is refused before planning): deep documents from issue 9 and
+ * needs to run: everything here is refused before planning): deep documents and
  * "Did you mean …?" suggestions, which production must not give on any transport.
  */
 import { loadAuthConfig, operationLimitsEnv, operationLimitsOf, subgraphServiceEnv } from '@fitgraph/platform';
@@ -38,7 +38,7 @@ const viaHttp = async (url: string, query: string): Promise<FormattedExecutionRe
   return body;
 };
 
-describe('gateway defaults against issue 9', () => {
+describe('gateway defaults against deep and probing documents', () => {
   let production: RunningGateway;
   let development: RunningGateway;
   beforeAll(async () => {

@@ -145,7 +145,7 @@ describe('gateway subscriptions (fixture subgraphs)', () => {
   });
 
   it('refuses SSE single-connection mode (its reservations never expire) with 405 and a coded error', async () => {
-    // Single-connection mode was removed on purpose (issue 9): graphql-sse keeps every PUT
+    // Single-connection mode was removed on purpose: graphql-sse keeps every PUT
     // reservation and its undelivered events forever. Distinct connections serve everything.
     const reserve = await fetch(gateway.url, { method: 'PUT' });
     expect(reserve.status).toBe(405);

@@ -1,6 +1,6 @@
 /**
  * What a graphql-ws connection keeps while it is open (src/subscriptions/websocket-server.ts;
- * issue 12: memory per idle subscription): not the HTTP upgrade request, no timer of its own once
+ * it bounds memory per idle subscription): not the HTTP upgrade request, no timer of its own once
  * initialised; and what the shared keep-alive sweep and init timeout still do.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';

@@ -1,6 +1,6 @@
 /**
  * graphql-ws's protocol (`makeServer`) on ws sockets, in place of graphql-ws's `useServer`, to keep an
- * idle connection small (issue 12: <= 8 KiB of RSS per idle subscription). `useServer` kept per socket
+ * idle connection small (the goal: <= 8 KiB of RSS per idle subscription). `useServer` kept per socket
  * a keep-alive interval, a pong timer and listener, a fired init-timeout timer, five closures and the
  * HTTP upgrade request (headers, raw headers, streams state: ~2 KiB) for the connection's lifetime.
  * Here one object per socket (`ClientSocket`) holds what the connection needs; the socket listeners
