@@ -19,6 +19,16 @@ describe('operation guard', () => {
     expect('document' in again && 'document' in small && again.document).toBe('document' in small && small.document);
   });
 
+  it('costs by the variables the cost depends on (list sizes, @include/@skip), whatever the others hold', () => {
+    const guard = createOperationGuard(() => buildSchema(sdl), { maxCost: 1000 });
+    const included = 'query($big: Boolean!, $id: ID) { gyms(first: 500) @include(if: $big) { id } small: gyms(first: 5) { id } }';
+    expect(codeOf(guard.check({ query: included, operationName: null, variables: { big: false, id: 'a' } }))).toBe('ok');
+    expect(codeOf(guard.check({ query: included, operationName: null, variables: { big: true, id: 'a' } }))).toBe('OPERATION_LIMIT_EXCEEDED');
+    // Another value of a variable the cost does not read: the same answer.
+    expect(codeOf(guard.check({ query: included, operationName: null, variables: { big: false, id: 'b' } }))).toBe('ok');
+    expect(codeOf(guard.check({ query: included, operationName: null, variables: { big: true, id: 'b' } }))).toBe('OPERATION_LIMIT_EXCEEDED');
+  });
+
   it('costs a remembered text afresh against a reloaded schema', () => {
     // In the reloaded schema the lists take no `first`: each counts as the default list size (10).
     let schema = buildSchema(sdl);

@@ -2,8 +2,11 @@ import { getNullableType, isListType } from 'graphql';
 import type { ComplexityEstimator } from 'graphql-query-complexity';
 
 /** Items a field will return, as far as the operation says: `first`/`last` when given (or defaulted). */
+/** The arguments that say how many items a list field returns. */
+export const pageSizeArguments = ['first', 'last'];
+
 const pageSize = (args: Record<string, unknown>): number | undefined => {
-  for (const name of ['first', 'last']) {
+  for (const name of pageSizeArguments) {
     const value = args[name];
     if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, Math.floor(value));
   }

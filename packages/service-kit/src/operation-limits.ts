@@ -5,15 +5,17 @@ import {
   parse,
   Source,
   TokenKind,
+  visit,
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionNode,
   type SelectionSetNode,
+  type ValueNode,
 } from 'graphql';
 import { getComplexity } from 'graphql-query-complexity';
-import { listCostEstimator } from './operation-cost';
+import { listCostEstimator, pageSizeArguments } from './operation-cost';
 
 /**
  * What one operation may ask of a service: checked before it is validated or planned, the same
@@ -244,14 +246,38 @@ function estimateCost(schema: GraphQLSchema, document: DocumentNode, request: Op
 
 type Checked = { document: DocumentNode } | { errors: GraphQLError[] };
 
+const variablesIn = (value: ValueNode, into: Set<string>) =>
+  visit(value, { Variable: (node) => void into.add(node.name.value) });
+
+/**
+ * The variables an operation's cost can depend on: those in a list-size argument (`first`,
+ * `last`) and in a directive (`@include`/`@skip` decide what is counted). Every other variable
+ * (an entity fetch's `representations`, an id) leaves the cost as it is, so the estimate of a
+ * text is remembered per values of these alone.
+ */
+function costVariablesOf(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Field: (field) => {
+      for (const argument of field.arguments ?? []) if (pageSizeArguments.includes(argument.name.value)) variablesIn(argument.value, names);
+    },
+    Directive: (directive) => {
+      for (const argument of directive.arguments ?? []) variablesIn(argument.value, names);
+    },
+  });
+  return [...names];
+}
+
 /** Query text kept with its checks, at most this many characters in all (least recently used evicted). */
 const maxRememberedQueryChars = 256 * 1024;
-/** Cost estimates kept per query text (by operation name and variables). */
+/** Cost estimates kept per query text (by operation name and the variables the cost depends on). */
 const maxCostsPerQuery = 16;
 
 interface RememberedQuery {
   /** What the text alone decides: size, tokens, syntax, depth, aliases, root fields. */
   checked: Checked;
+  /** The variables the cost depends on (see {@link costVariablesOf}); found once per text. */
+  costVariables?: string[];
   /** The schema `costs` were estimated against (a reloaded supergraph starts them afresh). */
   schema?: GraphQLSchema;
   costs: Map<string, Checked>;
@@ -332,7 +358,9 @@ export function createOperationGuard(schema: () => GraphQLSchema, overrides: Par
         entry.schema = apiSchema;
         entry.costs.clear();
       }
-      const key = `${request.operationName ?? ''}\n${request.variables ? JSON.stringify(request.variables) : ''}`;
+      entry.costVariables ??= costVariablesOf(entry.checked.document);
+      const variables = request.variables ?? {};
+      const key = `${request.operationName ?? ''}\n${JSON.stringify(entry.costVariables.map((name) => variables[name]))}`;
       let checked = entry.costs.get(key);
       if (!checked) {
         checked = checkCost(entry.checked.document, request, apiSchema);
