@@ -3,7 +3,6 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Role, Viewer } from '@fitgraph/platform';
 import { CloseCode, type ConnectionGuard } from '@fitgraph/service-kit';
 import type {
-  DocumentNode,
   ExecutionArgs,
   ExecutionResult,
   FormattedExecutionResult,
@@ -51,23 +50,6 @@ type OperationContext = {
   frames?: FrameTarget;
 };
 
-/**
- * Identical operation texts share one parsed document (the newest `sharedDocumentsMax` texts): graphql-ws
- * keeps each subscription's document (its operation node) while the subscription lives, ~9 KiB with the
- * tokens, so 10,000 subscribers of one operation would hold 10,000 equal copies. The admission still
- * runs on each request's own text.
- */
-const sharedDocuments = new Map<string, DocumentNode>();
-const sharedDocumentsMax = 500;
-function sharedDocument(query: string, document: DocumentNode): DocumentNode {
-  const shared = sharedDocuments.get(query);
-  if (shared) return shared;
-  sharedDocuments.set(query, document);
-  if (sharedDocuments.size > sharedDocumentsMax) sharedDocuments.delete(sharedDocuments.keys().next().value!);
-  return document;
-}
-
-const documentOf = (admitted: AdmittedOperation): DocumentNode => sharedDocument(admitted.query, admitted.document);
 
 /** What both transports do with an admitted operation: the same execution args, execute and subscribe. */
 function operationRunner({ apiSchema, engine, executeOperation }: TransportOptions) {
@@ -78,7 +60,9 @@ function operationRunner({ apiSchema, engine, executeOperation }: TransportOptio
   return {
     executionArgs: (admitted: AdmittedOperation, contextValue: OperationContext) => ({
       schema: apiSchema(),
-      document: documentOf(admitted),
+      // The guard hands back one parsed document per remembered query text, so 10,000 subscribers
+      // of one operation share one document (graphql-ws keeps it while each subscription lives).
+      document: admitted.document,
       operationName: admitted.operationName,
       variableValues: admitted.variables,
       contextValue,
